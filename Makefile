@@ -1,0 +1,41 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both create .venv themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAMPLE_CLUSTER := 4f3deec3-efa6-4ee3-a5b1-7a2bbd7d9e7a
+
+.PHONY: run test lint typecheck unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	touch $(STAMP)
+
+# Read a cluster's connections: on the real cloud when HW_ACCESS_KEY, HW_SECRET_KEY, HW_REGION_NAME and
+# CLUSTER_ID are set, else on the built-in emulator with its sample cluster.
+run: $(STAMP)
+	@if [ -n "$$HW_ACCESS_KEY" ] && [ -n "$$HW_SECRET_KEY" ] && [ -n "$$HW_REGION_NAME" ] && [ -n "$$CLUSTER_ID" ]; then \
+		echo "Reading cluster $$CLUSTER_ID in $$HW_REGION_NAME on Huawei Cloud"; \
+		$(BIN)/css-vpcep connections --cluster-id "$$CLUSTER_ID" --output table; \
+	else \
+		echo "No HW_ACCESS_KEY/HW_SECRET_KEY/HW_REGION_NAME/CLUSTER_ID: reading the sample cluster on the local emulator"; \
+		$(BIN)/css-vpcep emulator -- css-vpcep connections --cluster-id $(SAMPLE_CLUSTER) --output table; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

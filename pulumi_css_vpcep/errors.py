@@ -1,0 +1,104 @@
+"""The typed errors every face reports.
+
+Each error carries the process exit code the ``css-vpcep`` command uses for it, and its ``str()`` is one
+readable line that never contains a credential.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ApiError",
+    "ConfigurationError",
+    "CssVpcepError",
+    "IncompleteReadError",
+    "InvalidInputError",
+    "TransportError",
+]
+
+
+class CssVpcepError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+    exit_code: int = 1
+    """The exit code of the ``css-vpcep`` command for this error."""
+
+
+class InvalidInputError(CssVpcepError, ValueError):
+    """An explicit input (argument, resource input, flag) is malformed; nothing was sent."""
+
+    exit_code = 2
+
+    def __init__(self, input_name: str, reason: str) -> None:
+        super().__init__(f"invalid {input_name}: {reason}")
+        self.input_name = input_name
+        """The name of the input, as the caller spelled it (``cluster_id``, ``--region``)."""
+        self.reason = reason
+        """Why the value was refused."""
+
+
+class ConfigurationError(CssVpcepError):
+    """A required setting is missing or malformed, or the region has no unique project."""
+
+    exit_code = 3
+
+
+class ApiError(CssVpcepError):
+    """The service answered with an error status.
+
+    A 4xx other than 429 means the request must change; 429 and 5xx are reported only once retries
+    are used up.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str | None,
+        message: str,
+        request_id: str | None,
+        *,
+        attempts: int = 1,
+    ) -> None:
+        self.status = status
+        """The HTTP status code."""
+        self.code = code
+        """The service's error code (``CSS.5182``, ``APIGW.0301``), when it sent one."""
+        self.message = message
+        """The service's message, on one line."""
+        self.request_id = request_id
+        """The ``X-Request-Id`` that names the request to Huawei Cloud support."""
+        self.attempts = attempts
+        """How many attempts were made before giving up."""
+        super().__init__(self._line())
+
+    @property
+    def exit_code(self) -> int:  # type: ignore[override]
+        """4 when the service refused the request; 5 when it failed (429 or 5xx that persisted)."""
+        return 5 if self.retryable else 4
+
+    @property
+    def retryable(self) -> bool:
+        """Whether this status is one that is worth retrying."""
+        return self.status == 429 or self.status >= 500
+
+    def _line(self) -> str:
+        head = f"HTTP {self.status}"
+        if self.code:
+            head += f" {self.code}"
+        line = f"{head}: {self.message}"
+        if self.request_id:
+            line += f" (request id {self.request_id})"
+        if self.attempts > 1:
+            line += f" after {self.attempts} attempts"
+        return line
+
+
+class TransportError(CssVpcepError):
+    """The network failed: connection refused or dropped, timeout, TLS failure, unreadable answer."""
+
+    exit_code = 5
+
+
+class IncompleteReadError(CssVpcepError):
+    """The service's pages stopped bringing new connections before its ``total_count`` was reached."""
+
+    exit_code = 5

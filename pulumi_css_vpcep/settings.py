@@ -1,0 +1,383 @@
+"""Where region, credentials, endpoints and transport settings come from.
+
+One resolver serves every face. For each setting the first source that gives a value wins:
+
+1. the explicit argument (resource input, function argument, command-line flag);
+2. Pulumi configuration (``huaweicloud:*`` for Python programs, ``css-vpcep:*`` for the plugin),
+   passed in as a mapping of short keys (``accessKey``, ``region``, ...);
+3. the Terraform provider's variables (``HW_*``);
+4. the official SDK's variables (``HUAWEICLOUD_SDK_*``).
+
+Credentials resolve as a group: the first source that names an access key must also give its secret
+key, and only that source's security token is used, so a key is never paired with another's secret.
+This module reads the environment and the mappings it is given; it performs no other I/O.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+from .errors import ConfigurationError, InvalidInputError
+
+__all__ = [
+    "DEFAULT_CLOUD",
+    "DEFAULT_MAX_RETRIES",
+    "Credentials",
+    "Settings",
+    "css_endpoint_for",
+    "iam_endpoint_for",
+    "resolve_settings",
+    "validate_cluster_id",
+    "validate_endpoint",
+    "validate_project_id",
+    "validate_region",
+]
+
+DEFAULT_CLOUD = "myhuaweicloud.com"
+DEFAULT_MAX_RETRIES = 5
+"""As in the Terraform provider: five retries, so at most six attempts."""
+
+_MAX_RETRIES_CEILING = 100
+_ES_REGIONS = frozenset({"cn-north-1", "cn-east-2"})
+"""Regions whose CSS endpoint is still named ``es.`` rather than ``css.``."""
+
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_CLOUD = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+def _describe(value: str) -> str:
+    """A short, printable rendering of a refused value (never used for credentials)."""
+    shown = value if len(value) <= 80 else value[:77] + "..."
+    return ascii(shown)
+
+
+def _check_id(value: Any, input_name: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputError(input_name, f"must be a string, not {type(value).__name__}")
+    if not _ID.fullmatch(value):
+        raise InvalidInputError(
+            input_name,
+            f"{_describe(value)} must be 1 to 64 characters of letters, digits, '-' and '_'",
+        )
+    return value
+
+
+def validate_cluster_id(value: Any, input_name: str = "cluster_id") -> str:
+    """Return ``value`` if it is a well-formed CSS cluster id, else raise ``InvalidInputError``."""
+    return _check_id(value, input_name)
+
+
+def validate_project_id(value: Any, input_name: str = "project_id") -> str:
+    """Return ``value`` if it is a well-formed project id, else raise ``InvalidInputError``."""
+    return _check_id(value, input_name)
+
+
+def validate_region(value: Any, input_name: str = "region") -> str:
+    """Return ``value`` if it looks like a region name (``cn-north-4``), else raise ``InvalidInputError``."""
+    if not isinstance(value, str):
+        raise InvalidInputError(input_name, f"must be a string, not {type(value).__name__}")
+    if len(value) > 64 or not _REGION.fullmatch(value):
+        raise InvalidInputError(
+            input_name,
+            f"{_describe(value)} is not a region name: lower-case letters and digits joined by '-', "
+            "such as 'cn-north-4'",
+        )
+    return value
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_endpoint(value: Any, input_name: str = "endpoint") -> str:
+    """Return ``value`` normalised (no trailing ``/``) if it is an acceptable service URL.
+
+    An absolute ``https`` URL without credentials, query or fragment; ``http`` only to a loopback
+    address, so that plain text never leaves the machine.
+    """
+    if not isinstance(value, str):
+        raise InvalidInputError(input_name, f"must be a string, not {type(value).__name__}")
+    if not value.isascii() or any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise InvalidInputError(input_name, f"{_describe(value)} must be a URL of printable ASCII characters")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidInputError(input_name, f"{_describe(value)} is not a URL: {exc}") from None
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host:
+        raise InvalidInputError(
+            input_name, f"{_describe(value)} must be an absolute https URL, such as 'https://css.example.com'"
+        )
+    if parts.username is not None or parts.password is not None:
+        raise InvalidInputError(input_name, "must not carry a user name or password")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise InvalidInputError(input_name, f"{_describe(value)} must not have a query or fragment")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise InvalidInputError(
+            input_name, f"{_describe(value)} uses http: only https is allowed, except to a loopback address"
+        )
+    if port == 0:
+        raise InvalidInputError(input_name, f"{_describe(value)} has port 0")
+    return value.rstrip("/")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An access key pair, optionally temporary (with a security token).
+
+    Its repr hides every part, and it refuses to be pickled, so it cannot reach Pulumi state by accident.
+    """
+
+    access_key: str = field(repr=False)
+    """The access key id (AK)."""
+    secret_key: str = field(repr=False)
+    """The secret access key (SK)."""
+    security_token: str | None = field(default=None, repr=False)
+    """The security token of temporary credentials, or ``None``."""
+    source: str = "explicit"
+    """Where the credentials came from, for messages (never the values)."""
+
+    def __reduce_ex__(self, protocol: Any) -> NoReturn:
+        raise TypeError("credentials are never serialized")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a read needs besides the cluster id, resolved from every source."""
+
+    region: str
+    """The region name, such as ``cn-north-4``."""
+    project_id: str | None
+    """The project id, or ``None`` to look it up from the region through IAM."""
+    credentials: Credentials = field(repr=False)
+    """The access key pair that signs requests."""
+    css_endpoint: str
+    """The CSS endpoint URL, without a trailing ``/``."""
+    iam_endpoint: str
+    """The IAM endpoint URL (ending in ``/v3``), used to look up the project id."""
+    insecure: bool = False
+    """When true, TLS certificates are not verified (``HW_INSECURE``); a warning is given on every read."""
+    ca_bundle: str | None = None
+    """A CA bundle to trust instead of the default one (``SSL_CERT_FILE``)."""
+    max_retries: int = DEFAULT_MAX_RETRIES
+    """How many times a retryable failure is retried (``HW_MAX_RETRIES``)."""
+
+    def __reduce_ex__(self, protocol: Any) -> NoReturn:
+        raise TypeError("settings hold credentials and are never serialized")
+
+
+def css_endpoint_for(region: str, cloud: str = DEFAULT_CLOUD) -> str:
+    """The public CSS endpoint of a region."""
+    service = "es" if region in _ES_REGIONS else "css"
+    return f"https://{service}.{region}.{cloud}"
+
+
+def iam_endpoint_for(region: str, cloud: str = DEFAULT_CLOUD) -> str:
+    """The public IAM endpoint of a region."""
+    return f"https://iam.{region}.{cloud}/v3"
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """One source of settings: its name for messages and how to look a setting up in it."""
+
+    describe: str
+    values: Mapping[str, str]
+    names: Mapping[str, str]
+
+    def get(self, setting: str) -> tuple[str, str] | None:
+        name = self.names.get(setting)
+        if name is None:
+            return None
+        value = self.values.get(name)
+        if value is None or (isinstance(value, str) and value.strip() == ""):
+            return None
+        return str(value).strip(), self.describe.format(name=name)
+
+
+_CONFIG_NAMES = {
+    "access_key": "accessKey",
+    "secret_key": "secretKey",
+    "security_token": "securityToken",
+    "region": "region",
+    "project_id": "projectId",
+    "cloud": "cloud",
+    "auth_url": "authUrl",
+    "insecure": "insecure",
+}
+_TERRAFORM_NAMES = {
+    "access_key": "HW_ACCESS_KEY",
+    "secret_key": "HW_SECRET_KEY",
+    "security_token": "HW_SECURITY_TOKEN",
+    "region": "HW_REGION_NAME",
+    "project_id": "HW_PROJECT_ID",
+    "cloud": "HW_CLOUD",
+    "auth_url": "HW_AUTH_URL",
+    "insecure": "HW_INSECURE",
+    "max_retries": "HW_MAX_RETRIES",
+    "endpoint": "HW_CSS_ENDPOINT",
+}
+_SDK_NAMES = {
+    "access_key": "HUAWEICLOUD_SDK_AK",
+    "secret_key": "HUAWEICLOUD_SDK_SK",
+    "security_token": "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+    "project_id": "HUAWEICLOUD_SDK_PROJECT_ID",
+}
+
+
+def _layers(config: Mapping[str, str] | None, environ: Mapping[str, str], namespace: str) -> list[_Layer]:
+    layers = []
+    if config is not None:
+        layers.append(_Layer(f"Pulumi config {namespace}:{{name}}", config, _CONFIG_NAMES))
+    layers.append(_Layer("{name}", environ, _TERRAFORM_NAMES))
+    layers.append(_Layer("{name}", environ, _SDK_NAMES))
+    return layers
+
+
+def _first(layers: list[_Layer], setting: str) -> tuple[str, str] | None:
+    for layer in layers:
+        found = layer.get(setting)
+        if found is not None:
+            return found
+    return None
+
+
+def _where(layers: list[_Layer], setting: str) -> str:
+    """Every place a setting can be given, for the message that says it is missing."""
+    places = [layer.describe.format(name=layer.names[setting]) for layer in layers if setting in layer.names]
+    return ", ".join(places[:-1]) + " or " + places[-1] if len(places) > 1 else places[0]
+
+
+def _config_error(source: str, err: InvalidInputError) -> ConfigurationError:
+    return ConfigurationError(f"invalid {source}: {err.reason}")
+
+
+def _credentials(layers: list[_Layer]) -> Credentials:
+    for layer in layers:
+        access = layer.get("access_key")
+        secret = layer.get("secret_key")
+        if access is None and secret is None:
+            continue
+        if access is None or secret is None:
+            have, lack = ("access_key", "secret_key") if access is not None else ("secret_key", "access_key")
+            raise ConfigurationError(
+                f"{layer.describe.format(name=layer.names[have])} is set but "
+                f"{layer.describe.format(name=layer.names[lack])} is not: set both"
+            )
+        token = layer.get("security_token")
+        return Credentials(
+            access_key=access[0],
+            secret_key=secret[0],
+            security_token=token[0] if token else None,
+            source=access[1],
+        )
+    raise ConfigurationError(
+        "no credentials: set an access key and secret key with "
+        f"{_where(layers, 'access_key')} (and the matching secret key)"
+    )
+
+
+def _parse_bool(found: tuple[str, str] | None) -> bool:
+    if found is None:
+        return False
+    value, source = found
+    lowered = value.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ConfigurationError(f"invalid {source}: {_describe(value)} is not true or false")
+
+
+def _parse_retries(found: tuple[str, str] | None) -> int:
+    if found is None:
+        return DEFAULT_MAX_RETRIES
+    value, source = found
+    try:
+        retries = int(value)
+    except ValueError:
+        raise ConfigurationError(f"invalid {source}: {_describe(value)} is not a whole number") from None
+    if not 0 <= retries <= _MAX_RETRIES_CEILING:
+        raise ConfigurationError(f"invalid {source}: {retries} is not between 0 and {_MAX_RETRIES_CEILING}")
+    return retries
+
+
+def _from_layers(
+    layers: list[_Layer], setting: str, validate: Any, explicit: str | None, input_name: str
+) -> str | None:
+    """The explicit value (validated as input) or the first configured one (validated as configuration)."""
+    if explicit is not None:
+        return str(validate(explicit, input_name))
+    found = _first(layers, setting)
+    if found is None:
+        return None
+    value, source = found
+    try:
+        return str(validate(value, source))
+    except InvalidInputError as err:
+        raise _config_error(source, err) from None
+
+
+def _validate_cloud(value: str, source: str) -> str:
+    lowered = value.lower()
+    if not _CLOUD.fullmatch(lowered):
+        raise InvalidInputError(source, f"{_describe(value)} is not a domain name such as 'myhuaweicloud.com'")
+    return lowered
+
+
+def resolve_settings(
+    *,
+    project_id: str | None = None,
+    region: str | None = None,
+    endpoint: str | None = None,
+    config: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_namespace: str = "huaweicloud",
+) -> Settings:
+    """Resolve every setting of a read, or raise the error that names what is wrong and where to fix it.
+
+    Explicit arguments that are malformed raise ``InvalidInputError``; missing or malformed settings
+    from configuration or the environment raise ``ConfigurationError``.
+
+    :param config: Pulumi configuration values by short key (``accessKey``, ``region``, ...).
+    :param environ: the environment to read (``os.environ`` when omitted).
+    :param config_namespace: the config namespace named in messages (``huaweicloud`` or ``css-vpcep``).
+    """
+    env = os.environ if environ is None else environ
+    layers = _layers(config, env, config_namespace)
+
+    resolved_project = _from_layers(layers, "project_id", validate_project_id, project_id, "project_id")
+    resolved_region = _from_layers(layers, "region", validate_region, region, "region")
+    if resolved_region is None:
+        raise ConfigurationError(f"no region: set the region argument, {_where(layers, 'region')}")
+    css = _from_layers(layers, "endpoint", validate_endpoint, endpoint, "endpoint")
+    auth_url = _from_layers(layers, "auth_url", validate_endpoint, None, "auth_url")
+    cloud = _from_layers(layers, "cloud", _validate_cloud, None, "cloud") or DEFAULT_CLOUD
+    credentials = _credentials(layers)
+    ca_bundle = env.get("SSL_CERT_FILE") or None
+
+    return Settings(
+        region=resolved_region,
+        project_id=resolved_project,
+        credentials=credentials,
+        css_endpoint=css or css_endpoint_for(resolved_region, cloud),
+        iam_endpoint=auth_url or iam_endpoint_for(resolved_region, cloud),
+        insecure=_parse_bool(_first(layers, "insecure")),
+        ca_bundle=ca_bundle,
+        max_retries=_parse_retries(_first(layers, "max_retries")),
+    )
