@@ -1,0 +1,46 @@
+"""Fixtures shared by every test: a clean environment and the real emulator over loopback HTTP."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from pulumi_css_vpcep import client
+from pulumi_css_vpcep.emulator import Emulator, sample_state
+
+_SETTING_PREFIXES = ("HW_", "HUAWEICLOUD_SDK_")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees the developer's credentials, region or CA bundle, nor a project id cached by another."""
+    for name in list(os.environ):
+        if name.startswith(_SETTING_PREFIXES) or name in ("SSL_CERT_FILE", "CLUSTER_ID"):
+            monkeypatch.delenv(name)
+    client._project_ids.clear()
+    yield
+    client._project_ids.clear()
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """The emulator with its sample data, serving from a thread of the test process."""
+    with Emulator(sample_state()) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emulator_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The ``HW_*`` variables that point reads at the emulator, set in this process."""
+    env = emulator.environ()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+@pytest.fixture
+def fast_retry() -> client.RetryPolicy:
+    """Retries with millisecond backoff, so fault tests spend no time sleeping."""
+    return client.RetryPolicy(base_delay=0.001, max_delay=0.01, total_timeout=30.0)
