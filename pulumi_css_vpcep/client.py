@@ -82,7 +82,7 @@ class RetryPolicy:
 
     def backoff(self, retry: int) -> float:
         """The wait before retry number ``retry`` (0-based): half fixed, half random."""
-        ceiling = min(self.max_delay, self.base_delay * (2**retry))
+        ceiling = min(self.max_delay, self.base_delay * (2.0**retry))
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 

@@ -658,8 +658,9 @@ def _require_loopback(host: str) -> None:
     try:
         validate_endpoint(f"http://[{host}]" if ":" in host else f"http://{host}", "--host")
     except InvalidInputError:
-        raise InvalidInputError("--host", f"{host!r} is not a loopback address: the emulator serves only loopback")
-    return None
+        raise InvalidInputError(
+            "--host", f"{host!r} is not a loopback address: the emulator serves only loopback"
+        ) from None
 
 
 def _parser() -> argparse.ArgumentParser:
