@@ -1,0 +1,169 @@
+"""The ``css-vpcep`` command as a pipeline runs it: a whole process, its output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+
+import pytest
+
+from pulumi_css_vpcep import read_vpcep_connections
+from pulumi_css_vpcep.emulator import (
+    SAMPLE_CLUSTER_ID,
+    SAMPLE_DISABLED_CLUSTER_ID,
+    SAMPLE_PROJECT_ID,
+    Emulator,
+    Fault,
+)
+
+
+def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run ``css-vpcep`` in its own process with exactly ``env`` plus PATH."""
+    full_env = {"PATH": os.environ.get("PATH", ""), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "pulumi_css_vpcep.cli", *args],
+        capture_output=True, text=True, env=full_env, timeout=timeout, check=False,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
+    assert result.returncode == code, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_json_output_is_exactly_the_outputs(emulator: Emulator, emulator_env: dict[str, str]) -> None:
+    result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, env=emulator.environ())
+    assert result.returncode == 0, result.stderr
+    expected = read_vpcep_connections(SAMPLE_CLUSTER_ID).to_outputs()
+    assert json.loads(result.stdout) == expected
+
+
+def test_table_output_lists_every_connection(emulator: Emulator) -> None:
+    result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, "-o", "table", env=emulator.environ())
+    assert result.returncode == 0, result.stderr
+    for connection in emulator.state.clusters[SAMPLE_CLUSTER_ID].connections:
+        assert connection["id"] in result.stdout
+    assert "3 connection(s)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "cluster_id",
+    ["a/b", "a?b", "a b", "clüster", "", "x" * 65, "-", "a%2F"],
+    ids=["slash", "question", "space", "non-ascii", "empty", "too-long", "dash-only-ok", "percent"],
+)
+def test_bad_cluster_ids_exit_2_and_send_nothing(emulator: Emulator, cluster_id: str) -> None:
+    result = run_cli("connections", "--cluster-id", cluster_id, env=emulator.environ())
+    if cluster_id == "-":
+        # a lone dash is a valid id: the service, not the command, says it does not exist
+        assert result.returncode == 4
+        return
+    line = assert_one_line_error(result, 2)
+    assert "--cluster-id" in line
+    assert sum(emulator.state.requests.values()) == 0
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--region", "CN North 4"), ("--region", "cn_north_4"), ("--endpoint", "http://css.example.com"),
+     ("--endpoint", "https://css.example.com/?x=1"), ("--project-id", "p/q")],
+)
+def test_bad_flags_exit_2_naming_the_flag_and_send_nothing(emulator: Emulator, flag: str, value: str) -> None:
+    result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, flag, value, env=emulator.environ())
+    line = assert_one_line_error(result, 2)
+    assert flag in line
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_usage_errors_exit_2() -> None:
+    assert_one_line_error(run_cli("connections"), 2)
+    assert_one_line_error(run_cli("connections", "--cluster-id", "c", "--output", "xml"), 2)
+    assert run_cli().returncode == 2
+
+
+def test_missing_credentials_exit_3_and_name_the_variables() -> None:
+    line = assert_one_line_error(run_cli("connections", "--cluster-id", "c", "--region", "cn-north-4"), 3)
+    assert "HW_ACCESS_KEY" in line
+
+
+def test_missing_region_exits_3() -> None:
+    line = assert_one_line_error(
+        run_cli("connections", "--cluster-id", "c", env={"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b"}), 3
+    )
+    assert "HW_REGION_NAME" in line
+
+
+def test_region_with_no_project_exits_3(emulator: Emulator) -> None:
+    emulator.state.projects.clear()
+    assert_one_line_error(run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, env=emulator.environ()), 3)
+
+
+def test_service_refusal_exits_4_with_code_message_and_request_id(emulator: Emulator) -> None:
+    result = run_cli("connections", "--cluster-id", SAMPLE_DISABLED_CLUSTER_ID, env=emulator.environ())
+    line = assert_one_line_error(result, 4)
+    assert "CSS.5182" in line
+    assert "request id" in line
+
+
+def test_five_503s_are_survived_when_retries_allow(emulator: Emulator) -> None:
+    emulator.state.set_faults([Fault(status=503, retry_after="0", times=5)])
+    result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--project-id", SAMPLE_PROJECT_ID,
+                     env=emulator.environ())
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["total_count"] == 3
+
+
+def test_five_503s_exit_5_when_retries_do_not_allow(emulator: Emulator) -> None:
+    emulator.state.set_faults([Fault(status=503, retry_after="0", times=5)])
+    env = {**emulator.environ(), "HW_MAX_RETRIES": "3"}
+    result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--project-id", SAMPLE_PROJECT_ID, env=env)
+    line = assert_one_line_error(result, 5)
+    assert "HTTP 503" in line
+    assert "after 4 attempts" in line
+
+
+def test_unreachable_service_exits_5() -> None:
+    env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_MAX_RETRIES": "0"}
+    result = run_cli("connections", "--cluster-id", "c", "--region", "cn-north-4", "--project-id", "p",
+                     "--endpoint", "http://127.0.0.1:9", env=env)
+    assert_one_line_error(result, 5)
+
+
+def test_emulator_runs_a_command_against_itself() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pulumi_css_vpcep.cli", "emulator", "--", "css-vpcep", "connections",
+         "--cluster-id", SAMPLE_CLUSTER_ID, "--output", "table"],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={"PATH": os.environ.get("PATH", "")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3 connection(s)" in result.stdout
+
+
+def test_emulator_refuses_a_non_loopback_address() -> None:
+    result = run_cli("emulator", "--host", "0.0.0.0")
+    assert result.returncode == 2
+    assert "loopback" in result.stderr
+
+
+def test_the_command_and_the_client_do_not_import_pulumi_or_grpc(emulator: Emulator) -> None:
+    probe = (
+        "import sys\n"
+        "from pulumi_css_vpcep import cli\n"
+        "code = cli.main(['connections', '--cluster-id', sys.argv[1]])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'grpc', 'dill', 'google'))\n"
+        "print(heavy, file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, SAMPLE_CLUSTER_ID], capture_output=True, text=True, timeout=60, check=False,
+        env={"PATH": os.environ.get("PATH", ""), **emulator.environ()},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "[]"

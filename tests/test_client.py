@@ -1,0 +1,337 @@
+"""The read path against the real emulator over loopback HTTP: pages, retries, errors, project lookup."""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from typing import Any
+
+import httpx
+import pytest
+
+from pulumi_css_vpcep import client as client_module
+from pulumi_css_vpcep.client import (
+    InsecureTransportWarning,
+    RetryPolicy,
+    VpcepClient,
+    api_error,
+    aread_vpcep_connections,
+    read_vpcep_connections,
+)
+from pulumi_css_vpcep.emulator import (
+    SAMPLE_CLUSTER_ID,
+    SAMPLE_DISABLED_CLUSTER_ID,
+    SAMPLE_PROJECT_ID,
+    SAMPLE_REGION,
+    Cluster,
+    Emulator,
+    Fault,
+    generate_connections,
+)
+from pulumi_css_vpcep.errors import ApiError, ConfigurationError, InvalidInputError, TransportError
+from pulumi_css_vpcep.settings import resolve_settings
+
+
+def _ids(raw: list[dict[str, Any]]) -> list[str]:
+    return [str(item["id"]) for item in raw]
+
+
+def test_reads_the_sample_cluster_with_the_project_looked_up_from_the_region(
+    emulator: Emulator, emulator_env: dict[str, str]
+) -> None:
+    result = read_vpcep_connections(SAMPLE_CLUSTER_ID)
+    cluster = emulator.state.clusters[SAMPLE_CLUSTER_ID]
+    assert [c.id for c in result.connections] == _ids(cluster.connections)
+    assert result.project_id == SAMPLE_PROJECT_ID
+    assert result.region == SAMPLE_REGION
+    assert result.endpoint == emulator.url
+    assert result.total_count == 3
+    assert result.vpc_service_name == cluster.vpc_service_name
+    assert [p.id for p in result.permissions] == _ids(cluster.permissions)
+    assert result.connections[0].max_session == 3000
+
+
+def test_project_id_is_looked_up_once_per_process_per_key_and_region(
+    emulator: Emulator, emulator_env: dict[str, str]
+) -> None:
+    read_vpcep_connections(SAMPLE_CLUSTER_ID)
+    read_vpcep_connections(SAMPLE_CLUSTER_ID)
+    assert emulator.state.requests["iam"] == 1
+    assert emulator.state.requests["css"] == 2
+
+
+def test_given_project_id_skips_iam(emulator: Emulator, emulator_env: dict[str, str]) -> None:
+    read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID)
+    assert emulator.state.requests["iam"] == 0
+
+
+@pytest.mark.parametrize("projects", [[], ["p1", "p2"]])
+def test_region_without_exactly_one_project_is_a_configuration_error(
+    emulator: Emulator, emulator_env: dict[str, str], projects: list[str]
+) -> None:
+    emulator.state.projects[SAMPLE_REGION] = projects
+    with pytest.raises(ConfigurationError, match=r"IAM found .*cn-north-4.*project id"):
+        read_vpcep_connections(SAMPLE_CLUSTER_ID)
+    assert emulator.state.requests["css"] == 0
+
+
+def test_every_page_is_read_and_ids_keep_the_service_order(emulator: Emulator, emulator_env: dict[str, str]) -> None:
+    connections = generate_connections(1000)
+    emulator.state.add_cluster(Cluster(id="big", connections=connections))
+    result = read_vpcep_connections("big")
+    assert [c.id for c in result.connections] == _ids(connections)
+    assert result.total_count == 1000
+    assert emulator.state.requests["css:big"] == 10
+
+
+def test_pages_after_the_first_are_fetched_concurrently(emulator: Emulator, emulator_env: dict[str, str]) -> None:
+    emulator.state.add_cluster(Cluster(id="big", connections=generate_connections(1000)))
+    emulator.state.latency = 0.05
+    in_flight = 0
+    most = 0
+
+    class Counting(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            nonlocal in_flight, most
+            in_flight += 1
+            most = max(most, in_flight)
+            try:
+                return await super().handle_async_request(request)
+            finally:
+                in_flight -= 1
+
+    result = asyncio.run(aread_vpcep_connections("big", transport=Counting()))
+    assert result.total_count == 1000
+    assert most == 9
+
+
+def test_duplicate_ids_across_pages_are_dropped(emulator: Emulator, emulator_env: dict[str, str]) -> None:
+    connections = generate_connections(150)
+    connections[120] = dict(connections[5])
+    emulator.state.add_cluster(Cluster(id="dupes", connections=connections))
+    result = read_vpcep_connections("dupes")
+    assert result.total_count == 149
+    assert len({c.id for c in result.connections}) == 149
+
+
+def test_a_page_cap_smaller_than_asked_is_discovered_from_the_first_page(
+    emulator: Emulator, emulator_env: dict[str, str]
+) -> None:
+    emulator.state.page_cap = 7
+    emulator.state.add_cluster(Cluster(id="odd", connections=generate_connections(50)))
+    assert read_vpcep_connections("odd").total_count == 50
+    assert emulator.state.requests["css:odd"] == 8
+
+
+def test_empty_cluster_reads_as_no_connections(emulator: Emulator, emulator_env: dict[str, str]) -> None:
+    emulator.state.add_cluster(Cluster(id="empty"))
+    result = read_vpcep_connections("empty")
+    assert (result.connections, result.total_count) == ([], 0)
+    assert emulator.state.requests["css:empty"] == 1
+
+
+def test_without_total_count_pages_are_walked_until_a_short_one() -> None:
+    items = generate_connections(25)
+    requested: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params["offset"])
+        requested.append(offset)
+        return httpx.Response(200, json={"connections": items[offset : offset + 10]})
+
+    env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_REGION_NAME": "cn-north-4", "HW_PROJECT_ID": "p"}
+    result = asyncio.run(aread_vpcep_connections("c", environ=env, transport=httpx.MockTransport(handler)))
+    assert [c.id for c in result.connections] == _ids(items)
+    assert requested == [0, 10, 20]
+
+
+def test_invalid_cluster_id_is_refused_before_anything_is_sent(
+    emulator: Emulator, emulator_env: dict[str, str]
+) -> None:
+    with pytest.raises(InvalidInputError, match="cluster_id"):
+        read_vpcep_connections("../../etc/passwd")
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_disabled_endpoint_service_is_reported_with_code_and_request_id(
+    emulator: Emulator, emulator_env: dict[str, str]
+) -> None:
+    with pytest.raises(ApiError) as info:
+        read_vpcep_connections(SAMPLE_DISABLED_CLUSTER_ID)
+    err = info.value
+    assert (err.status, err.code, err.exit_code) == (400, "CSS.5182", 4)
+    assert err.request_id
+    assert err.request_id in str(err)
+
+
+def test_unknown_cluster_is_a_403_refusal(emulator: Emulator, emulator_env: dict[str, str]) -> None:
+    with pytest.raises(ApiError) as info:
+        read_vpcep_connections("no-such-cluster")
+    assert (info.value.status, info.value.code) == (403, "CSS.0015")
+
+
+def test_wrong_secret_key_is_refused_by_the_gateway(emulator: Emulator, emulator_env: dict[str, str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HW_SECRET_KEY", "not-the-secret")
+    with pytest.raises(ApiError) as info:
+        read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID)
+    assert (info.value.status, info.value.code, info.value.attempts) == (401, "APIGW.0301", 1)
+
+
+@pytest.mark.parametrize("status", [400, 409, 412])
+def test_request_errors_are_reported_once_and_never_retried(
+    emulator: Emulator, emulator_env: dict[str, str], status: int
+) -> None:
+    emulator.state.set_faults([Fault(status=status, times=3)])
+    with pytest.raises(ApiError) as info:
+        read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID)
+    assert (info.value.status, info.value.attempts) == (status, 1)
+    assert emulator.state.requests["css"] == 1
+
+
+def test_five_503s_in_a_row_are_survived_with_the_default_retries(
+    emulator: Emulator, emulator_env: dict[str, str], fast_retry: RetryPolicy
+) -> None:
+    emulator.state.set_faults([Fault(status=503, times=5)])
+    result = read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, retry=fast_retry)
+    assert result.total_count == 3
+    assert emulator.state.requests["css"] == 6
+
+
+def test_retries_stop_at_hw_max_retries_with_a_clean_error(
+    emulator: Emulator, emulator_env: dict[str, str], fast_retry: RetryPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HW_MAX_RETRIES", "4")
+    emulator.state.set_faults([Fault(status=503, times=5)])
+    with pytest.raises(ApiError) as info:
+        read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, retry=fast_retry)
+    assert (info.value.status, info.value.attempts, info.value.exit_code) == (503, 5, 5)
+    assert "after 5 attempts" in str(info.value)
+
+
+def test_retry_after_is_honoured(emulator: Emulator) -> None:
+    emulator.state.set_faults([Fault(status=429, retry_after="3", times=1), Fault(status=503, times=1)])
+    settings = resolve_settings(project_id=SAMPLE_PROJECT_ID, environ=emulator.environ())
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def read() -> int:
+        async with VpcepClient(settings, retry=RetryPolicy(base_delay=0.25, max_delay=1.0)) as client:
+            client._sleep = record
+            return (await client.read(SAMPLE_CLUSTER_ID)).total_count
+
+    assert asyncio.run(read()) == 3
+    assert waits[0] == 3.0
+    assert 0.125 <= waits[1] <= 0.5
+
+
+def test_retry_after_longer_than_the_time_left_gives_up_at_once(emulator: Emulator) -> None:
+    emulator.state.set_faults([Fault(status=503, retry_after="3600")])
+    settings = resolve_settings(project_id=SAMPLE_PROJECT_ID, environ=emulator.environ())
+
+    async def read() -> None:
+        async with VpcepClient(settings, retry=RetryPolicy(total_timeout=5.0)) as client:
+            await client.read(SAMPLE_CLUSTER_ID)
+
+    with pytest.raises(ApiError) as info:
+        asyncio.run(read())
+    assert (info.value.status, info.value.attempts) == (503, 1)
+
+
+def test_dropped_connections_and_timeouts_are_retried(
+    emulator: Emulator, emulator_env: dict[str, str], fast_retry: RetryPolicy
+) -> None:
+    emulator.state.set_faults([Fault(kind="drop", times=2), Fault(kind="delay", delay=1.0, times=1)])
+    result = read_vpcep_connections(
+        SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, retry=fast_retry, timeout=httpx.Timeout(5.0, read=0.2)
+    )
+    assert result.total_count == 3
+
+
+def test_persistent_timeouts_end_in_a_transport_error(
+    emulator: Emulator, emulator_env: dict[str, str], fast_retry: RetryPolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HW_MAX_RETRIES", "1")
+    emulator.state.set_faults([Fault(kind="delay", delay=1.0)])
+    with pytest.raises(TransportError, match=r"timed out .* after 2 attempts") as info:
+        read_vpcep_connections(
+            SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, retry=fast_retry, timeout=httpx.Timeout(5.0, read=0.2)
+        )
+    assert info.value.exit_code == 5
+
+
+def test_refused_connection_is_a_transport_error(fast_retry: RetryPolicy) -> None:
+    env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_REGION_NAME": "cn-north-4", "HW_PROJECT_ID": "p",
+           "HW_CSS_ENDPOINT": "http://127.0.0.1:9", "HW_MAX_RETRIES": "1"}
+    with pytest.raises(TransportError, match=r"network failure talking to 127\.0\.0\.1"):
+        read_vpcep_connections("c", environ=env, retry=fast_retry)
+
+
+def test_insecure_mode_warns_on_every_read(emulator: Emulator, emulator_env: dict[str, str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HW_INSECURE", "true")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_vpcep_connections(SAMPLE_CLUSTER_ID)
+        read_vpcep_connections(SAMPLE_CLUSTER_ID)
+    assert sum(issubclass(w.category, InsecureTransportWarning) for w in caught) == 2
+
+
+def test_unreadable_ca_bundle_is_a_configuration_error(emulator_env: dict[str, str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
+    with pytest.raises(ConfigurationError, match="SSL_CERT_FILE"):
+        read_vpcep_connections(SAMPLE_CLUSTER_ID)
+
+
+def test_sync_read_works_inside_a_running_event_loop(emulator: Emulator, emulator_env: dict[str, str]) -> None:
+    async def inside_a_loop() -> int:
+        return read_vpcep_connections(SAMPLE_CLUSTER_ID).total_count
+
+    assert asyncio.run(inside_a_loop()) == 3
+
+
+def _response(status: int, body: bytes, content_type: str = "application/json", **headers: str) -> httpx.Response:
+    return httpx.Response(status, content=body, headers={"Content-Type": content_type, **headers})
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        (b'{"errCode": "CSS.0015", "externalMessage": "No such cluster"}', "CSS.0015", "No such cluster"),
+        (b'{"error_code": "APIGW.0301", "error_msg": "Incorrect signature"}', "APIGW.0301", "Incorrect signature"),
+        (b'{"error": {"code": "IAM.0001", "message": "Token expired"}}', "IAM.0001", "Token expired"),
+        (b'{"errCode": "CSS.0001", "errMsg": "bad"}', "CSS.0001", "bad"),
+    ],
+)
+def test_every_json_error_shape_gives_code_and_message(body: bytes, code: str, message: str) -> None:
+    err = api_error(_response(403, body, **{"X-Request-Id": "req-1"}))
+    assert (err.code, err.message, err.request_id) == (code, message, "req-1")
+
+
+def test_html_gateway_page_becomes_one_readable_line() -> None:
+    page = b"<html>\n<head><title>502 Bad Gateway</title></head>\n<body><h1>oops</h1></body></html>"
+    err = api_error(_response(502, page, "text/html"))
+    assert err.message == "the gateway answered with an HTML page: 502 Bad Gateway"
+    assert "\n" not in str(err)
+
+
+def test_empty_error_body_falls_back_to_the_reason_phrase() -> None:
+    assert api_error(_response(503, b"")).message == "Service Unavailable"
+
+
+def test_long_text_error_is_cut_to_one_line() -> None:
+    err = api_error(_response(500, b"line one\nline two " + b"x" * 1000, "text/plain"))
+    assert err.message.startswith("line one line two")
+    assert len(err.message) <= 300
+
+
+def test_request_id_is_taken_from_the_body_when_the_header_is_missing() -> None:
+    err = api_error(_response(400, b'{"error_code": "X", "error_msg": "m", "request_id": "body-id"}'))
+    assert err.request_id == "body-id"
+
+
+def test_retry_decisions_cover_exactly_the_transient_statuses() -> None:
+    assert {429, 500, 502, 503, 504} == client_module.RETRY_STATUSES
