@@ -110,7 +110,7 @@ def test_credentials_are_never_mixed_across_sources() -> None:
 
 
 def test_access_key_without_its_secret_key_is_a_configuration_error() -> None:
-    with pytest.raises(ConfigurationError, match="huaweicloud:accessKey is set but .*huaweicloud:secretKey"):
+    with pytest.raises(ConfigurationError, match=r"huaweicloud:accessKey is set but .*huaweicloud:secretKey"):
         resolve_settings(config={"accessKey": "AK_CFG"}, environ=BASE)
 
 
