@@ -26,6 +26,7 @@ import hmac
 import json
 import os
 import random
+import ssl
 import subprocess
 import sys
 import threading
@@ -573,11 +574,20 @@ class Emulator:
     ``emu.environ()`` the variables that point a read at it.
     """
 
-    def __init__(self, state: EmulatorState | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        state: EmulatorState | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         _require_loopback(host)
         self.state = state if state is not None else sample_state()
         self.host = host
         self.port = port
+        self.tls = tls
+        """A server TLS context: serve https instead of http (to test certificate handling)."""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
@@ -586,7 +596,7 @@ class Emulator:
     def url(self) -> str:
         """The emulator's base URL, such as ``http://127.0.0.1:40123``."""
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
     def environ(self, access_key: str = SAMPLE_ACCESS_KEY, secret_key: str = SAMPLE_SECRET_KEY) -> dict[str, str]:
         """The ``HW_*`` variables that send a read to this emulator with a key it knows."""
@@ -601,7 +611,7 @@ class Emulator:
     async def start_serving(self) -> asyncio.Server:
         """Start serving on the running loop and return the server."""
         server = await asyncio.start_server(
-            _Server(self.state).handle_connection, self.host, self.port, backlog=1024, limit=1 << 16
+            _Server(self.state).handle_connection, self.host, self.port, backlog=1024, limit=1 << 16, ssl=self.tls
         )
         self.port = server.sockets[0].getsockname()[1]
         self._server = server
