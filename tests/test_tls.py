@@ -32,7 +32,7 @@ def tls_emulator(authority: trustme.CA, monkeypatch: pytest.MonkeyPatch) -> Iter
 
 
 def test_an_untrusted_certificate_fails_once_without_retries(tls_emulator: Emulator) -> None:
-    with pytest.raises(TransportError, match="TLS verification failed for 127.0.0.1") as info:
+    with pytest.raises(TransportError, match=r"TLS verification failed for 127\.0\.0\.1") as info:
         read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID)
     assert "after" not in str(info.value)
     assert info.value.exit_code == 5
