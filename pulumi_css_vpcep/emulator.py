@@ -34,7 +34,7 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -236,6 +236,8 @@ class EmulatorState:
     """Seconds added to every API request."""
     ignore_offset: bool = False
     """Serve every page from offset 0, as a broken service would."""
+    clock_offset: float = 0.0
+    """Seconds the gateway's clock is ahead of the client's (negative: behind), to simulate clock skew."""
     faults: list[Fault] = field(default_factory=list)
     seed: int = 0
     requests: Counter[str] = field(default_factory=Counter)
@@ -440,7 +442,8 @@ class _Server:
             signed_at = datetime.strptime(sdk_date, DATE_FORMAT).replace(tzinfo=UTC)
         except ValueError:
             return _gateway_error(401, "APIGW.0301", "Incorrect IAM authentication information: bad X-Sdk-Date")
-        if abs((datetime.now(UTC) - signed_at).total_seconds()) > MAX_CLOCK_SKEW:
+        now = datetime.now(UTC) + timedelta(seconds=self.state.clock_offset)
+        if abs((now - signed_at).total_seconds()) > MAX_CLOCK_SKEW:
             return _gateway_error(
                 401, "APIGW.0301", "Incorrect IAM authentication information: the request time is out of range"
             )
@@ -548,7 +551,7 @@ class _Server:
             return _Response.json(200, {"faults": len(state.faults)})
         if request.method == "POST" and path == "settings":
             with state.lock:
-                for key in ("page_cap", "default_limit", "latency", "ignore_offset"):
+                for key in ("page_cap", "default_limit", "latency", "ignore_offset", "clock_offset"):
                     if key in data:
                         setattr(state, key, type(getattr(state, key))(data[key]))
                 if "seed" in data:
