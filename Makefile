@@ -26,8 +26,14 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Each Python example is its own program (each has a __main__.py), so each is checked on its own.
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	@for example in examples/python-*/; do \
+		[ -f "$$example/__main__.py" ] || continue; \
+		echo "$(BIN)/mypy --strict $$example"; \
+		$(BIN)/mypy --strict "$$example" || exit 1; \
+	done
 
 unit: $(STAMP)
 	$(BIN)/pytest
