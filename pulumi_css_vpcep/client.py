@@ -191,6 +191,15 @@ def _verify(settings: Settings) -> ssl.SSLContext | bool:
 
 _project_ids: dict[tuple[str, str, str], str] = {}
 """Project ids found through IAM, by (hash of the access key, region, IAM endpoint)."""
+_project_lookups: dict[tuple[str, str, str], asyncio.Task[str]] = {}
+"""IAM lookups under way, shared by the reads of one event loop that need the same project id."""
+
+
+def _lookup_done(key: tuple[str, str, str], task: asyncio.Task[str]) -> None:
+    if _project_lookups.get(key) is task:
+        del _project_lookups[key]
+    if not task.cancelled():
+        task.exception()  # every waiter sees the failure; this marks it seen even when none is left
 
 
 class _Collector:
@@ -329,7 +338,10 @@ class VpcepClient:
         return TransportError(f"network failure talking to {host}: {detail}{suffix}")
 
     async def project_id(self, deadline: float | None = None) -> str:
-        """The project id: from the settings, or looked up once per process from the region through IAM."""
+        """The project id: from the settings, or looked up once per process from the region through IAM.
+
+        Concurrent reads in one event loop that need the same lookup share a single IAM request.
+        """
         if self._settings.project_id:
             return self._settings.project_id
         settings = self._settings
@@ -341,12 +353,21 @@ class VpcepClient:
         cached = _project_ids.get(key)
         if cached:
             return cached
-        body = await self._get_json(
-            f"{settings.iam_endpoint}/projects",
-            [("name", settings.region)],
-            {},
-            deadline if deadline is not None else time.monotonic() + self._retry.total_timeout,
-        )
+        loop = asyncio.get_running_loop()
+        lookup = _project_lookups.get(key)
+        if lookup is None or lookup.get_loop() is not loop:
+            lookup = loop.create_task(
+                self._lookup_project(deadline if deadline is not None else time.monotonic() + self._retry.total_timeout)
+            )
+            _project_lookups[key] = lookup
+            lookup.add_done_callback(lambda task: _lookup_done(key, task))
+        project_id = await asyncio.shield(lookup)
+        _project_ids[key] = project_id
+        return project_id
+
+    async def _lookup_project(self, deadline: float) -> str:
+        settings = self._settings
+        body = await self._get_json(f"{settings.iam_endpoint}/projects", [("name", settings.region)], {}, deadline)
         projects = body.get("projects")
         matches = [
             p for p in (projects if isinstance(projects, list) else [])
@@ -358,9 +379,7 @@ class VpcepClient:
                 f"IAM found {found} named {settings.region!r} for these credentials: "
                 "set the project id (project_id, HW_PROJECT_ID or huaweicloud:projectId)"
             )
-        project_id = str(matches[0]["id"])
-        _project_ids[key] = project_id
-        return project_id
+        return str(matches[0]["id"])
 
     async def _gather(self, coros: Iterable[Coroutine[Any, Any, _T]]) -> list[_T]:
         """Run coroutines at most ``concurrency`` at once; on the first failure cancel the rest."""

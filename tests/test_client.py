@@ -335,3 +335,15 @@ def test_request_id_is_taken_from_the_body_when_the_header_is_missing() -> None:
 
 def test_retry_decisions_cover_exactly_the_transient_statuses() -> None:
     assert {429, 500, 502, 503, 504} == client_module.RETRY_STATUSES
+
+
+def test_concurrent_reads_share_one_project_lookup(emulator: Emulator, emulator_env: dict[str, str]) -> None:
+    emulator.state.latency = 0.05
+
+    async def many() -> list[int]:
+        results = await asyncio.gather(*(aread_vpcep_connections(SAMPLE_CLUSTER_ID) for _ in range(20)))
+        return [r.total_count for r in results]
+
+    assert asyncio.run(many()) == [3] * 20
+    assert emulator.state.requests["iam"] == 1
+    assert emulator.state.requests["css"] == 20
