@@ -1,0 +1,375 @@
+"""The provider plugin, started as the language host starts it and driven over gRPC against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import json_format, struct_pb2  # type: ignore[import-untyped]
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2
+
+from pulumi_css_vpcep.emulator import (
+    SAMPLE_ACCESS_KEY,
+    SAMPLE_CLUSTER_ID,
+    SAMPLE_DISABLED_CLUSTER_ID,
+    SAMPLE_PROJECT_ID,
+    SAMPLE_REGION,
+    SAMPLE_SECRET_KEY,
+    Emulator,
+)
+from tests.provider_host import ProviderProcess, provider_process
+
+RESOURCE = "css-vpcep:index:VpcepConnections"
+FUNCTION = "css-vpcep:index:getVpcepConnections"
+URN = f"urn:pulumi:test::project::{RESOURCE}::conns"
+PLUGIN_ARGS = ["-m", "pulumi_css_vpcep", "127.0.0.1:1"]
+
+
+def struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+    """Plain values as the engine's property struct."""
+    result = struct_pb2.Struct()
+    result.update(dict(values))
+    return result
+
+
+def secret(value: Any) -> dict[str, Any]:
+    """A value wrapped as the engine marks a secret."""
+    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
+
+
+def plain(message: struct_pb2.Struct) -> dict[str, Any]:
+    result: dict[str, Any] = json_format.MessageToDict(message)
+    return result
+
+
+def process_env(**extra: str) -> dict[str, str]:
+    """The test process's environment without any HW_* setting, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HW_", "HUAWEICLOUD_SDK_"))}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def plugin(emulator: Emulator) -> Iterator[ProviderProcess]:
+    """The plugin process with the HW_* variables of the emulator, configured with nothing."""
+    with provider_process(PLUGIN_ARGS, process_env(**emulator.environ())) as provider:
+        provider.stub.Configure(provider_pb2.ConfigureRequest(acceptSecrets=True))
+        yield provider
+
+
+def invoke(provider: ProviderProcess, args: Mapping[str, Any]) -> provider_pb2.InvokeResponse:
+    response: provider_pb2.InvokeResponse = provider.stub.Invoke(
+        provider_pb2.InvokeRequest(tok=FUNCTION, args=struct(args))
+    )
+    return response
+
+
+def create(provider: ProviderProcess, props: Mapping[str, Any], preview: bool = False) -> provider_pb2.CreateResponse:
+    response: provider_pb2.CreateResponse = provider.stub.Create(
+        provider_pb2.CreateRequest(urn=URN, properties=struct(props), preview=preview)
+    )
+    return response
+
+
+def test_get_schema_is_valid_json_with_both_tokens_and_secret_config(plugin: ProviderProcess) -> None:
+    schema = json.loads(plugin.stub.GetSchema(provider_pb2.GetSchemaRequest()).schema)
+
+    assert schema["name"] == "css-vpcep"
+    resource = schema["resources"][RESOURCE]
+    assert resource["requiredInputs"] == ["clusterId"]
+    assert set(resource["inputProperties"]) == {"clusterId", "projectId", "region", "endpoint"}
+    assert set(resource["properties"]) >= {"connections", "permissions", "vpcServiceName", "vpcepUpdateSwitch",
+                                           "totalCount", "clusterId", "projectId", "region", "endpoint"}
+    assert schema["functions"][FUNCTION]["outputs"]["properties"] == resource["properties"]
+    variables = schema["config"]["variables"]
+    assert {k for k, v in variables.items() if v.get("secret")} == {"secretKey", "securityToken"}
+    assert set(variables) == {"accessKey", "secretKey", "securityToken", "region", "projectId", "cloud",
+                              "authUrl", "insecure"}
+    connection = schema["types"]["css-vpcep:index:Connection"]["properties"]
+    assert connection["maxSession"]["type"] == "integer"
+    # Every property of every part is documented: the descriptions become the generated SDKs' docs.
+    described = [*variables.values(), *resource["inputProperties"].values(), *resource["properties"].values(),
+                 *connection.values(), *schema["types"]["css-vpcep:index:Permission"]["properties"].values()]
+    assert all(item.get("description") for item in described)
+
+
+def test_configure_args_give_the_credentials_and_region(emulator: Emulator) -> None:
+    env = process_env(HW_CSS_ENDPOINT=emulator.url, HW_AUTH_URL=f"{emulator.url}/v3")
+    with provider_process(PLUGIN_ARGS, env) as provider:
+        provider.stub.Configure(provider_pb2.ConfigureRequest(
+            acceptSecrets=True,
+            args=struct({"accessKey": SAMPLE_ACCESS_KEY, "secretKey": secret(SAMPLE_SECRET_KEY),
+                         "region": SAMPLE_REGION, "projectId": SAMPLE_PROJECT_ID, "insecure": False}),
+        ))
+        result = plain(invoke(provider, {"clusterId": SAMPLE_CLUSTER_ID}).__getattribute__("return"))
+
+    assert result["projectId"] == SAMPLE_PROJECT_ID
+    assert result["region"] == SAMPLE_REGION
+    assert emulator.state.requests["iam"] == 0  # projectId came from configuration
+
+
+def test_configure_variables_give_the_credentials(emulator: Emulator) -> None:
+    env = process_env(HW_CSS_ENDPOINT=emulator.url, HW_AUTH_URL=f"{emulator.url}/v3")
+    with provider_process(PLUGIN_ARGS, env) as provider:
+        provider.stub.Configure(provider_pb2.ConfigureRequest(variables={
+            "css-vpcep:config:accessKey": SAMPLE_ACCESS_KEY,
+            "css-vpcep:config:secretKey": SAMPLE_SECRET_KEY,
+            "css-vpcep:config:region": SAMPLE_REGION,
+        }))
+        result = plain(getattr(invoke(provider, {"clusterId": SAMPLE_CLUSTER_ID}), "return"))
+
+    assert result["totalCount"] == 3
+    assert emulator.state.requests["iam"] == 1  # no projectId anywhere: looked up from the region
+
+
+def test_configuration_wins_over_the_environment(emulator: Emulator) -> None:
+    env = process_env(**emulator.environ(access_key="UNKNOWNKEY0000000000", secret_key="wrong"))
+    with provider_process(PLUGIN_ARGS, env) as provider:
+        provider.stub.Configure(provider_pb2.ConfigureRequest(args=struct(
+            {"accessKey": SAMPLE_ACCESS_KEY, "secretKey": secret(SAMPLE_SECRET_KEY)}
+        )))
+        result = plain(getattr(invoke(provider, {"clusterId": SAMPLE_CLUSTER_ID}), "return"))
+
+    assert result["clusterId"] == SAMPLE_CLUSTER_ID
+    assert emulator.state.requests["status:401"] == 0
+
+
+def test_missing_credentials_are_one_clean_line_naming_the_plugin_config(emulator: Emulator) -> None:
+    env = process_env(HW_REGION_NAME=SAMPLE_REGION, HW_CSS_ENDPOINT=emulator.url)
+    with provider_process(PLUGIN_ARGS, env) as provider:
+        provider.stub.Configure(provider_pb2.ConfigureRequest())
+        with pytest.raises(grpc.RpcError) as caught:
+            invoke(provider, {"clusterId": SAMPLE_CLUSTER_ID})
+
+    error: Any = caught.value
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "css-vpcep:accessKey" in error.details()
+    assert "HW_ACCESS_KEY" in error.details()
+    assert "\n" not in error.details()
+    assert "Traceback" not in error.details()
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_check_accepts_good_inputs_and_normalises_the_endpoint(plugin: ProviderProcess, emulator: Emulator) -> None:
+    news = {"clusterId": SAMPLE_CLUSTER_ID, "region": SAMPLE_REGION, "endpoint": f"{emulator.url}/"}
+    response = plugin.stub.Check(provider_pb2.CheckRequest(urn=URN, news=struct(news)))
+
+    assert list(response.failures) == []
+    assert plain(response.inputs) == {**news, "endpoint": emulator.url}
+
+
+def test_check_names_every_bad_input_and_sends_nothing(plugin: ProviderProcess, emulator: Emulator) -> None:
+    news = {"projectId": "a/b", "region": "CN North", "endpoint": "http://example.com"}
+    response = plugin.stub.Check(provider_pb2.CheckRequest(urn=URN, news=struct(news)))
+
+    reasons = {failure.property: failure.reason for failure in response.failures}
+    assert set(reasons) == {"clusterId", "projectId", "region", "endpoint"}
+    assert "required" in reasons["clusterId"]
+    assert reasons["region"].startswith("invalid region")
+    assert "only https" in reasons["endpoint"]
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_check_lets_unknown_values_pass_during_preview(plugin: ProviderProcess, emulator: Emulator) -> None:
+    news = {"clusterId": rpc.UNKNOWN, "region": rpc.UNKNOWN}
+    response = plugin.stub.Check(provider_pb2.CheckRequest(urn=URN, news=struct(news)))
+
+    assert list(response.failures) == []
+    assert plain(response.inputs) == news
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_create_reads_with_a_deterministic_id_and_camel_case_outputs(plugin: ProviderProcess) -> None:
+    first = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+    second = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+
+    assert first.id == second.id == f"{SAMPLE_REGION}:{SAMPLE_PROJECT_ID}:{SAMPLE_CLUSTER_ID}"
+    outputs = plain(first.properties)
+    assert outputs["totalCount"] == 3
+    assert len(outputs["connections"]) == 3
+    assert outputs["connections"][0]["maxSession"] == 3000  # sent as the string "3000"
+    assert outputs["connections"][0]["vpcepDnsName"].startswith("8e4b1c2a.")
+    assert outputs["permissions"][0]["permissionType"] == "domainId"
+    assert outputs["vpcepUpdateSwitch"] is False
+    assert outputs["vpcServiceName"].startswith("cn-north-4.css-")
+    assert SAMPLE_ACCESS_KEY not in first.properties.SerializeToString().decode("utf-8", "replace")
+    assert SAMPLE_SECRET_KEY not in first.properties.SerializeToString().decode("utf-8", "replace")
+
+
+def test_create_in_preview_sends_nothing_and_leaves_the_data_unknown(
+    plugin: ProviderProcess, emulator: Emulator
+) -> None:
+    response = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID}, preview=True)
+
+    outputs = plain(response.properties)
+    assert outputs["clusterId"] == SAMPLE_CLUSTER_ID
+    assert outputs["connections"] == rpc.UNKNOWN
+    assert outputs["totalCount"] == rpc.UNKNOWN
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_read_refreshes_from_the_inputs(plugin: ProviderProcess, emulator: Emulator) -> None:
+    created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections.pop()
+
+    read = plugin.stub.Read(provider_pb2.ReadRequest(
+        id=created.id, urn=URN, properties=created.properties, inputs=struct({"clusterId": SAMPLE_CLUSTER_ID})
+    ))
+
+    assert read.id == created.id
+    assert plain(read.properties)["totalCount"] == 2
+    assert plain(read.inputs) == {"clusterId": SAMPLE_CLUSTER_ID}
+
+
+def test_read_by_id_alone_parses_the_id(plugin: ProviderProcess) -> None:
+    resource_id = f"{SAMPLE_REGION}:{SAMPLE_PROJECT_ID}:{SAMPLE_CLUSTER_ID}"
+    read = plugin.stub.Read(provider_pb2.ReadRequest(id=resource_id, urn=URN))
+
+    assert read.id == resource_id
+    assert plain(read.properties)["totalCount"] == 3
+    assert plain(read.inputs) == {"clusterId": SAMPLE_CLUSTER_ID, "projectId": SAMPLE_PROJECT_ID,
+                                  "region": SAMPLE_REGION}
+
+
+def test_read_by_a_malformed_id_is_refused_before_sending(plugin: ProviderProcess, emulator: Emulator) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        plugin.stub.Read(provider_pb2.ReadRequest(id="not-an-id", urn=URN))
+
+    error: Any = caught.value
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "region}:{projectId}:{clusterId}" in error.details()
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_diff_reports_nothing_when_the_service_did_not_change(plugin: ProviderProcess) -> None:
+    created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+    diff = plugin.stub.Diff(provider_pb2.DiffRequest(
+        id=created.id, urn=URN, olds=created.properties, news=struct({"clusterId": SAMPLE_CLUSTER_ID})
+    ))
+
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
+    assert list(diff.replaces) == []
+
+
+def test_diff_reports_drift_as_an_update(plugin: ProviderProcess, emulator: Emulator) -> None:
+    created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections.append(
+        {"id": "d0000000-0000-4000-8000-000000000001", "status": "accepted", "maxSession": 10}
+    )
+
+    diff = plugin.stub.Diff(provider_pb2.DiffRequest(
+        id=created.id, urn=URN, olds=created.properties, news=struct({"clusterId": SAMPLE_CLUSTER_ID})
+    ))
+
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert set(diff.diffs) == {"connections", "totalCount"}
+    assert list(diff.replaces) == []
+    assert diff.detailedDiff["totalCount"].kind == provider_pb2.PropertyDiff.UPDATE
+
+
+def test_diff_replaces_when_the_cluster_changes(plugin: ProviderProcess, emulator: Emulator) -> None:
+    created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+    other = "0b0b0b0b-1111-4222-8333-444455556666"
+    emulator.state.add_cluster(type(emulator.state.clusters[SAMPLE_CLUSTER_ID])(id=other))
+
+    diff = plugin.stub.Diff(provider_pb2.DiffRequest(
+        id=created.id, urn=URN, olds=created.properties, news=struct({"clusterId": other})
+    ))
+
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert "clusterId" in diff.replaces
+    assert diff.detailedDiff["clusterId"].kind == provider_pb2.PropertyDiff.UPDATE_REPLACE
+
+
+def test_diff_with_an_unknown_input_replaces_without_reading(plugin: ProviderProcess, emulator: Emulator) -> None:
+    created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+    emulator.state.reset_counts()
+
+    diff = plugin.stub.Diff(provider_pb2.DiffRequest(
+        id=created.id, urn=URN, olds=created.properties, news=struct({"clusterId": rpc.UNKNOWN})
+    ))
+
+    assert list(diff.replaces) == ["clusterId"]
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_update_re_reads(plugin: ProviderProcess, emulator: Emulator) -> None:
+    created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+    emulator.state.clusters[SAMPLE_CLUSTER_ID].vpcep_update_switch = "true"
+
+    updated = plugin.stub.Update(provider_pb2.UpdateRequest(
+        id=created.id, urn=URN, olds=created.properties, news=struct({"clusterId": SAMPLE_CLUSTER_ID})
+    ))
+
+    assert plain(updated.properties)["vpcepUpdateSwitch"] is True
+
+
+def test_delete_sends_nothing(plugin: ProviderProcess, emulator: Emulator) -> None:
+    created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+    emulator.state.reset_counts()
+
+    plugin.stub.Delete(provider_pb2.DeleteRequest(id=created.id, urn=URN, properties=created.properties))
+
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_invoke_returns_the_outputs(plugin: ProviderProcess) -> None:
+    response = invoke(plugin, {"clusterId": SAMPLE_CLUSTER_ID, "projectId": SAMPLE_PROJECT_ID})
+
+    assert list(response.failures) == []
+    result = plain(getattr(response, "return"))
+    assert [c["status"] for c in result["connections"]] == ["accepted", "pendingAcceptance", "rejected"]
+    assert result["connections"][1]["vpcepIpv6Address"] == "fd00:0:0:1::25"
+    assert result["totalCount"] == 3
+
+
+def test_invoke_with_bad_input_returns_failures_and_sends_nothing(
+    plugin: ProviderProcess, emulator: Emulator
+) -> None:
+    response = invoke(plugin, {"clusterId": "../etc", "endpoint": "ftp://x"})
+
+    assert {f.property for f in response.failures} == {"clusterId", "endpoint"}
+    assert not response.HasField("return")
+    assert sum(emulator.state.requests.values()) == 0
+    # The process is still serving.
+    assert plain(getattr(invoke(plugin, {"clusterId": SAMPLE_CLUSTER_ID}), "return"))["totalCount"] == 3
+
+
+def test_invoke_reports_an_api_error_as_one_line_with_code_and_request_id(plugin: ProviderProcess) -> None:
+    with pytest.raises(grpc.RpcError) as caught:
+        invoke(plugin, {"clusterId": SAMPLE_DISABLED_CLUSTER_ID})
+
+    error: Any = caught.value
+    details: str = error.details()
+    assert re.fullmatch(r"HTTP 400 CSS\.5182: .+ \(request id [0-9a-f-]+\)", details), details
+    assert "Traceback" not in details
+    assert "File " not in details
+
+
+def test_fifty_concurrent_invokes_overlap(plugin: ProviderProcess, emulator: Emulator) -> None:
+    request = provider_pb2.InvokeRequest(tok=FUNCTION, args=struct({"clusterId": SAMPLE_CLUSTER_ID}))
+    invoke(plugin, {"clusterId": SAMPLE_CLUSTER_ID})  # warm up: connections and the project id lookup
+    emulator.state.latency = 0.05
+
+    started = time.perf_counter()
+    for _ in range(10):
+        plugin.stub.Invoke(request)
+    sequential = time.perf_counter() - started
+
+    emulator.state.reset_counts()
+    started = time.perf_counter()
+    futures = [plugin.stub.Invoke.future(request) for _ in range(50)]
+    results = [plain(getattr(f.result(timeout=60), "return")) for f in futures]
+    concurrent = time.perf_counter() - started
+
+    assert all(r["totalCount"] == 3 for r in results)
+    assert emulator.state.requests["css"] == 50
+    assert sequential >= 10 * 0.05
+    assert concurrent < sequential / 2, f"50 concurrent took {concurrent:.2f}s; 10 sequential {sequential:.2f}s"
