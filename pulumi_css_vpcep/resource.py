@@ -68,7 +68,8 @@ def parse_resource_id(id_: str) -> tuple[str, str, str]:
 
 def _comparable(outputs: Mapping[str, Any]) -> dict[str, Any]:
     """Outputs in a form where equal data compares equal: integers as ints, lists in a fixed order."""
-    fields = {k: v for k, v in outputs.items() if k in VpcepConnectionsResult.model_fields}
+    # The engine drops null properties: a missing output is a None one.
+    fields = {name: outputs.get(name) for name in VpcepConnectionsResult.model_fields}
     normal = VpcepConnectionsResult.model_validate(fields).to_outputs()
     for key in ("connections", "permissions"):
         normal[key] = sorted(normal[key], key=lambda item: json.dumps(item, sort_keys=True))

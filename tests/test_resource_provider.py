@@ -1,0 +1,363 @@
+"""The dynamic provider, driven over gRPC through the real provider host (``python -m pulumi.dynamic``).
+
+The host is fed the serialized provider exactly as a program registers it and called as the engine
+calls it; every read goes to the emulator over loopback HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import grpc
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.output import UNKNOWN as NOT_KNOWN
+from pulumi.runtime import proto, rpc
+
+from pulumi_css_vpcep.emulator import (
+    SAMPLE_ACCESS_KEY,
+    SAMPLE_CLUSTER_ID,
+    SAMPLE_DISABLED_CLUSTER_ID,
+    SAMPLE_PROJECT_ID,
+    SAMPLE_REGION,
+    SAMPLE_SECRET_KEY,
+    Cluster,
+    Emulator,
+    generate_connections,
+)
+from pulumi_css_vpcep.resource import VpcepConnectionsProvider
+from tests.provider_host import ProviderProcess, provider_process
+
+PROVIDER = serialize_provider(VpcepConnectionsProvider())
+"""The ``__provider`` property, as ``VpcepConnections`` registers it."""
+SAMPLE_ID = f"{SAMPLE_REGION}:{SAMPLE_PROJECT_ID}:{SAMPLE_CLUSTER_ID}"
+
+
+def to_struct(props: Mapping[str, Any]) -> Any:
+    """Properties as the engine sends them."""
+    return asyncio.run(rpc.serialize_properties(dict(props), {}))
+
+
+def from_struct(struct: Any) -> dict[str, Any]:
+    """Properties as the engine receives them, without the serialized provider."""
+    props = dict(rpc.deserialize_properties(struct))
+    props.pop("__provider", None)
+    return props
+
+
+def host_environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment the engine gives the provider host: the test's (cleaned of HW_*) plus ``extra``."""
+    return {**os.environ, **(extra or {})}
+
+
+def configure(host: ProviderProcess, config: Mapping[str, str] | None = None) -> None:
+    """Send the stack's configuration, as the engine does before any other call."""
+    args = to_struct(config or {})
+    host.stub.Configure(proto.ConfigureRequest(args=args, acceptSecrets=True))
+
+
+def hw_config(emulator: Emulator) -> dict[str, str]:
+    """``huaweicloud:*`` stack configuration that points a read at the emulator."""
+    return {
+        "huaweicloud:accessKey": SAMPLE_ACCESS_KEY,
+        "huaweicloud:secretKey": SAMPLE_SECRET_KEY,
+        "huaweicloud:region": SAMPLE_REGION,
+        "huaweicloud:authUrl": f"{emulator.url}/v3",
+    }
+
+
+def create(host: ProviderProcess, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    response = host.stub.Create(
+        proto.CreateRequest(urn="urn:x", properties=to_struct({**inputs, "__provider": PROVIDER}))
+    )
+    return response.id, from_struct(response.properties)
+
+
+def stored(outputs: Mapping[str, Any]) -> Any:
+    return to_struct({**outputs, "__provider": PROVIDER})
+
+
+def diff(host: ProviderProcess, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
+    return host.stub.Diff(proto.DiffRequest(id=SAMPLE_ID, urn="urn:x", olds=stored(olds), news=stored(news)))
+
+
+@pytest.fixture
+def host(emulator: Emulator) -> Iterator[ProviderProcess]:
+    """A provider host whose environment points at the emulator, configured with no stack config."""
+    with provider_process(["-m", "pulumi.dynamic"], host_environ(emulator.environ())) as process:
+        configure(process)
+        yield process
+
+
+def test_create_reads_every_connection_with_integers_and_a_deterministic_id(
+    host: ProviderProcess, emulator: Emulator
+) -> None:
+    first_id, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
+    second_id, _ = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
+
+    assert first_id == second_id == SAMPLE_ID
+    served = emulator.state.clusters[SAMPLE_CLUSTER_ID]
+    assert [c["id"] for c in outputs["connections"]] == [c["id"] for c in served.connections]
+    assert [c["max_session"] for c in outputs["connections"]] == [int(c["maxSession"]) for c in served.connections]
+    assert outputs["total_count"] == len(served.connections)
+    assert outputs["project_id"] == SAMPLE_PROJECT_ID
+    assert outputs["region"] == SAMPLE_REGION
+    assert outputs["endpoint"] == emulator.url
+    assert outputs["vpc_service_name"] == served.vpc_service_name
+    assert outputs["vpcep_update_switch"] is False
+    assert [p["id"] for p in outputs["permissions"]] == [p["id"] for p in served.permissions]
+
+
+def test_stack_config_gives_credentials_region_and_auth_url(emulator: Emulator) -> None:
+    # Only the endpoint comes from the environment: credentials, region and IAM come from huaweicloud:*.
+    env = host_environ({"HW_CSS_ENDPOINT": emulator.url})
+    with provider_process(["-m", "pulumi.dynamic"], env) as process:
+        configure(process, hw_config(emulator))
+        id_, outputs = create(process, {"cluster_id": SAMPLE_CLUSTER_ID})
+
+    assert id_ == SAMPLE_ID
+    assert outputs["total_count"] == len(emulator.state.clusters[SAMPLE_CLUSTER_ID].connections)
+    assert emulator.state.requests["iam"] == 1
+
+
+def test_stack_config_outranks_the_environment(emulator: Emulator) -> None:
+    env = host_environ({**emulator.environ(), "HW_ACCESS_KEY": "UNKNOWNKEY0000000000", "HW_SECRET_KEY": "wrong"})
+    with provider_process(["-m", "pulumi.dynamic"], env) as process:
+        configure(process, hw_config(emulator))
+        id_, _ = create(process, {"cluster_id": SAMPLE_CLUSTER_ID})
+
+    assert id_ == SAMPLE_ID
+
+
+def test_without_credentials_create_fails_naming_where_to_set_them(emulator: Emulator) -> None:
+    env = host_environ({"HW_REGION_NAME": SAMPLE_REGION, "HW_CSS_ENDPOINT": emulator.url})
+    with provider_process(["-m", "pulumi.dynamic"], env) as process:
+        configure(process)
+        with pytest.raises(grpc.RpcError) as raised:
+            create(process, {"cluster_id": SAMPLE_CLUSTER_ID})
+
+    last_line = raised.value.details().strip().splitlines()[-1]
+    assert "ConfigurationError: no credentials" in last_line
+    assert "huaweicloud:accessKey" in last_line
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_check_names_each_malformed_input_and_sends_nothing(host: ProviderProcess, emulator: Emulator) -> None:
+    news = {
+        "cluster_id": "no spaces allowed",
+        "project_id": "x" * 65,
+        "region": "CN_NORTH",
+        "endpoint": "http://css.example.com",
+        "__provider": PROVIDER,
+    }
+    response = host.stub.Check(proto.CheckRequest(urn="urn:x", olds=to_struct({}), news=to_struct(news)))
+
+    reasons = {failure.property: failure.reason for failure in response.failures}
+    assert set(reasons) == {"cluster_id", "project_id", "region", "endpoint"}
+    for name, reason in reasons.items():
+        assert reason.startswith(f"invalid {name}:")
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_check_requires_a_cluster_id(host: ProviderProcess) -> None:
+    response = host.stub.Check(
+        proto.CheckRequest(urn="urn:x", olds=to_struct({}), news=to_struct({"__provider": PROVIDER}))
+    )
+
+    assert [(f.property, f.reason) for f in response.failures] == [("cluster_id", "cluster_id is required")]
+
+
+def test_check_passes_unknown_inputs_through(host: ProviderProcess, emulator: Emulator) -> None:
+    news = {"cluster_id": NOT_KNOWN, "region": NOT_KNOWN, "endpoint": f"{emulator.url}/", "__provider": PROVIDER}
+    response = host.stub.Check(proto.CheckRequest(urn="urn:x", olds=to_struct({}), news=to_struct(news)))
+
+    assert list(response.failures) == []
+    inputs = response.inputs.fields
+    assert inputs["cluster_id"].string_value == rpc.UNKNOWN
+    assert inputs["region"].string_value == rpc.UNKNOWN
+    assert inputs["endpoint"].string_value == emulator.url  # normalised: no trailing '/'
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_read_on_refresh_rereads_from_the_stored_outputs(host: ProviderProcess, emulator: Emulator) -> None:
+    id_, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
+    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections.pop()
+
+    response = host.stub.Read(
+        proto.ReadRequest(
+            id=id_, urn="urn:x", properties=stored(outputs), inputs=stored({"cluster_id": SAMPLE_CLUSTER_ID})
+        )
+    )
+
+    refreshed = from_struct(response.properties)
+    assert response.id == id_
+    assert refreshed["total_count"] == outputs["total_count"] - 1
+    assert [c["id"] for c in refreshed["connections"]] == [c["id"] for c in outputs["connections"][:-1]]
+
+
+def test_get_reads_from_the_id_alone(host: ProviderProcess, emulator: Emulator) -> None:
+    # VpcepConnections.get: no stored outputs, only the id and the serialized provider in the inputs.
+    response = host.stub.Read(proto.ReadRequest(id=SAMPLE_ID, urn="urn:x", inputs=to_struct({"__provider": PROVIDER})))
+
+    outputs = from_struct(response.properties)
+    assert response.id == SAMPLE_ID
+    assert outputs["cluster_id"] == SAMPLE_CLUSTER_ID
+    assert outputs["endpoint"] == emulator.url
+    assert outputs["total_count"] == len(emulator.state.clusters[SAMPLE_CLUSTER_ID].connections)
+    assert emulator.state.requests["iam"] == 0  # the project id came from the id
+
+
+def test_get_refuses_a_malformed_id_before_sending(host: ProviderProcess, emulator: Emulator) -> None:
+    with pytest.raises(grpc.RpcError) as raised:
+        host.stub.Read(proto.ReadRequest(id="not-an-id", urn="urn:x", inputs=to_struct({"__provider": PROVIDER})))
+
+    assert "InvalidInputError: invalid id:" in raised.value.details().strip().splitlines()[-1]
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_diff_without_remote_change_reports_none(host: ProviderProcess) -> None:
+    _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
+
+    response = diff(host, outputs, {"cluster_id": SAMPLE_CLUSTER_ID})
+
+    assert response.changes == proto.DiffResponse.DIFF_NONE
+    assert list(response.replaces) == []
+
+
+def test_diff_ignores_connection_order_and_float_numbers(host: ProviderProcess, emulator: Emulator) -> None:
+    _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
+    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections.reverse()
+    # What the engine stores comes back with every number as a float.
+    floated = {**outputs, "total_count": float(outputs["total_count"])}
+
+    response = diff(host, floated, {"cluster_id": SAMPLE_CLUSTER_ID})
+
+    assert response.changes == proto.DiffResponse.DIFF_NONE
+
+
+def test_diff_with_explicit_inputs_equal_to_the_stored_ones_reports_none(
+    host: ProviderProcess, emulator: Emulator
+) -> None:
+    inputs = {
+        "cluster_id": SAMPLE_CLUSTER_ID,
+        "project_id": SAMPLE_PROJECT_ID,
+        "region": SAMPLE_REGION,
+        "endpoint": emulator.url,
+    }
+    _, outputs = create(host, inputs)
+
+    assert diff(host, outputs, inputs).changes == proto.DiffResponse.DIFF_NONE
+
+
+def test_diff_of_a_service_without_a_name_reports_none(host: ProviderProcess, emulator: Emulator) -> None:
+    # A null output (vpc_service_name) is not stored at all; that is no drift.
+    emulator.state.add_cluster(Cluster(id="unnamed", connections=generate_connections(3), vpc_service_name=None))
+    _, outputs = create(host, {"cluster_id": "unnamed"})
+
+    assert "vpc_service_name" not in outputs
+    assert diff(host, outputs, {"cluster_id": "unnamed"}).changes == proto.DiffResponse.DIFF_NONE
+
+
+def test_diff_reports_remote_drift(host: ProviderProcess, emulator: Emulator) -> None:
+    _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
+    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[0]["status"] = "rejected"
+
+    response = diff(host, outputs, {"cluster_id": SAMPLE_CLUSTER_ID})
+
+    assert response.changes == proto.DiffResponse.DIFF_SOME
+    assert list(response.replaces) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("cluster_id", SAMPLE_DISABLED_CLUSTER_ID),
+        ("project_id", "another_project"),
+        ("region", "cn-south-1"),
+        ("endpoint", "https://css.example.com"),
+    ],
+)
+def test_diff_replaces_when_what_is_read_changes(
+    host: ProviderProcess, emulator: Emulator, name: str, value: str
+) -> None:
+    _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
+    emulator.state.reset_counts()
+
+    response = diff(host, outputs, {"cluster_id": SAMPLE_CLUSTER_ID, name: value})
+
+    assert response.changes == proto.DiffResponse.DIFF_SOME
+    assert list(response.replaces) == [name]
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_diff_replaces_when_an_input_is_not_known_yet(host: ProviderProcess) -> None:
+    _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
+
+    response = host.stub.Diff(
+        proto.DiffRequest(id=SAMPLE_ID, urn="urn:x", olds=stored(outputs), news=stored({"cluster_id": NOT_KNOWN}))
+    )
+
+    assert list(response.replaces) == ["cluster_id"]
+
+
+def test_update_rereads_the_service(host: ProviderProcess, emulator: Emulator) -> None:
+    _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
+    emulator.state.add_cluster(
+        Cluster(id=SAMPLE_CLUSTER_ID, connections=generate_connections(250), vpcep_update_switch="true")
+    )
+
+    response = host.stub.Update(
+        proto.UpdateRequest(
+            id=SAMPLE_ID, urn="urn:x", olds=stored(outputs), news=stored({"cluster_id": SAMPLE_CLUSTER_ID})
+        )
+    )
+
+    updated = from_struct(response.properties)
+    assert updated["total_count"] == 250
+    assert len({c["id"] for c in updated["connections"]}) == 250
+    assert updated["vpcep_update_switch"] is True
+
+
+def test_delete_sends_nothing(host: ProviderProcess, emulator: Emulator) -> None:
+    _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
+    emulator.state.reset_counts()
+
+    host.stub.Delete(proto.DeleteRequest(id=SAMPLE_ID, urn="urn:x", properties=stored(outputs)))
+
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_a_refusal_reaches_the_user_as_one_line_with_code_and_request_id(host: ProviderProcess) -> None:
+    with pytest.raises(grpc.RpcError) as raised:
+        create(host, {"cluster_id": SAMPLE_DISABLED_CLUSTER_ID})
+
+    details = raised.value.details().strip()
+    last_line = details.splitlines()[-1]
+    assert last_line.startswith("pulumi_css_vpcep.errors.ApiError: HTTP 400 CSS.5182: ")
+    assert "(request id " in last_line
+    # The traceback stops at the provider: none of the client's frames follow.
+    assert "client.py" not in details
+
+
+def test_operations_run_in_parallel_as_the_engine_runs_them(host: ProviderProcess, emulator: Emulator) -> None:
+    clusters = [f"cluster-{i}" for i in range(8)]
+    for i, cluster_id in enumerate(clusters):
+        emulator.state.add_cluster(Cluster(id=cluster_id, connections=generate_connections(120 + i, prefix=f"c{i}")))
+    emulator.state.latency = 0.02
+
+    def create_then_diff(cluster_id: str) -> tuple[str, int, int]:
+        id_, outputs = create(host, {"cluster_id": cluster_id})
+        changes = diff(host, outputs, {"cluster_id": cluster_id}).changes
+        return id_, outputs["total_count"], changes
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(create_then_diff, clusters))
+
+    assert results == [
+        (f"{SAMPLE_REGION}:{SAMPLE_PROJECT_ID}:{cluster_id}", 120 + i, proto.DiffResponse.DIFF_NONE)
+        for i, cluster_id in enumerate(clusters)
+    ]
