@@ -42,7 +42,7 @@ from pulumi.provider.experimental.provider import (
     UpdateRequest,
     UpdateResponse,
 )
-from pulumi.runtime.proto import provider_pb2_grpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN
 
 from . import __version__
@@ -215,6 +215,13 @@ class CssVpcepProvider(Provider):
         return ConfigureResponse(accept_secrets=True, supports_preview=True, accept_resources=False,
                                  accept_outputs=False)
 
+    async def diff_config(self, request: DiffRequest) -> DiffResponse:
+        # A configuration change never replaces the provider: its resources re-read and show their own diffs.
+        olds = {key: _plain(value) for key, value in request.old_state.items()}
+        news = {key: _plain(value) for key, value in request.new_inputs.items()}
+        changed = sorted(key for key in olds.keys() | news.keys() if olds.get(key) != news.get(key))
+        return DiffResponse(changes=bool(changed), diffs=changed)
+
     async def _read(self, inputs: Mapping[str, str | None]) -> VpcepConnectionsResult:
         cluster_id = inputs.get("clusterId")
         if cluster_id is None:
@@ -341,6 +348,20 @@ class CssVpcepServicer(server.ProviderServicer):
 
     async def Configure(self, request: Any, context: Any) -> Any:
         return await self._clean(super().Configure, request, context)
+
+    async def DiffConfig(self, request: Any, context: Any) -> Any:  # noqa: ARG002
+        # The stock DiffConfig passes the response's bool as the enum (True would mean DIFF_NONE).
+        response = await self._provider.diff_config(
+            DiffRequest(
+                request.urn,
+                request.id,
+                PropertyValue.unmarshal_map(request.olds),
+                PropertyValue.unmarshal_map(request.news),
+                list(request.ignoreChanges),
+            )
+        )
+        changes = provider_pb2.DiffResponse.DIFF_SOME if response.changes else provider_pb2.DiffResponse.DIFF_NONE
+        return provider_pb2.DiffResponse(changes=changes, diffs=response.diffs, replaces=response.replaces)
 
     async def Check(self, request: Any, context: Any) -> Any:
         return await self._clean(super().Check, request, context)

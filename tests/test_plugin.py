@@ -157,6 +157,20 @@ def test_missing_credentials_are_one_clean_line_naming_the_plugin_config(emulato
     assert sum(emulator.state.requests.values()) == 0
 
 
+def test_a_configuration_change_updates_the_provider_in_place(plugin: ProviderProcess) -> None:
+    provider_urn = "urn:pulumi:test::project::pulumi:providers:css-vpcep::default"
+    olds = struct({"region": "cn-north-1", "accessKey": "AK1", "secretKey": secret("one")})
+
+    same = plugin.stub.DiffConfig(provider_pb2.DiffRequest(urn=provider_urn, olds=olds, news=olds))
+    news = struct({"region": SAMPLE_REGION, "accessKey": "AK1", "secretKey": secret("two")})
+    changed = plugin.stub.DiffConfig(provider_pb2.DiffRequest(urn=provider_urn, olds=olds, news=news))
+
+    assert same.changes == provider_pb2.DiffResponse.DIFF_NONE
+    assert changed.changes == provider_pb2.DiffResponse.DIFF_SOME
+    assert set(changed.diffs) == {"region", "secretKey"}
+    assert list(changed.replaces) == []
+
+
 def test_check_accepts_good_inputs_and_normalises_the_endpoint(plugin: ProviderProcess, emulator: Emulator) -> None:
     news = {"clusterId": SAMPLE_CLUSTER_ID, "region": SAMPLE_REGION, "endpoint": f"{emulator.url}/"}
     response = plugin.stub.Check(provider_pb2.CheckRequest(urn=URN, news=struct(news)))
