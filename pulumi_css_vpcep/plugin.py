@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -137,6 +138,24 @@ def parse_id(value: str) -> Inputs:
     }
 
 
+def _identity(state: Mapping[str, Any]) -> dict[str, str | None]:
+    """What a stored state names: the cluster and the project, region and endpoint resolved at creation."""
+    identity: dict[str, str | None] = {}
+    for key, validate in _VALIDATORS.items():
+        value = state.get(key)
+        identity[key] = validate(value, key) if isinstance(value, str) and value else None
+    return identity
+
+
+def _comparable(value: Any) -> Any:
+    """A plain value where equal data compares equal: lists of objects in a fixed order."""
+    if isinstance(value, list):
+        return sorted((_comparable(item) for item in value), key=lambda item: json.dumps(item, sort_keys=True))
+    if isinstance(value, Mapping):
+        return {key: _comparable(item) for key, item in value.items()}
+    return value
+
+
 def _check_inputs(args: Mapping[str, PropertyValue], *, allow_unknown: bool) -> tuple[Inputs, list[CheckFailure]]:
     """Validate inputs without sending anything: the values to use, and a failure for each bad one."""
     inputs: Inputs = {}
@@ -254,9 +273,15 @@ class CssVpcepProvider(Provider):
                 if isinstance(inputs[key], _Unknown) or (inputs[key] is not None and inputs[key] != olds.get(key))
             ]
         else:
-            # Re-read, so the preview shows drift between the service and the stored outputs.
-            current = {k: _plain(v) for k, v in outputs_to_properties(await self._read(_known(inputs))).items()}
-            changed = [key for key in current if current[key] != olds.get(key)]
+            # An input given and different replaces; one left out keeps the value resolved at creation.
+            replacing = [key for key in INPUT_KEYS if inputs[key] is not None and inputs[key] != olds.get(key)]
+            if replacing:
+                changed = replacing
+            else:
+                # Re-read what the state names, so the preview shows drift between service and stored outputs.
+                current = await self._read(_identity(olds))
+                fresh = {k: _plain(v) for k, v in outputs_to_properties(current).items()}
+                changed = [key for key in fresh if _comparable(fresh[key]) != _comparable(olds.get(key))]
         changed = [key for key in changed if key not in ignored]
         replaces = [key for key in changed if key in INPUT_KEYS]
         return DiffResponse(
@@ -282,23 +307,19 @@ class CssVpcepProvider(Provider):
         return CreateResponse(resource_id=resource_id(result), properties=outputs_to_properties(result))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
-        given = request.inputs or {
-            key: value for key, value in request.properties.items() if key in ("clusterId", "projectId", "region")
-        }
-        if given:
-            inputs, failures = _check_inputs(given, allow_unknown=False)
-            if failures:
-                raise InvalidInputError(failures[0].property, failures[0].reason)
+        stored = {key: _plain(value) for key, value in request.properties.items()}
+        if stored.get("clusterId"):
+            # Refresh: re-read exactly what the state names (project, region and endpoint as resolved);
+            # the inputs stay as they were.
+            known = _identity(stored)
+            inputs = dict(request.inputs) or _inputs_to_properties(dict(known))
         else:
             # `get(name, id)` and import: only the id is known.
-            inputs = parse_id(request.resource_id)
-        known = _known(inputs)
+            named = parse_id(request.resource_id)
+            known = _known(named)
+            inputs = _inputs_to_properties(named)
         result = await self._read(known)
-        return ReadResponse(
-            resource_id=resource_id(result),
-            properties=outputs_to_properties(result),
-            inputs=_inputs_to_properties(inputs),
-        )
+        return ReadResponse(resource_id=resource_id(result), properties=outputs_to_properties(result), inputs=inputs)
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         inputs, failures = _check_inputs(request.news, allow_unknown=request.preview)

@@ -11,7 +11,7 @@ from typing import Any
 
 import grpc
 import pytest
-from google.protobuf import json_format, struct_pb2  # type: ignore[import-untyped]
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
@@ -387,3 +387,32 @@ def test_fifty_concurrent_invokes_overlap(plugin: ProviderProcess, emulator: Emu
     assert emulator.state.requests["css"] == 50
     assert sequential >= 10 * 0.05
     assert concurrent < sequential / 2, f"50 concurrent took {concurrent:.2f}s; 10 sequential {sequential:.2f}s"
+
+
+def test_diff_ignores_a_new_order_of_the_same_connections(plugin: ProviderProcess, emulator: Emulator) -> None:
+    created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections.reverse()
+
+    diff = plugin.stub.Diff(provider_pb2.DiffRequest(
+        id=created.id, urn=URN, olds=created.properties, news=struct({"clusterId": SAMPLE_CLUSTER_ID})
+    ))
+
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
+
+
+def test_inputs_left_out_keep_what_was_resolved_at_creation(emulator: Emulator) -> None:
+    # Created while HW_REGION_NAME named the sample region; later the environment names another region.
+    env = process_env(**{**emulator.environ(), "HW_REGION_NAME": "ap-southeast-9"})
+    with provider_process(PLUGIN_ARGS, env) as provider:
+        provider.stub.Configure(provider_pb2.ConfigureRequest(acceptSecrets=True))
+        created = create(provider, {"clusterId": SAMPLE_CLUSTER_ID, "region": SAMPLE_REGION})
+        diff = provider.stub.Diff(provider_pb2.DiffRequest(
+            id=created.id, urn=URN, olds=created.properties, news=struct({"clusterId": SAMPLE_CLUSTER_ID})
+        ))
+        refreshed = provider.stub.Read(provider_pb2.ReadRequest(
+            id=created.id, urn=URN, properties=created.properties, inputs=struct({"clusterId": SAMPLE_CLUSTER_ID})
+        ))
+
+    assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
+    assert list(diff.replaces) == []
+    assert plain(refreshed.properties)["region"] == SAMPLE_REGION
