@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import hashlib
 import logging
 import math
+import os
 import random
 import re
 import ssl
@@ -23,7 +25,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import httpx
 
@@ -171,6 +173,17 @@ class _Unreadable(Exception):
     """A 2xx answer whose body is not the JSON object it should be."""
 
 
+@functools.lru_cache(maxsize=8)
+def _default_ssl_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """httpx's default verifying context (``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else certifi), built once
+    per process rather than once per client: loading a CA store takes ~20 ms."""
+    if cert_file:
+        return ssl.create_default_context(cafile=cert_file)
+    if cert_dir:
+        return ssl.create_default_context(capath=cert_dir)
+    return httpx.create_ssl_context(trust_env=False)
+
+
 def _verify(settings: Settings) -> ssl.SSLContext | bool:
     if settings.insecure:
         warnings.warn(
@@ -186,7 +199,7 @@ def _verify(settings: Settings) -> ssl.SSLContext | bool:
             raise ConfigurationError(
                 f"SSL_CERT_FILE {settings.ca_bundle!r} cannot be used as a CA bundle: {exc}"
             ) from None
-    return True
+    return _default_ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
 
 
 _project_ids: dict[tuple[str, str, str], str] = {}
@@ -503,15 +516,32 @@ async def aread_vpcep_connections(
         return await client.read(cluster_id)
 
 
+class _Outcome(Generic[_T]):
+    """A result behind a short repr: ``asyncio.run`` formats its main task, result included, when it
+    restores the SIGINT handler, and the repr of a large result costs more than the read's requests."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: _T) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "<outcome>"
+
+
+async def _outcome(coro: Coroutine[Any, Any, _T]) -> _Outcome[_T]:
+    return _Outcome(await coro)
+
+
 def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
     """Run a coroutine to completion from synchronous code, even where an event loop is running."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return asyncio.run(_outcome(coro)).value
     # Inside a running loop (a notebook, an async program): run on a private loop in a worker thread.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(asyncio.run, _outcome(coro)).result().value
 
 
 def read_vpcep_connections(
