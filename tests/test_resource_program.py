@@ -8,6 +8,7 @@ of a stack the test ran before.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import runpy
@@ -95,11 +96,16 @@ def hw_config(emulator: Emulator) -> dict[str, str]:
 
 @pytest.fixture(autouse=True)
 def fresh_runtime() -> Iterator[None]:
-    """Every program starts with no root stack and no configuration, as a new `pulumi up` does."""
+    """Every program starts with no root stack, no configuration and its own event loop, as a new
+    `pulumi up` does."""
     runtime_settings.ROOT.set(None)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     yield
     runtime_settings.ROOT.set(None)
     pulumi.runtime.set_all_config({})
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 @pytest.fixture

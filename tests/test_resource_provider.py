@@ -39,7 +39,12 @@ SAMPLE_ID = f"{SAMPLE_REGION}:{SAMPLE_PROJECT_ID}:{SAMPLE_CLUSTER_ID}"
 
 def to_struct(props: Mapping[str, Any]) -> Any:
     """Properties as the engine sends them."""
-    return asyncio.run(rpc.serialize_properties(dict(props), {}))
+    # A private loop, as the provider host uses: asyncio.run would leave this thread without one.
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(rpc.serialize_properties(dict(props), {}))
+    finally:
+        loop.close()
 
 
 def from_struct(struct: Any) -> dict[str, Any]:

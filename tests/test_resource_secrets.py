@@ -20,7 +20,14 @@ from pulumi.runtime import proto, rpc
 from pulumi_css_vpcep.emulator import SAMPLE_ACCESS_KEY, SAMPLE_CLUSTER_ID, SAMPLE_SECRET_KEY, Emulator
 from pulumi_css_vpcep.resource import VpcepConnectionsProvider
 from tests.provider_host import provider_process
-from tests.test_resource_program import EXAMPLES, READ_PROJECT, EngineMocks, hw_config, run_program
+from tests.test_resource_program import (
+    EXAMPLES,
+    READ_PROJECT,
+    EngineMocks,
+    fresh_runtime,  # noqa: F401 - autouse: programs here start clean too
+    hw_config,
+    run_program,
+)
 from tests.test_resource_provider import PROVIDER, configure, create, host_environ, to_struct
 
 SECURITY_TOKEN = "temporary-security-token-that-must-stay-secret"
