@@ -100,7 +100,9 @@ def _connections(args: argparse.Namespace) -> int:
         if not 0 < args.timeout <= 3600:
             print("css-vpcep: invalid --timeout: must be between 0 and 3600 seconds", file=sys.stderr)
             return InvalidInputError.exit_code
-        timeout = httpx.Timeout(DEFAULT_TIMEOUT, read=args.timeout)
+        timeout = httpx.Timeout(
+            connect=DEFAULT_TIMEOUT.connect, read=args.timeout, write=DEFAULT_TIMEOUT.write, pool=DEFAULT_TIMEOUT.pool
+        )
     try:
         result = read_vpcep_connections(
             args.cluster_id,

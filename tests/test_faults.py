@@ -205,10 +205,6 @@ def test_a_service_that_never_answers_in_time_is_a_timeout_error(emulator: Emula
     assert info.value.exit_code == 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py builds httpx.Timeout(DEFAULT_TIMEOUT, read=...), which httpx refuses: --timeout exits 1",
-)
 def test_the_command_exits_5_on_persistent_timeouts(emulator: Emulator, big: Cluster) -> None:
     emulator.state.set_faults([Fault(kind="delay", delay=3.0)])
     result = run_cli(
