@@ -272,18 +272,20 @@ def get_vpcep_connections(
     project_id: pulumi.Input[str | None] = None,
     region: pulumi.Input[str | None] = None,
     endpoint: pulumi.Input[str | None] = None,
-) -> pulumi.Output[VpcepConnectionsResult]:
+) -> pulumi.Output[dict[str, Any]]:
     """Read a CSS cluster's VPC endpoint connections as a data source: on every preview and update,
     keeping no state.
 
-    Inputs may be outputs of other resources. Settings come from the arguments, then the program's
-    ``huaweicloud:*`` configuration, then the ``HW_*`` variables. Export the result with
-    ``result.apply(lambda r: r.to_outputs())``.
+    The output has the resource's outputs, by the same snake_case names (``connections``,
+    ``total_count``, ...), as plain values: export it whole or pick from it
+    (``result.apply(lambda r: r["total_count"])``). Inputs may be outputs of other resources. Settings
+    come from the arguments, then the program's ``huaweicloud:*`` configuration, then the ``HW_*``
+    variables.
     """
 
-    async def read(args: dict[str, Any]) -> VpcepConnectionsResult:
+    async def read(args: dict[str, Any]) -> dict[str, Any]:
         try:
-            return await aread_vpcep_connections(
+            result = await aread_vpcep_connections(
                 args["cluster_id"],
                 project_id=args["project_id"],
                 region=args["region"],
@@ -292,6 +294,7 @@ def get_vpcep_connections(
             )
         except CssVpcepError as err:
             raise err.with_traceback(None) from None
+        return result.to_outputs()
 
     inputs = pulumi.Output.all(cluster_id=cluster_id, project_id=project_id, region=region, endpoint=endpoint)
     return inputs.apply(read)

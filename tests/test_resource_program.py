@@ -29,7 +29,7 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
 from pulumi.runtime.stack import Stack
 
-from pulumi_css_vpcep import ApiError, VpcepConnectionsResult, get_vpcep_connections
+from pulumi_css_vpcep import ApiError, get_vpcep_connections, read_vpcep_connections
 from pulumi_css_vpcep.emulator import (
     SAMPLE_ACCESS_KEY,
     SAMPLE_CLUSTER_ID,
@@ -222,11 +222,11 @@ def test_get_by_id_in_a_program_reads_the_named_cluster(emulator: Emulator) -> N
 
 def run_function(
     config: Mapping[str, str], cluster_id: pulumi.Input[str], *, preview: bool = False
-) -> VpcepConnectionsResult:
+) -> dict[str, Any]:
     """Call ``get_vpcep_connections`` in a program; return what its output resolves to."""
     pulumi.runtime.set_all_config(dict(config))
     pulumi.runtime.set_mocks(EngineMocks(config), project=READ_PROJECT, stack="dev", preview=preview)
-    results: list[VpcepConnectionsResult] = []
+    results: list[dict[str, Any]] = []
 
     @pulumi_test
     def program() -> pulumi.Output[None]:
@@ -241,16 +241,18 @@ def run_function(
 def test_function_reads_with_the_programs_huaweicloud_config(emulator: Emulator) -> None:
     result = run_function(hw_config(emulator), SAMPLE_CLUSTER_ID)
 
-    assert result.cluster_id == SAMPLE_CLUSTER_ID
-    assert result.total_count == 3
-    assert emulator.state.requests["css"] == 1
+    short_config = {key.removeprefix("huaweicloud:"): value for key, value in hw_config(emulator).items()}
+    assert result == read_vpcep_connections(SAMPLE_CLUSTER_ID, config=short_config).to_outputs()
+    assert result["cluster_id"] == SAMPLE_CLUSTER_ID
+    assert json.loads(json.dumps(result)) == result  # plain values: exportable as they are
+    assert emulator.state.requests["css"] == 2
 
 
 @pytest.mark.usefixtures("endpoint_env")
 def test_function_runs_on_preview_with_inputs_from_other_outputs(emulator: Emulator) -> None:
     result = run_function(hw_config(emulator), pulumi.Output.from_input(SAMPLE_CLUSTER_ID), preview=True)
 
-    assert result.total_count == 3
+    assert result["total_count"] == 3
 
 
 @pytest.mark.usefixtures("endpoint_env")
