@@ -13,14 +13,21 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Read a cluster's connections: on the real cloud when HW_ACCESS_KEY, HW_SECRET_KEY, HW_REGION_NAME and
-# CLUSTER_ID are set, else on the built-in emulator with its sample cluster.
+# CLUSTER_ID are set, else on the built-in emulator with its sample cluster (and, when a pulumi CLI is on
+# PATH, the Python example with `pulumi up` on a local file backend against the emulator too).
 run: $(STAMP)
 	@if [ -n "$$HW_ACCESS_KEY" ] && [ -n "$$HW_SECRET_KEY" ] && [ -n "$$HW_REGION_NAME" ] && [ -n "$$CLUSTER_ID" ]; then \
 		echo "Reading cluster $$CLUSTER_ID in $$HW_REGION_NAME on Huawei Cloud"; \
 		$(BIN)/css-vpcep connections --cluster-id "$$CLUSTER_ID" --output table; \
 	else \
 		echo "No HW_ACCESS_KEY/HW_SECRET_KEY/HW_REGION_NAME/CLUSTER_ID: reading the sample cluster on the local emulator"; \
-		$(BIN)/css-vpcep emulator -- css-vpcep connections --cluster-id $(SAMPLE_CLUSTER) --output table; \
+		$(BIN)/css-vpcep emulator -- css-vpcep connections --cluster-id $(SAMPLE_CLUSTER) --output table || exit $$?; \
+		if command -v pulumi >/dev/null 2>&1; then \
+			echo; echo "pulumi CLI found: running examples/python-read with pulumi up against the emulator"; \
+			sh examples/python-read/run-on-emulator.sh; \
+		else \
+			echo; echo "(no pulumi CLI on PATH: the Pulumi example is skipped; see examples/python-read/README.md)"; \
+		fi; \
 	fi
 
 lint: $(STAMP)
