@@ -333,13 +333,27 @@ class VpcepClient:
             raise _Unreadable(f"the answer is a JSON {type(body).__name__}, not an object")
         return body
 
+    def _redact(self, text: str) -> str:
+        """``text`` with any credential of this client replaced: a gateway may echo the access key."""
+        credentials = self._settings.credentials
+        for secret in (credentials.secret_key, credentials.security_token, credentials.access_key):
+            if secret:
+                text = text.replace(secret, "<redacted>")
+        return text
+
     def _final_error(self, error: Exception, attempts: int, url: str) -> Exception:
         if isinstance(error, ApiError):
-            return ApiError(error.status, error.code, error.message, error.request_id, attempts=attempts)
+            return ApiError(
+                error.status,
+                self._redact(error.code) if error.code else None,
+                self._redact(error.message),
+                error.request_id,
+                attempts=attempts,
+            )
         suffix = f" after {attempts} attempts" if attempts > 1 else ""
         host = httpx.URL(url).host
         if isinstance(error, _Unreadable):
-            return TransportError(f"unreadable answer from {host}: {error}{suffix}")
+            return TransportError(f"unreadable answer from {host}: {self._redact(str(error))}{suffix}")
         if isinstance(error, httpx.TimeoutException):
             return TransportError(f"timed out talking to {host} ({type(error).__name__}){suffix}")
         if _is_tls_verification_failure(error):
@@ -347,7 +361,7 @@ class VpcepClient:
                 f"TLS verification failed for {host}: {_one_line(str(error), 200)} "
                 "(trust its CA with SSL_CERT_FILE)"
             )
-        detail = _one_line(str(error), 200) or type(error).__name__
+        detail = self._redact(_one_line(str(error), 200)) or type(error).__name__
         return TransportError(f"network failure talking to {host}: {detail}{suffix}")
 
     async def project_id(self, deadline: float | None = None) -> str:

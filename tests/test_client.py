@@ -347,3 +347,12 @@ def test_concurrent_reads_share_one_project_lookup(emulator: Emulator, emulator_
     assert asyncio.run(many()) == [3] * 20
     assert emulator.state.requests["iam"] == 1
     assert emulator.state.requests["css"] == 20
+
+
+def test_a_credential_echoed_by_the_gateway_is_redacted(emulator: Emulator, emulator_env: dict[str, str]) -> None:
+    access_key = emulator_env["HW_ACCESS_KEY"]
+    emulator.state.set_faults([Fault(status=403, code="APIGW.0303", message=f"AK {access_key} is not allowed")])
+    with pytest.raises(ApiError) as info:
+        read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID)
+    assert access_key not in str(info.value)
+    assert "AK <redacted> is not allowed" in str(info.value)
