@@ -1,0 +1,343 @@
+"""No credential leaks: every failure path of every face, searched for distinctive credentials.
+
+Each face (the client, the command, the dynamic provider in Pulumi's real provider host, the plugin
+over gRPC) reads with canary credentials through every way a read can fail. Everything a user or a log
+can see is searched for them: exception text, repr and traceback, log records at DEBUG, warnings,
+stdout and stderr, gRPC error details, provider-process stderr, and the outputs and serialized provider
+that would land in the state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import subprocess
+import sys
+import traceback
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+from google.protobuf import json_format, struct_pb2
+from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime import proto, rpc
+
+from pulumi_css_vpcep.client import RetryPolicy, VpcepClient, read_vpcep_connections
+from pulumi_css_vpcep.emulator import (
+    SAMPLE_CLUSTER_ID,
+    SAMPLE_DISABLED_CLUSTER_ID,
+    SAMPLE_PROJECT_ID,
+    SAMPLE_REGION,
+    Cluster,
+    Emulator,
+    Fault,
+    generate_connections,
+    sample_state,
+)
+from pulumi_css_vpcep.errors import CssVpcepError
+from pulumi_css_vpcep.resource import VpcepConnectionsProvider
+from pulumi_css_vpcep.settings import resolve_settings
+from pulumi_css_vpcep.signing import HmacSigner
+from tests.provider_host import ProviderProcess, provider_process
+
+pytestmark = pytest.mark.timeout(120)
+
+ACCESS_KEY = "AKCANARYQ7Z3X9LEAK"
+SECRET_KEY = "sk-canary-5f1e9d2c-leak"
+WRONG_SECRET_KEY = "sk-canary-wrong-0b4e7a-leak"
+UNKNOWN_ACCESS_KEY = "AKCANARYUNKNOWN4LEAK"
+TOKEN = "token-canary-8b7a6c-leak"
+SECRETS = (ACCESS_KEY, SECRET_KEY, WRONG_SECRET_KEY, UNKNOWN_ACCESS_KEY, TOKEN)
+"""Every credential a test uses; none may appear anywhere a user or a log can see."""
+
+UNREACHABLE = "http://127.0.0.1:9"
+BIG = "big-cluster"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One way a read fails: what the service does and what credentials and inputs the read has."""
+
+    name: str
+    expect: str
+    """A fragment of the error the user sees, so each case fails for its own reason."""
+    cluster_id: str = SAMPLE_CLUSTER_ID
+    access_key: str = ACCESS_KEY
+    secret_key: str | None = SECRET_KEY
+    project_id: str | None = SAMPLE_PROJECT_ID
+    faults: tuple[Fault, ...] = ()
+    no_projects: bool = False
+    ignore_offset: bool = False
+    unreachable: bool = False
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+
+
+FAILURES = [
+    Scenario("wrong secret key", "verify aksk signature fail", secret_key=WRONG_SECRET_KEY),
+    Scenario("unknown access key at the project lookup", "unknown key", access_key=UNKNOWN_ACCESS_KEY, project_id=None),
+    Scenario("secret key missing", "secret", secret_key=None),
+    Scenario("region without a project", "no project", project_id=None, no_projects=True),
+    Scenario("persistent 503", "HTTP 503", faults=(Fault(status=503, retry_after="0"),)),
+    Scenario("dropped connections", "disconnected", faults=(Fault(kind="drop"),)),
+    Scenario("truncated bodies", "complete message body", faults=(Fault(kind="truncate"),)),
+    Scenario("non-JSON bodies", "not JSON", faults=(Fault(kind="non_json"),)),
+    Scenario("HTML gateway page", "HTML page", faults=(Fault(kind="html", status=502, retry_after="0"),)),
+    Scenario("unknown cluster (403)", "CSS.0015", cluster_id="no-such-cluster"),
+    Scenario("endpoint service disabled (400)", "CSS.5182", cluster_id=SAMPLE_DISABLED_CLUSTER_ID),
+    Scenario("malformed cluster id", "bad/cluster id", cluster_id="bad/cluster id"),
+    Scenario("service ignores offset", "ignoring 'offset'", cluster_id=BIG, ignore_offset=True),
+    Scenario("unreachable endpoint", "connection attempts failed", unreachable=True),
+    Scenario("unreadable CA bundle", "SSL_CERT_FILE", extra_env={"SSL_CERT_FILE": "/nonexistent/ca.pem"}),
+]
+
+SUCCESS = Scenario("success", "")
+
+
+def assert_failed_for(scenario: Scenario, text: str) -> None:
+    assert scenario.expect.lower() in text.lower(), text
+
+
+def assert_no_secret(where: str, *texts: object) -> None:
+    for text in texts:
+        rendered = text if isinstance(text, str) else repr(text)
+        for secret in SECRETS:
+            assert secret not in rendered, f"a credential leaked into {where}: {rendered[:400]}"
+
+
+@pytest.fixture(scope="module")
+def service() -> Iterator[Emulator]:
+    """One emulator for the module; ``prepared`` sets it up for each scenario."""
+    with Emulator(sample_state()) as emu:
+        yield emu
+
+
+def prepare(service: Emulator, scenario: Scenario) -> None:
+    state = service.state
+    state.credentials = {ACCESS_KEY: SECRET_KEY}
+    state.projects = {} if scenario.no_projects else {SAMPLE_REGION: [SAMPLE_PROJECT_ID]}
+    state.set_faults(list(scenario.faults))
+    state.ignore_offset = scenario.ignore_offset
+    state.add_cluster(Cluster(id=BIG, connections=generate_connections(300)))
+
+
+def endpoint(service: Emulator, scenario: Scenario) -> str:
+    return UNREACHABLE if scenario.unreachable else service.url
+
+
+def hw_environ(service: Emulator, scenario: Scenario) -> dict[str, str]:
+    """The ``HW_*`` variables of the scenario, with a security token and one retry."""
+    env = {
+        "HW_ACCESS_KEY": scenario.access_key,
+        "HW_SECURITY_TOKEN": TOKEN,
+        "HW_REGION_NAME": SAMPLE_REGION,
+        "HW_CSS_ENDPOINT": endpoint(service, scenario),
+        "HW_AUTH_URL": f"{service.url}/v3",
+        "HW_MAX_RETRIES": "1",
+        **scenario.extra_env,
+    }
+    if scenario.secret_key is not None:
+        env["HW_SECRET_KEY"] = scenario.secret_key
+    if scenario.project_id is not None:
+        env["HW_PROJECT_ID"] = scenario.project_id
+    return env
+
+
+def clean_process_environ(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HW_", "HUAWEICLOUD_SDK_"))}
+    env.pop("SSL_CERT_FILE", None)
+    return {**env, **extra}
+
+
+# --- The client -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", FAILURES, ids=lambda s: s.name)
+def test_client_failures_never_show_a_credential(
+    service: Emulator, scenario: Scenario, caplog: pytest.LogCaptureFixture
+) -> None:
+    prepare(service, scenario)
+    caplog.set_level(logging.DEBUG)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(CssVpcepError) as info:
+            read_vpcep_connections(
+                scenario.cluster_id,
+                environ=hw_environ(service, scenario),
+                retry=RetryPolicy(base_delay=0.001, max_delay=0.01, total_timeout=10.0),
+                timeout=httpx.Timeout(2.0),
+            )
+    error = info.value
+    assert_failed_for(scenario, str(error))
+    assert_no_secret("the exception", str(error), repr(error), error.args, vars(error))
+    assert_no_secret("the traceback", "".join(traceback.format_exception(error)))
+    assert_no_secret("the log", caplog.text, [r.getMessage() for r in caplog.records], [r.args for r in caplog.records])
+    assert_no_secret("a warning", [str(w.message) for w in caught])
+
+
+def test_client_objects_and_results_never_show_a_credential(service: Emulator) -> None:
+    prepare(service, SUCCESS)
+    env = hw_environ(service, SUCCESS)
+    settings = resolve_settings(environ=env)
+    client = VpcepClient(settings)
+    try:
+        assert_no_secret("a repr", repr(settings), repr(settings.credentials), repr(client),
+                         repr(HmacSigner(settings.credentials)))
+    finally:
+        asyncio.run(client.aclose())
+    with pytest.raises(Exception):  # noqa: B017, PT011 - any refusal to pickle will do
+        pickle.dumps(settings.credentials)
+    result = read_vpcep_connections(SAMPLE_CLUSTER_ID, environ=env)
+    assert result.total_count == 3
+    assert_no_secret("the result", result.model_dump_json(), repr(result), result.to_outputs())
+
+
+def test_insecure_mode_warning_never_shows_a_credential(service: Emulator) -> None:
+    prepare(service, SUCCESS)
+    env = {**hw_environ(service, SUCCESS), "HW_INSECURE": "true"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_vpcep_connections(SAMPLE_CLUSTER_ID, environ=env)
+    assert caught, "HW_INSECURE must warn"
+    assert_no_secret("the warning", [str(w.message) for w in caught])
+
+
+# --- The command --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", FAILURES, ids=lambda s: s.name)
+def test_command_failures_never_show_a_credential(service: Emulator, scenario: Scenario) -> None:
+    prepare(service, scenario)
+    result = subprocess.run(
+        [sys.executable, "-m", "pulumi_css_vpcep.cli", "connections", "--cluster-id", scenario.cluster_id, "--verbose"],
+        capture_output=True,
+        text=True,
+        env=clean_process_environ(**hw_environ(service, scenario)),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode in (2, 3, 4, 5), result.stderr
+    assert_failed_for(scenario, result.stderr)
+    assert_no_secret("the command's output", result.stdout, result.stderr)
+
+
+# --- The dynamic provider, in Pulumi's provider host ---------------------------------------------------------
+
+PROVIDER = serialize_provider(VpcepConnectionsProvider())
+
+
+def struct(values: Mapping[str, Any]) -> Any:
+    return asyncio.run(rpc.serialize_properties(dict(values), {}))
+
+
+@pytest.fixture
+def dynamic_host(request: pytest.FixtureRequest) -> Iterator[ProviderProcess]:
+    """A fresh provider host: it applies the stack configuration only once, to the first provider it loads."""
+    scenario: Scenario = getattr(request, "param", SUCCESS)
+    env = clean_process_environ(HW_MAX_RETRIES="1", **scenario.extra_env)
+    with provider_process(["-m", "pulumi.dynamic"], env) as host:
+        yield host
+
+
+def huaweicloud_config(service: Emulator, scenario: Scenario) -> dict[str, str]:
+    config = {
+        "huaweicloud:accessKey": scenario.access_key,
+        "huaweicloud:securityToken": TOKEN,
+        "huaweicloud:region": SAMPLE_REGION,
+        "huaweicloud:authUrl": f"{service.url}/v3",
+    }
+    if scenario.secret_key is not None:
+        config["huaweicloud:secretKey"] = scenario.secret_key
+    if scenario.project_id is not None:
+        config["huaweicloud:projectId"] = scenario.project_id
+    return config
+
+
+@pytest.mark.parametrize("dynamic_host", FAILURES, ids=lambda s: s.name, indirect=True)
+def test_dynamic_provider_failures_never_show_a_credential(
+    service: Emulator, dynamic_host: ProviderProcess, request: pytest.FixtureRequest
+) -> None:
+    scenario: Scenario = request.node.callspec.params["dynamic_host"]
+    prepare(service, scenario)
+    dynamic_host.stub.Configure(
+        proto.ConfigureRequest(args=struct(huaweicloud_config(service, scenario)), acceptSecrets=True)
+    )
+    inputs = {"cluster_id": scenario.cluster_id, "endpoint": endpoint(service, scenario), "__provider": PROVIDER}
+    with pytest.raises(grpc.RpcError) as info:
+        dynamic_host.stub.Create(proto.CreateRequest(urn="urn:leak", properties=struct(inputs)))
+    error: Any = info.value
+    assert_failed_for(scenario, error.details())
+    assert_no_secret("the provider's error", error.details(), str(error))
+    assert_no_secret("the provider host's stderr", dynamic_host.stderr())
+
+
+def test_dynamic_provider_state_never_holds_a_credential(service: Emulator, dynamic_host: ProviderProcess) -> None:
+    scenario = SUCCESS
+    prepare(service, scenario)
+    dynamic_host.stub.Configure(
+        proto.ConfigureRequest(args=struct(huaweicloud_config(service, scenario)), acceptSecrets=True)
+    )
+    inputs = {"cluster_id": SAMPLE_CLUSTER_ID, "endpoint": service.url, "__provider": PROVIDER}
+    response = dynamic_host.stub.Create(proto.CreateRequest(urn="urn:leak", properties=struct(inputs)))
+    outputs = json_format.MessageToJson(response.properties)
+    assert '"total_count": 3' in outputs
+    assert_no_secret("the state", response.id, outputs, PROVIDER)
+
+    configured = VpcepConnectionsProvider()
+    configured._config = {"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY, "securityToken": TOKEN}
+    assert_no_secret("a configured provider, serialized", serialize_provider(configured), repr(configured))
+
+
+# --- The plugin, over gRPC ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def plugin(request: pytest.FixtureRequest) -> Iterator[ProviderProcess]:
+    scenario: Scenario = getattr(request, "param", SUCCESS)
+    env = clean_process_environ(HW_MAX_RETRIES="1", **scenario.extra_env)
+    with provider_process(["-m", "pulumi_css_vpcep", "127.0.0.1:1"], env) as provider:
+        yield provider
+
+
+def plugin_variables(service: Emulator, scenario: Scenario) -> dict[str, str]:
+    return {
+        key.replace("huaweicloud:", "css-vpcep:config:"): value
+        for key, value in huaweicloud_config(service, scenario).items()
+    }
+
+
+@pytest.mark.parametrize("plugin", FAILURES, ids=lambda s: s.name, indirect=True)
+def test_plugin_failures_never_show_a_credential(
+    service: Emulator, plugin: ProviderProcess, request: pytest.FixtureRequest
+) -> None:
+    scenario: Scenario = request.node.callspec.params["plugin"]
+    prepare(service, scenario)
+    plugin.stub.Configure(proto.ConfigureRequest(variables=plugin_variables(service, scenario), acceptSecrets=True))
+    properties = struct_pb2.Struct()
+    properties.update({"clusterId": scenario.cluster_id, "endpoint": endpoint(service, scenario)})
+    with pytest.raises(grpc.RpcError) as info:
+        plugin.stub.Create(proto.CreateRequest(urn="urn:pulumi:s::p::css-vpcep:index:VpcepConnections::leak",
+                                               properties=properties))
+    error: Any = info.value
+    assert_failed_for(scenario, error.details())
+    assert_no_secret("the plugin's error", error.details(), str(error))
+    assert_no_secret("the plugin's stderr", plugin.stderr())
+
+
+def test_plugin_state_never_holds_a_credential(service: Emulator, plugin: ProviderProcess) -> None:
+    scenario = SUCCESS
+    prepare(service, scenario)
+    plugin.stub.Configure(proto.ConfigureRequest(variables=plugin_variables(service, scenario), acceptSecrets=True))
+    properties = struct_pb2.Struct()
+    properties.update({"clusterId": SAMPLE_CLUSTER_ID, "endpoint": service.url})
+    response = plugin.stub.Create(
+        proto.CreateRequest(urn="urn:pulumi:s::p::css-vpcep:index:VpcepConnections::leak", properties=properties)
+    )
+    outputs = json_format.MessageToJson(response.properties)
+    assert '"totalCount": 3' in outputs
+    assert_no_secret("the plugin's state", response.id, outputs)
