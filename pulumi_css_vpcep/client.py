@@ -199,7 +199,16 @@ def _verify(settings: Settings) -> ssl.SSLContext | bool:
             raise ConfigurationError(
                 f"SSL_CERT_FILE {settings.ca_bundle!r} cannot be used as a CA bundle: {exc}"
             ) from None
+    if not any(url.startswith("https:") for url in (settings.css_endpoint, settings.iam_endpoint)):
+        # Plain http, which settings allow only to loopback: no CA store to load. A context that trusts
+        # nothing still refuses any https it might meet.
+        return _trust_nothing_context()
     return _default_ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=1)
+def _trust_nothing_context() -> ssl.SSLContext:
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 _project_ids: dict[tuple[str, str, str], str] = {}

@@ -55,3 +55,16 @@ def test_insecure_mode_reads_an_untrusted_service_with_a_warning(
         warnings.simplefilter("always")
         assert read_vpcep_connections(SAMPLE_CLUSTER_ID).total_count == 3
     assert any(issubclass(w.category, InsecureTransportWarning) for w in caught)
+
+
+def test_plain_http_to_loopback_loads_no_ca_store_yet_still_verifies_any_https() -> None:
+    from pulumi_css_vpcep.client import _verify
+    from pulumi_css_vpcep.settings import resolve_settings
+
+    env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_REGION_NAME": "cn-north-4",
+           "HW_CSS_ENDPOINT": "http://127.0.0.1:1", "HW_AUTH_URL": "http://127.0.0.1:1/v3"}
+    context = _verify(resolve_settings(environ=env))
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert context.get_ca_certs() == []
