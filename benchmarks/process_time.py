@@ -15,7 +15,7 @@ from pathlib import Path
 from .service import cluster_id, emulator_process, median, subprocess_environ
 
 SIZES = (1000, 5000)
-RUNS = 7
+RUNS = 11
 
 
 @dataclass

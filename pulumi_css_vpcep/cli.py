@@ -11,7 +11,6 @@ Every failure is one line on stderr; never a traceback, never a credential.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -117,8 +116,8 @@ def _connections(args: argparse.Namespace) -> int:
     except CssVpcepError as err:
         print(f"css-vpcep: {err}", file=sys.stderr)
         return err.exit_code
-    outputs = result.to_outputs()
-    text = json.dumps(outputs, indent=2) if args.output == "json" else _table(outputs)
+    # pydantic writes the same JSON as json.dumps(result.to_outputs(), indent=2), several times faster.
+    text = result.model_dump_json(indent=2) if args.output == "json" else _table(result.to_outputs())
     sys.stdout.write(text + "\n")
     return EXIT_OK
 
