@@ -611,6 +611,16 @@ class Emulator:
             "HW_AUTH_URL": f"{self.url}/v3",
         }
 
+    def pulumi_config(self, namespace: str = "huaweicloud") -> dict[str, str]:
+        """Pulumi configuration (``huaweicloud:*``, or the plugin's ``css-vpcep:*``) with this emulator's key,
+        region and IAM endpoint. The CSS endpoint has no configuration key: set ``HW_CSS_ENDPOINT`` too."""
+        return {
+            f"{namespace}:accessKey": SAMPLE_ACCESS_KEY,
+            f"{namespace}:secretKey": SAMPLE_SECRET_KEY,
+            f"{namespace}:region": SAMPLE_REGION,
+            f"{namespace}:authUrl": f"{self.url}/v3",
+        }
+
     async def start_serving(self) -> asyncio.Server:
         """Start serving on the running loop and return the server."""
         server = await asyncio.start_server(

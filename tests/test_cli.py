@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
 
 import pytest
 
@@ -18,24 +17,7 @@ from pulumi_css_vpcep.emulator import (
     Emulator,
     Fault,
 )
-
-
-def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run ``css-vpcep`` in its own process with exactly ``env`` plus PATH."""
-    full_env = {"PATH": os.environ.get("PATH", ""), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "pulumi_css_vpcep.cli", *args],
-        capture_output=True, text=True, env=full_env, timeout=timeout, check=False,
-    )
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
-    assert result.returncode == code, result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
+from tests.command import assert_one_line_error, run_cli
 
 
 def test_json_output_is_exactly_the_outputs(emulator: Emulator, emulator_env: dict[str, str]) -> None:

@@ -9,10 +9,8 @@ and every read is bounded by pytest-timeout.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -30,6 +28,7 @@ from pulumi_css_vpcep.emulator import (
 )
 from pulumi_css_vpcep.errors import ApiError, IncompleteReadError, TransportError
 from pulumi_css_vpcep.models import ConnectionsPage, VpcepConnectionsResult
+from tests.command import assert_one_line_error, run_cli
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -82,28 +81,6 @@ def retries(max_retries: int, **overrides: Any) -> RetryPolicy:
     options: dict[str, Any] = {"base_delay": 0.001, "max_delay": 0.01, "total_timeout": 20.0}
     options.update(overrides)
     return RetryPolicy(max_retries=max_retries, **options)
-
-
-def run_cli(*args: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    """``css-vpcep`` as a pipeline runs it: its own process, exactly ``env`` plus PATH."""
-    return subprocess.run(
-        [sys.executable, "-m", "pulumi_css_vpcep.cli", *args],
-        capture_output=True,
-        text=True,
-        env={"PATH": os.environ.get("PATH", ""), **env},
-        timeout=25,
-        check=False,
-    )
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
-    """Exit ``code``, nothing on stdout, exactly one line on stderr and no traceback; return the line."""
-    assert result.returncode == code, result.stderr
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    return lines[0]
 
 
 def connections_command(emulator: Emulator, cluster_id: str = BIG, **env: str) -> subprocess.CompletedProcess[str]:

@@ -31,12 +31,10 @@ from pulumi.runtime.stack import Stack
 
 from pulumi_css_vpcep import ApiError, get_vpcep_connections, read_vpcep_connections
 from pulumi_css_vpcep.emulator import (
-    SAMPLE_ACCESS_KEY,
     SAMPLE_CLUSTER_ID,
     SAMPLE_DISABLED_CLUSTER_ID,
     SAMPLE_PROJECT_ID,
     SAMPLE_REGION,
-    SAMPLE_SECRET_KEY,
     Emulator,
 )
 
@@ -84,15 +82,6 @@ class EngineMocks(pulumi.runtime.Mocks):
         raise AssertionError(f"no provider function is called by these programs, yet {args.token} was")
 
 
-def hw_config(emulator: Emulator) -> dict[str, str]:
-    """``huaweicloud:*`` configuration that points a read at the emulator (endpoint from HW_CSS_ENDPOINT)."""
-    return {
-        "huaweicloud:accessKey": SAMPLE_ACCESS_KEY,
-        "huaweicloud:secretKey": SAMPLE_SECRET_KEY,
-        "huaweicloud:region": SAMPLE_REGION,
-        "huaweicloud:authUrl": f"{emulator.url}/v3",
-    }
-
 
 @pytest.fixture(autouse=True)
 def fresh_runtime() -> Iterator[None]:
@@ -135,7 +124,7 @@ def run_program(
 
 
 def run_read_example(emulator: Emulator, mocks: EngineMocks | None = None) -> dict[str, Any]:
-    config = {**hw_config(emulator), f"{READ_PROJECT}:clusterId": SAMPLE_CLUSTER_ID}
+    config = {**emulator.pulumi_config(), f"{READ_PROJECT}:clusterId": SAMPLE_CLUSTER_ID}
     return run_program(EXAMPLES / "python-read", READ_PROJECT, mocks or EngineMocks(config), config)
 
 
@@ -156,7 +145,7 @@ def test_read_example_exports_every_connection_and_the_accepted_ones(emulator: E
 
 @pytest.mark.usefixtures("endpoint_env")
 def test_read_example_registers_only_the_cluster_id_as_input(emulator: Emulator) -> None:
-    config = {**hw_config(emulator), f"{READ_PROJECT}:clusterId": SAMPLE_CLUSTER_ID}
+    config = {**emulator.pulumi_config(), f"{READ_PROJECT}:clusterId": SAMPLE_CLUSTER_ID}
     mocks = EngineMocks(config)
 
     run_program(EXAMPLES / "python-read", READ_PROJECT, mocks, config)
@@ -202,7 +191,7 @@ def test_pipeline_example_gates_on_accepted_connections(emulator: Emulator, tmp_
 def test_get_by_id_in_a_program_reads_the_named_cluster(emulator: Emulator) -> None:
     from pulumi_css_vpcep import VpcepConnections
 
-    config = hw_config(emulator)
+    config = emulator.pulumi_config()
     mocks = EngineMocks(config)
     pulumi.runtime.set_all_config(config)
     pulumi.runtime.set_mocks(mocks, project=READ_PROJECT, stack="dev", preview=False)
@@ -239,9 +228,9 @@ def run_function(
 
 @pytest.mark.usefixtures("endpoint_env")
 def test_function_reads_with_the_programs_huaweicloud_config(emulator: Emulator) -> None:
-    result = run_function(hw_config(emulator), SAMPLE_CLUSTER_ID)
+    result = run_function(emulator.pulumi_config(), SAMPLE_CLUSTER_ID)
 
-    short_config = {key.removeprefix("huaweicloud:"): value for key, value in hw_config(emulator).items()}
+    short_config = {key.removeprefix("huaweicloud:"): value for key, value in emulator.pulumi_config().items()}
     assert result == read_vpcep_connections(SAMPLE_CLUSTER_ID, config=short_config).to_outputs()
     assert result["cluster_id"] == SAMPLE_CLUSTER_ID
     assert json.loads(json.dumps(result)) == result  # plain values: exportable as they are
@@ -250,7 +239,7 @@ def test_function_reads_with_the_programs_huaweicloud_config(emulator: Emulator)
 
 @pytest.mark.usefixtures("endpoint_env")
 def test_function_runs_on_preview_with_inputs_from_other_outputs(emulator: Emulator) -> None:
-    result = run_function(hw_config(emulator), pulumi.Output.from_input(SAMPLE_CLUSTER_ID), preview=True)
+    result = run_function(emulator.pulumi_config(), pulumi.Output.from_input(SAMPLE_CLUSTER_ID), preview=True)
 
     assert result["total_count"] == 3
 
@@ -258,4 +247,4 @@ def test_function_runs_on_preview_with_inputs_from_other_outputs(emulator: Emula
 @pytest.mark.usefixtures("endpoint_env")
 def test_function_reports_the_services_refusal(emulator: Emulator) -> None:
     with pytest.raises(ApiError, match=r"CSS\.5182"):
-        run_function(hw_config(emulator), SAMPLE_DISABLED_CLUSTER_ID)
+        run_function(emulator.pulumi_config(), SAMPLE_DISABLED_CLUSTER_ID)

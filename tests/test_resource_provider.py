@@ -19,12 +19,10 @@ from pulumi.output import UNKNOWN as NOT_KNOWN
 from pulumi.runtime import proto, rpc
 
 from pulumi_css_vpcep.emulator import (
-    SAMPLE_ACCESS_KEY,
     SAMPLE_CLUSTER_ID,
     SAMPLE_DISABLED_CLUSTER_ID,
     SAMPLE_PROJECT_ID,
     SAMPLE_REGION,
-    SAMPLE_SECRET_KEY,
     Cluster,
     Emulator,
     generate_connections,
@@ -64,15 +62,6 @@ def configure(host: ProviderProcess, config: Mapping[str, str] | None = None) ->
     args = to_struct(config or {})
     host.stub.Configure(proto.ConfigureRequest(args=args, acceptSecrets=True))
 
-
-def hw_config(emulator: Emulator) -> dict[str, str]:
-    """``huaweicloud:*`` stack configuration that points a read at the emulator."""
-    return {
-        "huaweicloud:accessKey": SAMPLE_ACCESS_KEY,
-        "huaweicloud:secretKey": SAMPLE_SECRET_KEY,
-        "huaweicloud:region": SAMPLE_REGION,
-        "huaweicloud:authUrl": f"{emulator.url}/v3",
-    }
 
 
 def create(host: ProviderProcess, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -121,7 +110,7 @@ def test_stack_config_gives_credentials_region_and_auth_url(emulator: Emulator) 
     # Only the endpoint comes from the environment: credentials, region and IAM come from huaweicloud:*.
     env = host_environ({"HW_CSS_ENDPOINT": emulator.url})
     with provider_process(["-m", "pulumi.dynamic"], env) as process:
-        configure(process, hw_config(emulator))
+        configure(process, emulator.pulumi_config())
         id_, outputs = create(process, {"cluster_id": SAMPLE_CLUSTER_ID})
 
     assert id_ == SAMPLE_ID
@@ -132,7 +121,7 @@ def test_stack_config_gives_credentials_region_and_auth_url(emulator: Emulator) 
 def test_stack_config_outranks_the_environment(emulator: Emulator) -> None:
     env = host_environ({**emulator.environ(), "HW_ACCESS_KEY": "UNKNOWNKEY0000000000", "HW_SECRET_KEY": "wrong"})
     with provider_process(["-m", "pulumi.dynamic"], env) as process:
-        configure(process, hw_config(emulator))
+        configure(process, emulator.pulumi_config())
         id_, _ = create(process, {"cluster_id": SAMPLE_CLUSTER_ID})
 
     assert id_ == SAMPLE_ID

@@ -25,7 +25,6 @@ from tests.test_resource_program import (
     READ_PROJECT,
     EngineMocks,
     fresh_runtime,  # noqa: F401 - autouse: programs here start clean too
-    hw_config,
     run_program,
 )
 from tests.test_resource_provider import PROVIDER, configure, create, host_environ, to_struct
@@ -56,7 +55,7 @@ def credentials_everywhere(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) 
     for name, value in emulator.environ().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("HW_SECURITY_TOKEN", SECURITY_TOKEN)
-    return {**hw_config(emulator), "huaweicloud:securityToken": SECURITY_TOKEN}
+    return {**emulator.pulumi_config(), "huaweicloud:securityToken": SECURITY_TOKEN}
 
 
 def test_program_registers_no_credential_in_inputs_or_provider(
