@@ -416,3 +416,16 @@ def test_inputs_left_out_keep_what_was_resolved_at_creation(emulator: Emulator) 
     assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
     assert list(diff.replaces) == []
     assert plain(refreshed.properties)["region"] == SAMPLE_REGION
+
+
+def test_the_language_hosts_entry_point_serves_the_plugin(emulator: Emulator) -> None:
+    # The Python language host runs a source plugin as `python -m pulumi.run.plugin <distribution> <engine>`:
+    # the package exports no component, so that runs pulumi_css_vpcep/__main__.py.
+    args = ["-m", "pulumi.run.plugin", "pulumi-css-vpcep", "127.0.0.1:1"]
+    with provider_process(args, process_env(**emulator.environ())) as provider:
+        schema = json.loads(provider.stub.GetSchema(provider_pb2.GetSchemaRequest()).schema)
+        provider.stub.Configure(provider_pb2.ConfigureRequest(acceptSecrets=True))
+        answer = invoke(provider, {"clusterId": SAMPLE_CLUSTER_ID})
+
+    assert FUNCTION in schema["functions"]
+    assert plain(getattr(answer, "return"))["totalCount"] == 3
