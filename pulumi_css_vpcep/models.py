@@ -55,6 +55,8 @@ def _lenient_bool(value: Any) -> bool:
 
 def _lenient_str(value: Any) -> str | None:
     """Strings stay as sent; numbers become their text; structures and null become None."""
+    if type(value) is str:  # nearly every value: the fast path
+        return value
     if value is None or isinstance(value, dict | list):
         return None
     if isinstance(value, bool):
