@@ -1,30 +1,49 @@
 """Read Huawei Cloud CSS VPC endpoint connections from Pulumi, Python and pipelines.
 
 ``read_vpcep_connections`` is the one read; ``VpcepConnections`` (a Pulumi dynamic resource) and
-``get_vpcep_connections`` (a data-source function) are built on it. Importing the package stays light:
-the Pulumi faces are loaded only when first used, so the command and the client never import Pulumi's
-engine or gRPC.
+``get_vpcep_connections`` (a data-source function) are built on it. Every public name is loaded when
+first used: the command and the client never import Pulumi's engine or gRPC, and the command can set
+up its process before the models are built.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .client import RetryPolicy, aread_vpcep_connections, read_vpcep_connections
-from .errors import (
-    ApiError,
-    ConfigurationError,
-    CssVpcepError,
-    IncompleteReadError,
-    InvalidInputError,
-    TransportError,
-)
-from .models import Connection, Permission, VpcepConnectionsResult
-
 if TYPE_CHECKING:
+    from .client import RetryPolicy, aread_vpcep_connections, read_vpcep_connections
+    from .errors import (
+        ApiError,
+        ConfigurationError,
+        CssVpcepError,
+        IncompleteReadError,
+        InvalidInputError,
+        TransportError,
+    )
+    from .models import Connection, Permission, VpcepConnectionsResult
     from .resource import VpcepConnections, VpcepConnectionsProvider, get_vpcep_connections
+
+_WHERE = {
+    "RetryPolicy": "client",
+    "aread_vpcep_connections": "client",
+    "read_vpcep_connections": "client",
+    "ApiError": "errors",
+    "ConfigurationError": "errors",
+    "CssVpcepError": "errors",
+    "IncompleteReadError": "errors",
+    "InvalidInputError": "errors",
+    "TransportError": "errors",
+    "Connection": "models",
+    "Permission": "models",
+    "VpcepConnectionsResult": "models",
+    # The Pulumi faces import the Pulumi SDK (and gRPC).
+    "VpcepConnections": "resource",
+    "VpcepConnectionsProvider": "resource",
+    "get_vpcep_connections": "resource",
+}
 
 __all__ = [
     "ApiError",
@@ -45,13 +64,15 @@ __all__ = [
     "read_vpcep_connections",
 ]
 
-_PULUMI_FACES = frozenset({"VpcepConnections", "VpcepConnectionsProvider", "get_vpcep_connections"})
-
 
 def __getattr__(name: str) -> Any:
-    # The Pulumi faces import the Pulumi SDK (and gRPC): load them only when a program asks for them.
-    if name in _PULUMI_FACES:
-        from . import resource
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
-        return getattr(resource, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -174,14 +174,22 @@ class _Unreadable(Exception):
 
 
 @functools.lru_cache(maxsize=8)
-def _default_ssl_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
-    """httpx's default verifying context (``SSL_CERT_FILE``, ``SSL_CERT_DIR``, else certifi), built once
-    per process rather than once per client: loading a CA store takes ~20 ms."""
+def _verifying_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """A verifying context trusting ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else httpx's default CAs;
+    built once per process: loading a CA store takes about 20 ms."""
     if cert_file:
-        return ssl.create_default_context(cafile=cert_file)
+        try:
+            return ssl.create_default_context(cafile=cert_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigurationError(f"SSL_CERT_FILE {cert_file!r} cannot be used as a CA bundle: {exc}") from None
     if cert_dir:
         return ssl.create_default_context(capath=cert_dir)
     return httpx.create_ssl_context(trust_env=False)
+
+
+@functools.lru_cache(maxsize=1)
+def _trust_nothing_context() -> ssl.SSLContext:
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def _verify(settings: Settings) -> ssl.SSLContext | bool:
@@ -192,23 +200,11 @@ def _verify(settings: Settings) -> ssl.SSLContext | bool:
             stacklevel=4,
         )
         return False
-    if settings.ca_bundle:
-        try:
-            return ssl.create_default_context(cafile=settings.ca_bundle)
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigurationError(
-                f"SSL_CERT_FILE {settings.ca_bundle!r} cannot be used as a CA bundle: {exc}"
-            ) from None
     if not any(url.startswith("https:") for url in (settings.css_endpoint, settings.iam_endpoint)):
         # Plain http, which settings allow only to loopback: no CA store to load. A context that trusts
         # nothing still refuses any https it might meet.
         return _trust_nothing_context()
-    return _default_ssl_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
-
-
-@functools.lru_cache(maxsize=1)
-def _trust_nothing_context() -> ssl.SSLContext:
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return _verifying_context(settings.ca_bundle, os.environ.get("SSL_CERT_DIR"))
 
 
 _project_ids: dict[tuple[str, str, str], str] = {}

@@ -279,11 +279,13 @@ def test_insecure_mode_warns_on_every_read(emulator: Emulator, emulator_env: dic
     assert sum(issubclass(w.category, InsecureTransportWarning) for w in caught) == 2
 
 
-def test_unreadable_ca_bundle_is_a_configuration_error(emulator_env: dict[str, str],
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_ca_bundle_is_a_configuration_error_before_anything_is_sent(
+    emulator: Emulator, emulator_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
     with pytest.raises(ConfigurationError, match="SSL_CERT_FILE"):
-        read_vpcep_connections(SAMPLE_CLUSTER_ID)
+        read_vpcep_connections(SAMPLE_CLUSTER_ID, endpoint="https://css.example.com")
+    assert sum(emulator.state.requests.values()) == 0
 
 
 def test_sync_read_works_inside_a_running_event_loop(emulator: Emulator, emulator_env: dict[str, str]) -> None:

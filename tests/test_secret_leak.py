@@ -93,7 +93,11 @@ FAILURES = [
     Scenario("malformed cluster id", "bad/cluster id", cluster_id="bad/cluster id"),
     Scenario("service ignores offset", "ignoring 'offset'", cluster_id=BIG, ignore_offset=True),
     Scenario("unreachable endpoint", "connection attempts failed", unreachable=True),
-    Scenario("unreadable CA bundle", "SSL_CERT_FILE", extra_env={"SSL_CERT_FILE": "/nonexistent/ca.pem"}),
+    Scenario(
+        "unreadable CA bundle",
+        "SSL_CERT_FILE",
+        extra_env={"SSL_CERT_FILE": "/nonexistent/ca.pem", "HW_CSS_ENDPOINT": "https://css.example.invalid"},
+    ),
 ]
 
 SUCCESS = Scenario("success", "")
@@ -127,7 +131,7 @@ def prepare(service: Emulator, scenario: Scenario) -> None:
 
 
 def endpoint(service: Emulator, scenario: Scenario) -> str:
-    return UNREACHABLE if scenario.unreachable else service.url
+    return UNREACHABLE if scenario.unreachable else scenario.extra_env.get("HW_CSS_ENDPOINT", service.url)
 
 
 def hw_environ(service: Emulator, scenario: Scenario) -> dict[str, str]:
