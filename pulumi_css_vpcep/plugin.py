@@ -109,14 +109,9 @@ def _is_unknown(value: PropertyValue) -> bool:
     return isinstance(value.value, Computed) or value.value == UNKNOWN
 
 
-def _config_text(value: Any) -> str | None:
-    if value is None or value == UNKNOWN or isinstance(value, Computed):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _config_value(value: Any) -> Any:
+    """A configuration value as the settings resolver takes it; one not known yet is no value."""
+    return None if value is None or value == UNKNOWN or isinstance(value, Computed) else value
 
 
 def resource_id(result: VpcepConnectionsResult) -> str:
@@ -212,21 +207,21 @@ class CssVpcepProvider(Provider):
     """
 
     def __init__(self) -> None:
-        self._config: dict[str, str] = {}
+        self._config: dict[str, Any] = {}
 
     async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:  # noqa: ARG002
         return GetSchemaResponse(schema=schema_json())
 
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         # The engine sends config both as variables (`css-vpcep:config:accessKey`) and as typed args.
-        config: dict[str, str] = {}
+        config: dict[str, Any] = {}
         for name, text in request.variables.items():
             short = next((name.removeprefix(p) for p in _CONFIG_PREFIXES if name.startswith(p)), None)
-            value = _config_text(text)
+            value = _config_value(text)
             if short in CONFIG_KEYS and value is not None:
                 config[short] = value
         for name, prop in request.args.items():
-            value = _config_text(prop.value)
+            value = _config_value(prop.value)
             if name in CONFIG_KEYS and value is not None:
                 config[name] = value
         self._config = config

@@ -38,15 +38,6 @@ _VALIDATORS: dict[str, Callable[[Any, str], str]] = {
 }
 
 
-def _config_text(value: Any) -> str | None:
-    """A configuration value as the text the settings resolver reads (``true``, not ``True``)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def _is_unknown(value: Any) -> bool:
     """Whether a value is not known yet (a preview of an input computed by another resource)."""
     return isinstance(value, Unknown)
@@ -86,7 +77,7 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
     def __init__(self) -> None:
         super().__init__()
-        self._config: dict[str, str] | None = None
+        self._config: dict[str, Any] | None = None
 
     def __reduce__(self) -> tuple[type[VpcepConnectionsProvider], tuple[()]]:
         # The configuration may hold credentials: a serialized provider never carries it.
@@ -97,12 +88,8 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
     def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
         """Remember the stack's ``huaweicloud:*`` configuration for the reads of this process."""
-        config = {}
-        for key in CONFIG_KEYS:
-            value = _config_text(req.config.get(f"{CONFIG_NAMESPACE}:{key}"))
-            if value is not None:
-                config[key] = value
-        self._config = config
+        found = {key: req.config.get(f"{CONFIG_NAMESPACE}:{key}") for key in CONFIG_KEYS}
+        self._config = {key: value for key, value in found.items() if value is not None}
 
     def _read(self, identity: Mapping[str, Any]) -> dict[str, Any]:
         """Read what ``identity`` (cluster_id and the optional project_id, region, endpoint) names."""

@@ -197,17 +197,29 @@ class _Layer:
     """One source of settings: its name for messages and how to look a setting up in it."""
 
     describe: str
-    values: Mapping[str, str]
+    values: Mapping[str, Any]
     names: Mapping[str, str]
 
     def get(self, setting: str) -> tuple[str, str] | None:
         name = self.names.get(setting)
         if name is None:
             return None
-        value = self.values.get(name)
-        if value is None or (isinstance(value, str) and value.strip() == ""):
+        text = config_text(self.values.get(name))
+        if text is None or text == "":
             return None
-        return str(value).strip(), self.describe.format(name=name)
+        return text, self.describe.format(name=name)
+
+
+def config_text(value: Any) -> str | None:
+    """A configuration value as the text settings read: Pulumi config may hold ``True`` or ``3.0``
+    where the environment holds ``"true"`` or ``"3"``. Structures and null are no value."""
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 _CONFIG_NAMES = {
@@ -240,7 +252,7 @@ _SDK_NAMES = {
 }
 
 
-def _layers(config: Mapping[str, str] | None, environ: Mapping[str, str], namespace: str) -> list[_Layer]:
+def _layers(config: Mapping[str, Any] | None, environ: Mapping[str, str], namespace: str) -> list[_Layer]:
     layers = []
     if config is not None:
         layers.append(_Layer(f"Pulumi config {namespace}:{{name}}", config, _CONFIG_NAMES))
@@ -345,7 +357,7 @@ def resolve_settings(
     project_id: str | None = None,
     region: str | None = None,
     endpoint: str | None = None,
-    config: Mapping[str, str] | None = None,
+    config: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     config_namespace: str = "huaweicloud",
 ) -> Settings:
@@ -354,7 +366,8 @@ def resolve_settings(
     Explicit arguments that are malformed raise ``InvalidInputError``; missing or malformed settings
     from configuration or the environment raise ``ConfigurationError``.
 
-    :param config: Pulumi configuration values by short key (``accessKey``, ``region``, ...).
+    :param config: Pulumi configuration values by short key (``accessKey``, ``region``, ...); values
+        may be text, booleans or numbers.
     :param environ: the environment to read (``os.environ`` when omitted).
     :param config_namespace: the config namespace named in messages (``huaweicloud`` or ``css-vpcep``).
     """

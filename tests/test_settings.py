@@ -183,3 +183,10 @@ def test_settings_and_credentials_hide_secrets_and_refuse_to_be_pickled() -> Non
 def test_plugin_namespace_is_named_in_messages() -> None:
     with pytest.raises(ConfigurationError, match="css-vpcep:region"):
         resolve_settings(config={}, environ={"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b"}, config_namespace="css-vpcep")
+
+
+def test_pulumi_config_values_may_be_booleans_and_numbers() -> None:
+    settings = resolve_settings(config={"insecure": True, "projectId": "p1"}, environ=BASE)
+    assert settings.insecure is True
+    assert resolve_settings(config={"insecure": False}, environ={**BASE, "HW_INSECURE": "true"}).insecure is False
+    assert resolve_settings(environ={**BASE, "HW_MAX_RETRIES": " 7 "}).max_retries == 7
