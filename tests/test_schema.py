@@ -42,6 +42,7 @@ def test_the_plugin_sends_the_schemas_names() -> None:
     assert set(properties) == set(schema["resources"][RESOURCE_TOKEN]["properties"])
     connections = properties["connections"].value
     assert isinstance(connections, Sequence)
+    assert not isinstance(connections, str)
     connection = connections[0].value
     assert isinstance(connection, Mapping)
     assert set(connection) == set(schema["types"][CONNECTION_TOKEN]["properties"])
