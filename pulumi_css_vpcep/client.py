@@ -49,8 +49,9 @@ logger = logging.getLogger("pulumi_css_vpcep")
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
 """Connect within 10 s; each answer within 30 s."""
 
-REQUEST_LIMIT = 1000
-"""The page size asked for; the service caps it, and the first page shows its real page size."""
+REQUEST_LIMIT = 100
+"""The page size asked for: the one the Terraform provider uses against the live service. A service
+that caps it lower shows its real page size on the first page."""
 MAX_CONCURRENT_PAGES = 10
 """How many pages are fetched at once after the first."""
 MAX_PAGES = 10_000
