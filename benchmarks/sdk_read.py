@@ -15,8 +15,8 @@ from typing import Any
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcss.v1 import CssClient, ShowVpcepConnectionRequest
 
-SDK_LIMIT = 1000
-"""The page size asked for; the service caps it."""
+SDK_LIMIT = 100
+"""The page size the Terraform provider asks for."""
 
 
 def sdk_client(endpoint: str, access_key: str, secret_key: str, project_id: str) -> Any:
