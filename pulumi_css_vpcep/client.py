@@ -65,6 +65,7 @@ class InsecureTransportWarning(UserWarning):
     """TLS verification is off (``HW_INSECURE=true``)."""
 
 
+# The spec asks for the warning on every read, not once per place as Python shows warnings by default.
 warnings.simplefilter("always", InsecureTransportWarning)
 
 
