@@ -165,6 +165,11 @@ class VpcepConnectionsResult(_Model):
     total_count: int
     """The number of connections read."""
 
+    @property
+    def resource_id(self) -> str:
+        """The deterministic id of the resource that holds this read: ``{region}:{project_id}:{cluster_id}``."""
+        return f"{self.region}:{self.project_id}:{self.cluster_id}"
+
     def to_outputs(self) -> dict[str, Any]:
         """The outputs as plain JSON values, snake_case, exactly as the resource stores them."""
         return self.model_dump(mode="json")

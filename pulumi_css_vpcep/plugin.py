@@ -51,9 +51,15 @@ from .client import aread_vpcep_connections
 from .errors import ConfigurationError, CssVpcepError, InvalidInputError, TransportError
 from .models import VpcepConnectionsResult
 from .schema import CONFIG_KEYS, FUNCTION_TOKEN, INPUT_KEYS, PACKAGE, schema_json
-from .settings import validate_cluster_id, validate_endpoint, validate_project_id, validate_region
+from .settings import (
+    parse_resource_id,
+    validate_cluster_id,
+    validate_endpoint,
+    validate_project_id,
+    validate_region,
+)
 
-__all__ = ["CssVpcepProvider", "CssVpcepServicer", "main", "outputs_to_properties", "parse_id", "resource_id", "serve"]
+__all__ = ["CssVpcepProvider", "CssVpcepServicer", "main", "outputs_to_properties", "parse_id", "serve"]
 
 _MAX_MESSAGE = 400 * 1024 * 1024
 """As the Pulumi SDK allows: a read of many connections can be a large message."""
@@ -114,23 +120,10 @@ def _config_value(value: Any) -> Any:
     return None if value is None or value == UNKNOWN or isinstance(value, Computed) else value
 
 
-def resource_id(result: VpcepConnectionsResult) -> str:
-    """The resource's deterministic id: ``{region}:{projectId}:{clusterId}``."""
-    return f"{result.region}:{result.project_id}:{result.cluster_id}"
-
-
 def parse_id(value: str) -> Inputs:
     """The inputs named by a resource id (``{region}:{projectId}:{clusterId}``); ``InvalidInputError`` else."""
-    parts = value.split(":")
-    if len(parts) != 3:
-        raise InvalidInputError("id", f"{value!r} is not of the form '{{region}}:{{projectId}}:{{clusterId}}'")
-    region, project_id, cluster_id = parts
-    return {
-        "clusterId": validate_cluster_id(cluster_id, "id (cluster id)"),
-        "projectId": validate_project_id(project_id, "id (project id)"),
-        "region": validate_region(region, "id (region)"),
-        "endpoint": None,
-    }
+    region, project_id, cluster_id = parse_resource_id(value)
+    return {"clusterId": cluster_id, "projectId": project_id, "region": region, "endpoint": None}
 
 
 def _identity(state: Mapping[str, Any]) -> dict[str, str | None]:
@@ -299,7 +292,7 @@ class CssVpcepProvider(Provider):
         if request.preview:
             return CreateResponse(resource_id="", properties=_preview_properties(inputs))
         result = await self._read(_known(inputs))
-        return CreateResponse(resource_id=resource_id(result), properties=outputs_to_properties(result))
+        return CreateResponse(resource_id=result.resource_id, properties=outputs_to_properties(result))
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         stored = {key: _plain(value) for key, value in request.properties.items()}
@@ -314,7 +307,7 @@ class CssVpcepProvider(Provider):
             known = _known(named)
             inputs = _inputs_to_properties(named)
         result = await self._read(known)
-        return ReadResponse(resource_id=resource_id(result), properties=outputs_to_properties(result), inputs=inputs)
+        return ReadResponse(resource_id=result.resource_id, properties=outputs_to_properties(result), inputs=inputs)
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         inputs, failures = _check_inputs(request.news, allow_unknown=request.preview)

@@ -19,7 +19,13 @@ from pulumi.output import Unknown
 from .client import aread_vpcep_connections, read_vpcep_connections
 from .errors import CssVpcepError, InvalidInputError
 from .models import VpcepConnectionsResult
-from .settings import validate_cluster_id, validate_endpoint, validate_project_id, validate_region
+from .settings import (
+    parse_resource_id,
+    validate_cluster_id,
+    validate_endpoint,
+    validate_project_id,
+    validate_region,
+)
 
 __all__ = ["VpcepConnections", "VpcepConnectionsProvider", "get_vpcep_connections"]
 
@@ -41,20 +47,6 @@ _VALIDATORS: dict[str, Callable[[Any, str], str]] = {
 def _is_unknown(value: Any) -> bool:
     """Whether a value is not known yet (a preview of an input computed by another resource)."""
     return isinstance(value, Unknown)
-
-
-def resource_id(result: VpcepConnectionsResult) -> str:
-    """The resource id of a read: ``{region}:{project_id}:{cluster_id}`` (none of them can hold ``:``)."""
-    return f"{result.region}:{result.project_id}:{result.cluster_id}"
-
-
-def parse_resource_id(id_: str) -> tuple[str, str, str]:
-    """The (region, project id, cluster id) an id names, validated; ``InvalidInputError`` otherwise."""
-    parts = id_.split(":")
-    if len(parts) != 3:
-        raise InvalidInputError("id", f"{id_[:200]!r} is not of the form '<region>:<project_id>:<cluster_id>'")
-    region, project_id, cluster_id = parts
-    return validate_region(region, "id"), validate_project_id(project_id, "id"), validate_cluster_id(cluster_id, "id")
 
 
 def _comparable(outputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,7 +83,7 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
         found = {key: req.config.get(f"{CONFIG_NAMESPACE}:{key}") for key in CONFIG_KEYS}
         self._config = {key: value for key, value in found.items() if value is not None}
 
-    def _read(self, identity: Mapping[str, Any]) -> dict[str, Any]:
+    def _read(self, identity: Mapping[str, Any]) -> VpcepConnectionsResult:
         """Read what ``identity`` (cluster_id and the optional project_id, region, endpoint) names."""
         try:
             result = read_vpcep_connections(
@@ -104,7 +96,7 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
         except CssVpcepError as err:
             # The dynamic host prints a traceback: keep it to this frame, ending on the error's one line.
             raise err.with_traceback(None) from None
-        return result.to_outputs()
+        return result
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
         """Validate the inputs without sending anything; values not known yet pass."""
@@ -127,20 +119,20 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         """Read the connections; the id is ``{region}:{project_id}:{cluster_id}``."""
-        outs = self._read(props)
-        return pulumi.dynamic.CreateResult(resource_id(VpcepConnectionsResult.model_validate(outs)), outs)
+        result = self._read(props)
+        return pulumi.dynamic.CreateResult(result.resource_id, result.to_outputs())
 
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
         """Re-read: from the stored outputs on refresh, from the id alone on ``VpcepConnections.get``."""
         if props.get("cluster_id"):
-            outs = self._read(props)
+            result = self._read(props)
         else:
             try:
                 region, project_id, cluster_id = parse_resource_id(id_)
             except InvalidInputError as err:
                 raise err.with_traceback(None) from None
-            outs = self._read({"cluster_id": cluster_id, "project_id": project_id, "region": region})
-        return pulumi.dynamic.ReadResult(resource_id(VpcepConnectionsResult.model_validate(outs)), outs)
+            result = self._read({"cluster_id": cluster_id, "project_id": project_id, "region": region})
+        return pulumi.dynamic.ReadResult(result.resource_id, result.to_outputs())
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         """Replace when what is read changes; otherwise report a change only if the service's data drifted.
@@ -155,7 +147,7 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
         ]
         if replaces:
             return pulumi.dynamic.DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
-        fresh = self._read(olds)
+        fresh = self._read(olds).to_outputs()
         try:
             drifted = _comparable(olds) != _comparable(fresh)
         except ValueError:
@@ -164,8 +156,8 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         """Re-read, so the stored outputs match the service again."""
-        outs = self._read({name: news.get(name) or olds.get(name) for name in IDENTITY_INPUTS})
-        return pulumi.dynamic.UpdateResult(outs)
+        result = self._read({name: news.get(name) or olds.get(name) for name in IDENTITY_INPUTS})
+        return pulumi.dynamic.UpdateResult(result.to_outputs())
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing to do: the resource only reads, so forgetting it changes nothing in the cloud."""

@@ -32,6 +32,7 @@ __all__ = [
     "Settings",
     "css_endpoint_for",
     "iam_endpoint_for",
+    "parse_resource_id",
     "resolve_settings",
     "validate_cluster_id",
     "validate_endpoint",
@@ -92,6 +93,21 @@ def validate_region(value: Any, input_name: str = "region") -> str:
             "such as 'cn-north-4'",
         )
     return value
+
+
+def parse_resource_id(value: Any, input_name: str = "id") -> tuple[str, str, str]:
+    """The (region, project id, cluster id) a resource id ``{region}:{project_id}:{cluster_id}`` names,
+    each validated; ``InvalidInputError`` otherwise. None of the three can hold ``:``."""
+    if not isinstance(value, str) or value.count(":") != 2:
+        raise InvalidInputError(
+            input_name, f"{_describe(str(value))} is not of the form '{{region}}:{{project_id}}:{{cluster_id}}'"
+        )
+    region, project_id, cluster_id = value.split(":")
+    return (
+        validate_region(region, f"{input_name} (region)"),
+        validate_project_id(project_id, f"{input_name} (project id)"),
+        validate_cluster_id(cluster_id, f"{input_name} (cluster id)"),
+    )
 
 
 def _is_loopback(host: str) -> bool:

@@ -258,7 +258,7 @@ def test_read_by_a_malformed_id_is_refused_before_sending(plugin: ProviderProces
 
     error: Any = caught.value
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert "region}:{projectId}:{clusterId}" in error.details()
+    assert "{region}:{project_id}:{cluster_id}" in error.details()
     assert sum(emulator.state.requests.values()) == 0
 
 

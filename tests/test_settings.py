@@ -10,6 +10,7 @@ from pulumi_css_vpcep.errors import ConfigurationError, InvalidInputError
 from pulumi_css_vpcep.settings import (
     css_endpoint_for,
     iam_endpoint_for,
+    parse_resource_id,
     resolve_settings,
     validate_cluster_id,
     validate_endpoint,
@@ -190,3 +191,10 @@ def test_pulumi_config_values_may_be_booleans_and_numbers() -> None:
     assert settings.insecure is True
     assert resolve_settings(config={"insecure": False}, environ={**BASE, "HW_INSECURE": "true"}).insecure is False
     assert resolve_settings(environ={**BASE, "HW_MAX_RETRIES": " 7 "}).max_retries == 7
+
+
+def test_resource_ids_name_region_project_and_cluster() -> None:
+    assert parse_resource_id("cn-north-4:p1:c-1") == ("cn-north-4", "p1", "c-1")
+    for bad in ("cn-north-4:p1", "cn-north-4:p1:c:1", "CN:p1:c", "cn-north-4:p/1:c", ""):
+        with pytest.raises(InvalidInputError, match="id"):
+            parse_resource_id(bad)
