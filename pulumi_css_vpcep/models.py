@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
+from .settings import scalar_text
+
 __all__ = [
     "Connection",
     "ConnectionsPage",
@@ -53,19 +55,6 @@ def _lenient_bool(value: Any) -> bool:
     return False
 
 
-def _lenient_str(value: Any) -> str | None:
-    """Strings stay as sent; numbers become their text; structures and null become None."""
-    if type(value) is str:  # nearly every value: the fast path
-        return value
-    if value is None or isinstance(value, dict | list):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _objects(value: Any) -> list[Any]:
     """A list of the JSON objects in ``value``; a null or malformed list is empty."""
     if not isinstance(value, list):
@@ -74,7 +63,7 @@ def _objects(value: Any) -> list[Any]:
 
 
 LenientInt = Annotated[int | None, BeforeValidator(_lenient_int)]
-LenientStr = Annotated[str | None, BeforeValidator(_lenient_str)]
+LenientStr = Annotated[str | None, BeforeValidator(scalar_text)]
 LenientBool = Annotated[bool, BeforeValidator(_lenient_bool)]
 
 

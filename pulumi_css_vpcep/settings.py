@@ -34,6 +34,7 @@ __all__ = [
     "iam_endpoint_for",
     "parse_resource_id",
     "resolve_settings",
+    "scalar_text",
     "validate_cluster_id",
     "validate_endpoint",
     "validate_project_id",
@@ -108,6 +109,20 @@ def parse_resource_id(value: Any, input_name: str = "id") -> tuple[str, str, str
         validate_project_id(project_id, f"{input_name} (project id)"),
         validate_cluster_id(cluster_id, f"{input_name} (cluster id)"),
     )
+
+
+def scalar_text(value: Any) -> str | None:
+    """A value read as text by meaning: strings stay as sent, numbers and booleans become their text
+    (``3.0`` is ``"3"``, ``True`` is ``"true"``), structures and null are None."""
+    if type(value) is str:  # nearly every value: the fast path
+        return value
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _is_loopback(host: str) -> bool:
@@ -220,22 +235,11 @@ class _Layer:
         name = self.names.get(setting)
         if name is None:
             return None
-        text = config_text(self.values.get(name))
-        if text is None or text == "":
+        # Pulumi config may hold True or 3.0 where the environment holds "true" or "3".
+        text = scalar_text(self.values.get(name))
+        if text is None or text.strip() == "":
             return None
-        return text, self.describe.format(name=name)
-
-
-def config_text(value: Any) -> str | None:
-    """A configuration value as the text settings read: Pulumi config may hold ``True`` or ``3.0``
-    where the environment holds ``"true"`` or ``"3"``. Structures and null are no value."""
-    if value is None or isinstance(value, dict | list):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+        return text.strip(), self.describe.format(name=name)
 
 
 _CONFIG_NAMES = {
