@@ -163,6 +163,19 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
         """Nothing to do: the resource only reads, so forgetting it changes nothing in the cloud."""
 
 
+def _whole_number(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _with_whole_numbers(connections: Any) -> Any:
+    if not isinstance(connections, list):
+        return connections
+    return [
+        {key: _whole_number(value) for key, value in item.items()} if isinstance(item, dict) else item
+        for item in connections
+    ]
+
+
 class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepConnections"):
     """The VPC endpoint connections of a Huawei Cloud CSS cluster, read into Pulumi outputs.
 
@@ -224,6 +237,9 @@ class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepC
             "total_count": None,
         }
         super().__init__(VpcepConnectionsProvider(), resource_name, props, opts)
+        # Numbers cross the wire as floats: give the program back the integers the read returned.
+        self.total_count = self.total_count.apply(_whole_number)
+        self.connections = self.connections.apply(_with_whole_numbers)
 
     @staticmethod
     def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> VpcepConnections:

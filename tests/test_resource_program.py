@@ -136,6 +136,8 @@ def test_read_example_exports_every_connection_and_the_accepted_ones(emulator: E
     accepted = [c for c in served if c["status"] == "accepted"]
     assert [c["id"] for c in outputs["connections"]] == [c["id"] for c in served]
     assert outputs["total_count"] == len(served)
+    assert type(outputs["total_count"]) is int  # numbers cross the wire as floats; the program gets ints
+    assert {type(c["max_session"]) for c in outputs["connections"]} == {int}
     assert outputs["accepted_count"] == len(accepted)
     assert outputs["accepted_connection_ids"] == [c["id"] for c in accepted]
     assert outputs["accepted_dns_names"] == [c["vpcepDnsName"] for c in accepted]
