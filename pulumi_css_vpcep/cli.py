@@ -95,6 +95,7 @@ def _connections(args: argparse.Namespace) -> int:
 
     if args.verbose:
         logging.basicConfig(level=logging.INFO, format="css-vpcep: %(message)s", stream=sys.stderr)
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # our own line says the same, with the request id
     timeout = None
     if args.timeout is not None:
         if not 0 < args.timeout <= 3600:

@@ -149,3 +149,13 @@ def test_the_command_and_the_client_do_not_import_pulumi_or_grpc(emulator: Emula
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip() == "[]"
+
+
+def test_verbose_logs_each_request_with_its_request_id_and_no_credential(emulator: Emulator) -> None:
+    result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--verbose", env=emulator.environ())
+    assert result.returncode == 0, result.stderr
+    requests = [line for line in result.stderr.splitlines() if " -> 200 " in line]
+    assert len(requests) == 2  # the project lookup and the one page
+    assert all("request id" in line for line in requests)
+    for secret in emulator.environ()["HW_ACCESS_KEY"], emulator.environ()["HW_SECRET_KEY"]:
+        assert secret not in result.stderr
