@@ -299,10 +299,11 @@ class VpcepClient:
             attempt += 1
             response: httpx.Response | None = None
             try:
+                sent = time.monotonic()
                 response = await self._http.get(full_url, headers=headers)
                 logger.info(
                     "GET %s -> %d in %.0f ms (request id %s)", full_url, response.status_code,
-                    response.elapsed.total_seconds() * 1000, response.headers.get("x-request-id", "-"),
+                    (time.monotonic() - sent) * 1000, response.headers.get("x-request-id", "-"),
                 )
                 if response.status_code >= 400:
                     error: Exception = api_error(response, attempt)
