@@ -32,7 +32,7 @@ import httpx
 from . import __version__
 from .errors import ApiError, ConfigurationError, IncompleteReadError, TransportError
 from .models import Connection, ConnectionsPage, Permission, VpcepConnectionsResult
-from .settings import Settings, resolve_settings, validate_cluster_id
+from .settings import Settings, is_loopback, resolve_settings, validate_cluster_id
 from .signing import HmacSigner, canonical_query
 
 __all__ = [
@@ -272,6 +272,10 @@ class VpcepClient:
             limits=httpx.Limits(max_connections=concurrency + 2, max_keepalive_connections=concurrency),
             headers={"User-Agent": f"pulumi-css-vpcep/{__version__}", "Accept": "application/json"},
             follow_redirects=False,
+            # HTTP(S)_PROXY applies to the cloud; never send this machine's own service through a proxy.
+            trust_env=not all(
+                is_loopback(httpx.URL(url).host) for url in (settings.css_endpoint, settings.iam_endpoint)
+            ),
         )
 
     def __repr__(self) -> str:

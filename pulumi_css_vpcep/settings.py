@@ -32,6 +32,7 @@ __all__ = [
     "Settings",
     "css_endpoint_for",
     "iam_endpoint_for",
+    "is_loopback",
     "parse_resource_id",
     "resolve_settings",
     "scalar_text",
@@ -125,7 +126,8 @@ def scalar_text(value: Any) -> str | None:
     return str(value)
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is this machine (``localhost``, ``127.0.0.0/8``, ``::1``)."""
     if host.lower() == "localhost":
         return True
     try:
@@ -158,7 +160,7 @@ def validate_endpoint(value: Any, input_name: str = "endpoint") -> str:
         raise InvalidInputError(input_name, "must not carry a user name or password")
     if parts.query or parts.fragment or value.endswith(("?", "#")):
         raise InvalidInputError(input_name, f"{_describe(value)} must not have a query or fragment")
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise InvalidInputError(
             input_name, f"{_describe(value)} uses http: only https is allowed, except to a loopback address"
         )

@@ -358,3 +358,12 @@ def test_a_credential_echoed_by_the_gateway_is_redacted(emulator: Emulator, emul
         read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID)
     assert access_key not in str(info.value)
     assert "AK <redacted> is not allowed" in str(info.value)
+
+
+def test_a_proxy_in_the_environment_is_not_used_for_a_loopback_service(
+    emulator: Emulator, emulator_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A proxy that does not exist: a read that went through it would fail.
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    assert read_vpcep_connections(SAMPLE_CLUSTER_ID).total_count == 3
