@@ -8,6 +8,7 @@ the output's (``max_session``), so stored outputs parse back into the same model
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ __all__ = [
     "ConnectionsPage",
     "Permission",
     "VpcepConnectionsResult",
+    "order_insensitive",
 ]
 
 
@@ -162,3 +164,13 @@ class VpcepConnectionsResult(_Model):
     def to_outputs(self) -> dict[str, Any]:
         """The outputs as plain JSON values, snake_case, exactly as the resource stores them."""
         return self.model_dump(mode="json")
+
+
+def order_insensitive(value: Any) -> Any:
+    """A JSON value in which lists are in a fixed order, so that the same connections and permissions
+    compare equal whatever order the service sent them in (a new order is not drift)."""
+    if isinstance(value, list):
+        return sorted((order_insensitive(item) for item in value), key=lambda item: json.dumps(item, sort_keys=True))
+    if isinstance(value, dict):
+        return {key: order_insensitive(item) for key, item in value.items()}
+    return value

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -49,7 +48,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from . import __version__
 from .client import aread_vpcep_connections
 from .errors import ConfigurationError, CssVpcepError, InvalidInputError, TransportError
-from .models import VpcepConnectionsResult
+from .models import VpcepConnectionsResult, order_insensitive
 from .schema import CONFIG_KEYS, FUNCTION_TOKEN, INPUT_KEYS, PACKAGE, schema_json
 from .settings import (
     parse_resource_id,
@@ -133,15 +132,6 @@ def _identity(state: Mapping[str, Any]) -> dict[str, str | None]:
         value = state.get(key)
         identity[key] = validate(value, key) if isinstance(value, str) and value else None
     return identity
-
-
-def _comparable(value: Any) -> Any:
-    """A plain value where equal data compares equal: lists of objects in a fixed order."""
-    if isinstance(value, list):
-        return sorted((_comparable(item) for item in value), key=lambda item: json.dumps(item, sort_keys=True))
-    if isinstance(value, Mapping):
-        return {key: _comparable(item) for key, item in value.items()}
-    return value
 
 
 def _check_inputs(args: Mapping[str, PropertyValue], *, allow_unknown: bool) -> tuple[Inputs, list[CheckFailure]]:
@@ -269,7 +259,7 @@ class CssVpcepProvider(Provider):
                 # Re-read what the state names, so the preview shows drift between service and stored outputs.
                 current = await self._read(_identity(olds))
                 fresh = {k: _plain(v) for k, v in outputs_to_properties(current).items()}
-                changed = [key for key in fresh if _comparable(fresh[key]) != _comparable(olds.get(key))]
+                changed = [key for key in fresh if order_insensitive(fresh[key]) != order_insensitive(olds.get(key))]
         changed = [key for key in changed if key not in ignored]
         replaces = [key for key in changed if key in INPUT_KEYS]
         return DiffResponse(

@@ -8,7 +8,6 @@ credential in its fields, and its serialized form is always empty.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,7 +17,7 @@ from pulumi.output import Unknown
 
 from .client import aread_vpcep_connections, read_vpcep_connections
 from .errors import CssVpcepError, InvalidInputError
-from .models import VpcepConnectionsResult
+from .models import VpcepConnectionsResult, order_insensitive
 from .settings import (
     parse_resource_id,
     validate_cluster_id,
@@ -49,14 +48,11 @@ def _is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
-def _comparable(outputs: Mapping[str, Any]) -> dict[str, Any]:
+def _comparable(outputs: Mapping[str, Any]) -> Any:
     """Outputs in a form where equal data compares equal: integers as ints, lists in a fixed order."""
     # The engine drops null properties: a missing output is a None one.
     fields = {name: outputs.get(name) for name in VpcepConnectionsResult.model_fields}
-    normal = VpcepConnectionsResult.model_validate(fields).to_outputs()
-    for key in ("connections", "permissions"):
-        normal[key] = sorted(normal[key], key=lambda item: json.dumps(item, sort_keys=True))
-    return normal
+    return order_insensitive(VpcepConnectionsResult.model_validate(fields).to_outputs())
 
 
 class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
