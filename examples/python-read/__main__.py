@@ -2,7 +2,7 @@
 
 Credentials and region come from ``pulumi config set --secret huaweicloud:secretKey ...`` (and the
 other ``huaweicloud:*`` keys) or from the ``HW_*`` variables; the cluster from ``pulumi config set
-clusterId ...``.
+clusterId ...``, and a private CSS endpoint, if any, from ``pulumi config set endpoint ...``.
 """
 
 from typing import Any
@@ -13,7 +13,9 @@ from pulumi_css_vpcep import VpcepConnections
 
 config = pulumi.Config()
 
-read = VpcepConnections("css-vpcep-connections", cluster_id=config.require("clusterId"))
+read = VpcepConnections(
+    "css-vpcep-connections", cluster_id=config.require("clusterId"), endpoint=config.get("endpoint") or None
+)
 
 
 def accepted(connections: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -23,13 +25,17 @@ def accepted(connections: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 accepted_connections = read.connections.apply(accepted)
 
+# Every output of the read, under the names `css-vpcep connections --output json` prints.
 pulumi.export("cluster_id", read.cluster_id)
 pulumi.export("project_id", read.project_id)
 pulumi.export("region", read.region)
-pulumi.export("vpc_service_name", read.vpc_service_name)
+pulumi.export("endpoint", read.endpoint)
 pulumi.export("connections", read.connections)
 pulumi.export("permissions", read.permissions)
+pulumi.export("vpc_service_name", read.vpc_service_name)
+pulumi.export("vpcep_update_switch", read.vpcep_update_switch)
 pulumi.export("total_count", read.total_count)
+# What the consumers of this stack use.
 pulumi.export("accepted_count", accepted_connections.apply(len))
 pulumi.export("accepted_connection_ids", accepted_connections.apply(lambda cs: [c["id"] for c in cs]))
 pulumi.export(

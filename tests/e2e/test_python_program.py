@@ -1,0 +1,369 @@
+"""The dynamic resource and the function under the real engine: ``pulumi up``, ``preview``, ``refresh``,
+``destroy``, ``stack output`` and ``stack export`` on a ``file://`` backend, against the emulator.
+
+Unless a case says otherwise, credentials, region and IAM endpoint reach the dynamic provider only as
+``huaweicloud:*`` stack configuration: no ``HW_*`` variable is set anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import runpy
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi import automation as auto
+
+from pulumi_css_vpcep import VpcepConnections, get_vpcep_connections
+from pulumi_css_vpcep.emulator import (
+    SAMPLE_ACCESS_KEY,
+    SAMPLE_CLUSTER_ID,
+    SAMPLE_REGION,
+    SAMPLE_SECRET_KEY,
+    Cluster,
+    Emulator,
+    generate_connections,
+)
+
+from engine import VENV_BIN, Backend, InlineStack
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+RESOURCE_TYPE = "pulumi-python:dynamic/css-vpcep:VpcepConnections"
+READ_PROJECT = "css-vpcep-read"
+CANARY_AK = "CANARYAK7Q2W9E4R6T8Y"
+CANARY_SK = "canary-sk-5f1e9a7c3b2d4e6f8a0b"
+
+pytestmark = pytest.mark.timeout(900)
+
+
+def example(name: str) -> Callable[[], None]:
+    """The program of ``examples/<name>`` as an inline program: the file itself, run as ``__main__``."""
+    path = EXAMPLES / name / "__main__.py"
+
+    def program() -> None:
+        runpy.run_path(str(path), run_name="__main__")
+
+    return program
+
+
+def configure_from_stack(stack: InlineStack, emulator: Emulator, *, credentials: bool = True) -> None:
+    """Point the stack at the emulator through stack configuration only."""
+    stack.set_config("clusterId", SAMPLE_CLUSTER_ID)
+    stack.set_config("endpoint", emulator.url)
+    stack.set_config("huaweicloud:region", SAMPLE_REGION)
+    stack.set_config("huaweicloud:authUrl", f"{emulator.url}/v3")
+    if credentials:
+        stack.set_config("huaweicloud:accessKey", SAMPLE_ACCESS_KEY)
+        stack.set_config("huaweicloud:secretKey", SAMPLE_SECRET_KEY, secret=True)
+
+
+@pytest.fixture
+def read_stack(backend: Backend, emulator: Emulator) -> InlineStack:
+    """``examples/python-read`` as stack ``dev``, configured for the emulator through stack config."""
+    stack = backend.inline_stack(READ_PROJECT, "dev", example("python-read"))
+    configure_from_stack(stack, emulator)
+    return stack
+
+
+def command_json(emulator: Emulator, cluster_id: str) -> dict[str, Any]:
+    """What ``css-vpcep connections --output json`` prints for the cluster, as a pipeline runs it."""
+    done = subprocess.run(
+        [str(VENV_BIN / "css-vpcep"), "connections", "--cluster-id", cluster_id, "--output", "json"],
+        env={"PATH": str(VENV_BIN), **emulator.environ()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def total_requests(emulator: Emulator) -> int:
+    with emulator.state.lock:
+        return sum(v for k, v in emulator.state.requests.items() if k in ("css", "iam"))
+
+
+def stored_reads(stack: InlineStack) -> list[tuple[str, str, dict[str, Any]]]:
+    """URN, id and outputs of each stored VpcepConnections (the pickled provider is re-encrypted on every
+    deployment, so its ciphertext is left out)."""
+    return [
+        (r["urn"], r["id"], {k: v for k, v in r["outputs"].items() if k != "__provider"})
+        for r in stack.resources_of_type(RESOURCE_TYPE)
+    ]
+
+
+# a. pulumi up, then stack output equals the command's JSON
+
+
+def test_stack_outputs_equal_the_commands_json_key_for_key(read_stack: InlineStack, emulator: Emulator) -> None:
+    read_stack.up()
+
+    outputs = read_stack.outputs()
+    expected = command_json(emulator, SAMPLE_CLUSTER_ID)
+    assert {key: outputs[key] for key in expected} == expected
+    assert type(outputs["total_count"]) is int
+    assert all(type(c["max_session"]) is int for c in outputs["connections"])
+    served = emulator.state.clusters[SAMPLE_CLUSTER_ID].connections
+    assert outputs["accepted_connection_ids"] == [c["id"] for c in served if c["status"] == "accepted"]
+
+
+# b. no change means no diff
+
+
+def test_a_second_up_changes_nothing_and_preview_and_refresh_expect_no_changes(read_stack: InlineStack) -> None:
+    read_stack.up()
+
+    second = read_stack.up()
+    read_stack.preview(expect_no_changes=True)
+    read_stack.refresh(expect_no_changes=True)
+
+    assert set(second.summary.resource_changes or {}) == {"same"}
+
+
+# c. drift
+
+
+def test_drift_shows_as_one_update_naming_the_changed_outputs_then_up_stores_it(
+    read_stack: InlineStack, emulator: Emulator
+) -> None:
+    read_stack.up()
+    cluster = emulator.state.clusters[SAMPLE_CLUSTER_ID]
+    with emulator.state.lock:
+        cluster.connections.append(generate_connections(1, prefix="drift")[0])
+        cluster.connections[0]["status"] = "rejected"
+
+    preview = read_stack.preview(diff=True)
+    assert preview.change_summary.get("update") == 1, preview.change_summary
+    assert set(preview.change_summary) <= {"update", "same"}
+    # A dynamic provider's diff cannot carry a detailed diff: the provider names the drift in one line.
+    assert re.search(r"drift.*: connections, total_count$", preview.stdout, re.MULTILINE), preview.stdout
+
+    read_stack.up()
+    outputs = read_stack.outputs()
+    assert outputs["total_count"] == 4
+    assert outputs["connections"][0]["status"] == "rejected"
+    assert outputs == read_stack.outputs()
+    read_stack.refresh(expect_no_changes=True)
+
+
+# d. configuration
+
+
+def test_stack_config_reaches_the_dynamic_provider_and_a_region_change_does_not_repoint(
+    read_stack: InlineStack, emulator: Emulator
+) -> None:
+    read_stack.up()
+    assert read_stack.outputs()["region"] == SAMPLE_REGION
+    resource_id = read_stack.resources_of_type(RESOURCE_TYPE)[0]["id"]
+
+    read_stack.set_config("huaweicloud:region", "cn-east-3")
+    read_stack.preview(expect_no_changes=True)
+    read_stack.up(expect_no_changes=True)
+
+    assert read_stack.outputs()["region"] == SAMPLE_REGION
+    assert read_stack.resources_of_type(RESOURCE_TYPE)[0]["id"] == resource_id
+
+
+# e. secrets
+
+
+def assert_no_canary(*texts: str) -> None:
+    for text in texts:
+        assert CANARY_AK not in text
+        assert CANARY_SK not in text
+
+
+def test_credentials_from_stack_config_are_nowhere_in_state_files_or_output(
+    backend: Backend, emulator: Emulator
+) -> None:
+    emulator.state.credentials[CANARY_AK] = CANARY_SK
+    stack = backend.inline_stack(READ_PROJECT, "dev", example("python-read"))
+    configure_from_stack(stack, emulator, credentials=False)
+    # The engine records the stack's configuration in the dynamic provider's state: both keys are secrets.
+    stack.set_config("huaweicloud:accessKey", CANARY_AK, secret=True)
+    stack.set_config("huaweicloud:secretKey", CANARY_SK, secret=True)
+
+    up = stack.up()
+
+    assert stack.outputs()["total_count"] == 3
+    assert_no_canary(stack.export(), backend.files_text(), up.stdout, up.stderr, "\n".join(stack.log))
+
+
+def test_credentials_from_the_environment_are_nowhere_in_state_files_or_output(
+    backend: Backend, emulator: Emulator
+) -> None:
+    emulator.state.credentials[CANARY_AK] = CANARY_SK
+    env = {"HW_ACCESS_KEY": CANARY_AK, "HW_SECRET_KEY": CANARY_SK, "HW_SECURITY_TOKEN": "CANARYTOKEN-" + CANARY_SK}
+    stack = backend.inline_stack(READ_PROJECT, "dev", example("python-read"), env=env)
+    configure_from_stack(stack, emulator, credentials=False)
+
+    up = stack.up()
+    refresh = stack.refresh()
+
+    assert stack.outputs()["total_count"] == 3
+    assert_no_canary(
+        stack.export(),
+        stack.export(show_secrets=True),
+        backend.files_text(),
+        up.stdout,
+        up.stderr,
+        refresh.stdout,
+        "\n".join(stack.log),
+    )
+
+
+# f. StackReference
+
+
+def test_a_stack_of_another_project_reads_the_outputs_through_a_stack_reference(
+    backend: Backend, read_stack: InlineStack
+) -> None:
+    read_stack.up()
+    source = read_stack.outputs()
+    consumer = backend.inline_stack("css-vpcep-consume", "dev", example("python-consume"))
+    consumer.set_config("sourceStack", f"organization/{READ_PROJECT}/dev")
+
+    consumer.up()
+
+    outputs = consumer.outputs()
+    assert outputs["source_total_count"] == source["total_count"]
+    assert outputs["search_hosts"] == [f"https://{name}:9200" for name in sorted(source["accepted_dns_names"])]
+    assert outputs["pending_connection_ids"] == [
+        c["id"] for c in source["connections"] if c["status"] == "pendingAcceptance"
+    ]
+
+
+# g. errors
+
+
+def test_an_unknown_cluster_fails_up_with_the_services_error_and_leaves_the_state(
+    read_stack: InlineStack,
+) -> None:
+    read_stack.up()
+    before = stored_reads(read_stack)
+    read_stack.set_config("clusterId", "no-such-cluster")
+
+    with pytest.raises(auto.CommandError) as failure:
+        read_stack.up()
+
+    text = str(failure.value)
+    assert re.search(r"CSS\.0015.*request id [0-9a-f-]{8,}", text), text
+    # (The default provider's record of the stack configuration is the engine's, and changes with it.)
+    assert stored_reads(read_stack) == before
+
+
+def test_a_malformed_cluster_id_fails_before_any_request(read_stack: InlineStack, emulator: Emulator) -> None:
+    read_stack.set_config("clusterId", "not a cluster id!")
+
+    with pytest.raises(auto.CommandError) as failure:
+        read_stack.up()
+
+    assert "cluster_id" in str(failure.value)
+    assert total_requests(emulator) == 0
+    assert read_stack.resources_of_type(RESOURCE_TYPE) == []
+
+
+def test_a_stopped_service_gives_a_transport_error_after_retries_not_a_hang(
+    backend: Backend, emulator: Emulator
+) -> None:
+    stack = backend.inline_stack(READ_PROJECT, "dev", example("python-read"), env={"HW_MAX_RETRIES": "1"})
+    configure_from_stack(stack, emulator)
+    stack.set_config("huaweicloud:projectId", "0a1b2c3d4e5f40718293a4b5c6d7e8f9")
+    emulator.stop()
+    started = time.monotonic()
+
+    with pytest.raises(auto.CommandError) as failure:
+        stack.up()
+
+    assert time.monotonic() - started < 120
+    assert "after 2 attempts" in str(failure.value), str(failure.value)
+
+
+# h. the function in a program
+
+
+def function_program(cluster_id: str, endpoint: str) -> Callable[[], None]:
+    def program() -> None:
+        current = get_vpcep_connections(cluster_id, endpoint=endpoint)
+        pulumi.export("function_total_count", current.apply(lambda r: r["total_count"]))
+        pulumi.export("function_connection_ids", current.apply(lambda r: [c["id"] for c in r["connections"]]))
+
+    return program
+
+
+def test_the_function_runs_on_preview_and_on_update_and_its_result_exports(
+    backend: Backend, emulator: Emulator
+) -> None:
+    stack = backend.inline_stack("css-vpcep-function", "dev", function_program(SAMPLE_CLUSTER_ID, emulator.url))
+    configure_from_stack(stack, emulator)
+
+    stack.preview()
+    after_preview = emulator.state.requests[f"css:{SAMPLE_CLUSTER_ID}"]
+    stack.up()
+    after_up = emulator.state.requests[f"css:{SAMPLE_CLUSTER_ID}"]
+
+    assert after_preview >= 1
+    assert after_up > after_preview
+    served = emulator.state.clusters[SAMPLE_CLUSTER_ID].connections
+    assert stack.outputs() == {
+        "function_total_count": len(served),
+        "function_connection_ids": [c["id"] for c in served],
+    }
+
+
+# i. many at once
+
+
+def many_program(cluster_ids: list[str], endpoint: str) -> Callable[[], None]:
+    def program() -> None:
+        for cluster_id in cluster_ids:
+            read = VpcepConnections(cluster_id, cluster_id=cluster_id, endpoint=endpoint)
+            pulumi.export(cluster_id, pulumi.Output.all(read.total_count, read.connections))
+
+    return program
+
+
+def test_twenty_resources_with_parallel_eight_are_each_exact(backend: Backend, emulator: Emulator) -> None:
+    cluster_ids = [f"many-{i:02d}" for i in range(20)]
+    for i, cluster_id in enumerate(cluster_ids):
+        emulator.state.add_cluster(Cluster(id=cluster_id, connections=generate_connections(5 + 15 * i, prefix=f"m{i}")))
+    emulator.state.latency = 0.02
+    stack = backend.inline_stack("css-vpcep-many", "dev", many_program(cluster_ids, emulator.url))
+    configure_from_stack(stack, emulator)
+
+    started = time.monotonic()
+    stack.up(parallel=8)
+    elapsed = time.monotonic() - started
+
+    outputs = stack.outputs()
+    for cluster_id in cluster_ids:
+        total, connections = outputs[cluster_id]
+        served = emulator.state.clusters[cluster_id].connections
+        assert total == len(served)
+        assert [c["id"] for c in connections] == [c["id"] for c in served]
+    print(f"\n20 VpcepConnections, pulumi up --parallel 8, 20 ms a request: {elapsed:.1f} s", file=sys.stderr)
+
+
+# j. destroy
+
+
+def test_destroy_removes_everything_sending_nothing_and_the_stack_can_be_removed(
+    read_stack: InlineStack, emulator: Emulator
+) -> None:
+    read_stack.up()
+    emulator.state.reset_counts()
+
+    read_stack.destroy()
+
+    assert total_requests(emulator) == 0
+    assert read_stack.resources() == []
+    read_stack.cli("stack", "rm", "--yes")
+    assert "dev" not in read_stack.backend.cli("stack", "ls", "--all", cwd=read_stack.work_dir).stdout
