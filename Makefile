@@ -47,8 +47,9 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# Results go to a scratch directory; `make bench SAVE=1` writes the committed ones in benchmarks/results/.
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(if $(SAVE),--save)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
