@@ -64,7 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     read.add_argument("--project-id", help="the project id (default: HW_PROJECT_ID, or looked up from the region)")
     read.add_argument("--region", help="the region, such as cn-north-4 (default: HW_REGION_NAME)")
     read.add_argument("--endpoint", help="the CSS endpoint URL (default: HW_CSS_ENDPOINT, or the region's)")
-    read.add_argument("--output", "-o", choices=("json", "table"), default="json", help="json (default) or table")
+    read.add_argument(
+        "--output",
+        "-o",
+        choices=("json", "table"),
+        default="json",
+        help="json (default): every output; table: for a person, the id, status, addresses and creation time",
+    )
     read.add_argument(
         "--status",
         action="append",
@@ -161,17 +167,22 @@ def _cell(value: Any) -> str:
     return "" if value is None else _escaped(str(value))
 
 
+# What a person scans for; JSON has every field.
+_TABLE_COLUMNS = (
+    ("ID", "id"),
+    ("STATUS", "status"),
+    ("IP", "vpcep_ip"),
+    ("DNS NAME", "vpcep_dns_name"),
+    ("CREATED", "created_at"),
+)
+
+
 def _table(outputs: dict[str, Any], statuses: Sequence[str] | None) -> str:
-    columns = [
-        ("ID", "id"),
-        ("STATUS", "status"),
-        ("MAX SESSION", "max_session"),
-        ("SPECIFICATION", "specification_name"),
-        ("IP", "vpcep_ip"),
-        ("DNS NAME", "vpcep_dns_name"),
-        ("CREATED", "created_at"),
-    ]
     connections: list[dict[str, Any]] = outputs["connections"]
+    # A column no shown connection has a value for is left out (IPs of rejected connections, say).
+    columns = [(title, key) for title, key in _TABLE_COLUMNS if key in ("id", "status") or any(
+        c.get(key) is not None for c in connections
+    )]
     rows = [[title for title, _ in columns]]
     rows += [[_cell(c.get(key)) for _, key in columns] for c in connections]
     widths = [max(_display_width(row[i]) for row in rows) for i in range(len(columns))]

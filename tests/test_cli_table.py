@@ -66,7 +66,7 @@ def test_table_escapes_line_breaks_so_service_data_cannot_add_rows(emulator: Emu
 
 
 def test_table_escapes_c1_bidi_and_zero_width_controls(emulator: Emulator) -> None:
-    serve_connections(emulator, [connection(1, specificationName="a\u202eb\x9bc\u200bd\u2028e")])
+    serve_connections(emulator, [connection(1, vpcepDnsName="a\u202eb\x9bc\u200bd\u2028e")])
     stdout = read(emulator, "--output", "table")
     assert "a\\u202eb\\x9bc\\u200bd\\u2028e" in stdout
     assert not any(char in stdout for char in "\u202e\x9b\u200b\u2028")
@@ -90,17 +90,28 @@ def test_json_keeps_control_characters_exactly(emulator: Emulator) -> None:
 
 
 def test_table_aligns_wide_cjk_characters_by_display_width(emulator: Emulator) -> None:
-    serve_connections(emulator, [connection(1, specificationName="默认规格"), connection(2, specificationName="std")])
+    serve_connections(emulator, [connection(1, status="已接受连接"), connection(2, status="accepted")])
     rows = table_rows(read(emulator, "--output", "table"))
     assert ip_column(rows[1], "192.168.0.1") == ip_column(rows[2], "192.168.0.2") == ip_column(rows[0], "IP")
 
 
 def test_table_counts_combining_marks_as_no_width(emulator: Emulator) -> None:
-    decomposed = "cafe\u0301-spec"  # an e and a combining acute accent: five letters on screen, not six
-    serve_connections(emulator, [connection(1, specificationName=decomposed), connection(2, specificationName="x")])
+    decomposed = "accepte\u0301"  # an e and a combining acute accent: eight letters on screen, not nine
+    serve_connections(emulator, [connection(1, status=decomposed), connection(2, status="x")])
     rows = table_rows(read(emulator, "--output", "table"))
     assert decomposed in rows[1]
     assert ip_column(rows[1], "192.168.0.1") == ip_column(rows[2], "192.168.0.2") == ip_column(rows[0], "IP")
+
+
+def test_table_shows_the_main_columns_and_json_every_field(emulator: Emulator) -> None:
+    heading = table_rows(read(emulator, "--output", "table"))[0].split()
+    assert heading == ["ID", "STATUS", "IP", "DNS", "NAME", "CREATED"]
+    assert json.loads(read(emulator))["connections"][0]["max_session"] == 3000
+
+
+def test_table_leaves_out_a_column_no_shown_connection_has(emulator: Emulator) -> None:
+    rows = table_rows(read(emulator, "--output", "table", "--status", "rejected"))
+    assert rows[0].split() == ["ID", "STATUS", "CREATED"]  # the rejected connection has no addresses
 
 
 def test_status_filters_the_json_and_keeps_the_service_total_count(emulator: Emulator) -> None:
