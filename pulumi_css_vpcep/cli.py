@@ -105,11 +105,14 @@ def _escaped(text: str) -> str:
     return "".join(out)
 
 
-class _OneLineFormatter(logging.Formatter):
-    """``css-vpcep: message``: the message only, escaped onto one line, never a traceback."""
+class _OneLineHandler(logging.StreamHandler[TextIO]):
+    """Writes ``css-vpcep: message`` to stderr: the message only, escaped onto one line, never a traceback."""
 
     def format(self, record: logging.LogRecord) -> str:
         return _PREFIX + _escaped(record.getMessage())
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A line that cannot be written (stderr closed) is dropped, without logging's own traceback."""
 
 
 def _show_warning(
@@ -132,8 +135,7 @@ def _one_line_diagnostics(verbose: bool) -> Iterator[None]:
     """While the command runs: the package's warnings (every request too when ``verbose``) and Python
     warnings go to stderr as one line each. Everything is put back afterwards."""
     package = logging.getLogger(_PACKAGE_LOGGER)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_OneLineFormatter())
+    handler = _OneLineHandler(sys.stderr)
     saved = package.level, package.propagate
     package.addHandler(handler)
     package.setLevel(logging.INFO if verbose else logging.WARNING)
