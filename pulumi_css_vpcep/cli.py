@@ -99,7 +99,7 @@ def _escaped(text: str) -> str:
             out.append(_NAMED_ESCAPES[char])
         elif unicodedata.category(char) in _ESCAPED_CATEGORIES:
             code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
         else:
             out.append(char)
     return "".join(out)

@@ -66,10 +66,10 @@ def test_table_escapes_line_breaks_so_service_data_cannot_add_rows(emulator: Emu
 
 
 def test_table_escapes_c1_bidi_and_zero_width_controls(emulator: Emulator) -> None:
-    serve_connections(emulator, [connection(1, vpcepDnsName="a\u202eb\x9bc\u200bd\u2028e")])
+    serve_connections(emulator, [connection(1, vpcepDnsName="a\u202eb\x9bc\u200bd\u2028e\U000e0041f")])
     stdout = read(emulator, "--output", "table")
-    assert "a\\u202eb\\x9bc\\u200bd\\u2028e" in stdout
-    assert not any(char in stdout for char in "\u202e\x9b\u200b\u2028")
+    assert "a\\u202eb\\x9bc\\u200bd\\u2028e\\U000e0041f" in stdout
+    assert not any(char in stdout for char in "\u202e\x9b\u200b\u2028\U000e0041")
 
 
 def test_table_escapes_the_endpoint_service_and_whitelist_too(emulator: Emulator) -> None:
