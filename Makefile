@@ -64,8 +64,9 @@ pulumi-tools:
 e2e: $(STAMP)
 	@bin="$$(tools/pulumi/build.sh)" && CSS_VPCEP_PULUMI_BIN="$$bin" $(BIN)/pytest tests/e2e -m e2e
 
+# Results go to a scratch directory; `make bench SAVE=1` writes the committed ones in benchmarks/results/.
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(if $(SAVE),--save)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -84,8 +84,11 @@ def environ(url: str) -> dict[str, str]:
 
 
 def subprocess_environ(url: str) -> dict[str, str]:
-    """This process's environment without any ``HW_*``/SDK setting, plus the emulator's."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HW_", "HUAWEICLOUD_SDK_"))}
+    """This process's environment without any ``HW_*``/SDK setting or ``PYTHONPATH`` (a process imports
+    the package it was installed with), plus the emulator's."""
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("HW_", "HUAWEICLOUD_SDK_")) and k != "PYTHONPATH"
+    }
     return {**clean, **environ(url)}
 
 

@@ -1,9 +1,11 @@
 """The ``css-vpcep`` command, for pipelines.
 
 ``css-vpcep connections --cluster-id ID`` prints the read's outputs as JSON (exactly the resource's
-outputs) or as a table. Exit codes: 0 success; 2 invalid input or usage; 3 configuration missing or
-invalid; 4 the service refused the request; 5 the service or the network failed after retries.
-Every failure is one line on stderr; never a traceback, never a credential.
+outputs) or as a table; ``--status`` (repeatable) keeps only the connections in those states.
+Exit codes: 0 success; 2 invalid input or usage; 3 configuration missing or invalid; 4 the service
+refused the request; 5 the service or the network failed after retries. Every failure is one line on
+stderr; never a traceback, never a credential. Warnings, such as each retry, are one line each on
+stderr too; stdout holds only the result.
 
 ``css-vpcep emulator`` serves the local stand-in of the API (see ``pulumi_css_vpcep.emulator``).
 """
@@ -11,16 +13,30 @@ Every failure is one line on stderr; never a traceback, never a credential.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+import unicodedata
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NoReturn, TextIO
 
 __all__ = ["main"]
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+MAX_TIMEOUT = 3600.0
+"""The longest ``--timeout`` accepted, in seconds."""
+
+_PACKAGE_LOGGER = "pulumi_css_vpcep"
+_PREFIX = "css-vpcep: "
+
+# Shown escaped in a table: C0/C1 controls and DEL (Cc), format controls such as bidi overrides and
+# zero-width characters (Cf), lone surrogates (Cs) and the Unicode line and paragraph separators.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_NAMED_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,62 +64,173 @@ def _parser() -> argparse.ArgumentParser:
     read.add_argument("--project-id", help="the project id (default: HW_PROJECT_ID, or looked up from the region)")
     read.add_argument("--region", help="the region, such as cn-north-4 (default: HW_REGION_NAME)")
     read.add_argument("--endpoint", help="the CSS endpoint URL (default: HW_CSS_ENDPOINT, or the region's)")
-    read.add_argument("--output", "-o", choices=("json", "table"), default="json", help="json (default) or table")
+    read.add_argument(
+        "--output",
+        "-o",
+        choices=("json", "table"),
+        default="json",
+        help="json (default): every output; table: for a person, the id, status, addresses and creation time",
+    )
+    read.add_argument(
+        "--status",
+        action="append",
+        metavar="STATUS",
+        help="show only connections in this status, such as accepted or pendingAcceptance (any case); repeat "
+        "it for several; total_count stays the service's count",
+    )
     read.add_argument("--timeout", type=float, metavar="SECONDS", help="seconds to wait for each answer (default 30)")
-    read.add_argument("--verbose", "-v", action="store_true", help="log requests and retries on stderr")
+    read.add_argument("--verbose", "-v", action="store_true", help="log every request on stderr too")
 
     commands.add_parser("emulator", help="serve a local stand-in of the API (see css-vpcep emulator --help)",
                         add_help=False)
     return parser
 
 
-def _table(outputs: dict[str, object]) -> str:
-    columns = [
-        ("ID", "id"),
-        ("STATUS", "status"),
-        ("MAX SESSION", "max_session"),
-        ("SPECIFICATION", "specification_name"),
-        ("IP", "vpcep_ip"),
-        ("DNS NAME", "vpcep_dns_name"),
-        ("CREATED", "created_at"),
-    ]
-    connections = outputs["connections"]
-    assert isinstance(connections, list)
+# --- One line each on stderr: log records and warnings ------------------------------------------------------
+
+
+def _escaped(text: str) -> str:
+    """``text`` with every control, format and separator character written as a visible escape."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    out = []
+    for char in text:
+        if char in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[char])
+        elif unicodedata.category(char) in _ESCAPED_CATEGORIES:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+class _OneLineHandler(logging.StreamHandler[TextIO]):
+    """Writes ``css-vpcep: message`` to stderr: the message only, escaped onto one line, never a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _PREFIX + _escaped(record.getMessage())
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A line that cannot be written (stderr closed) is dropped, without logging's own traceback."""
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """``warnings.showwarning`` for a person: ``css-vpcep: warning: message``, no source path or code."""
+    del category, filename, lineno, line  # where it was raised means nothing to the person reading it
+    stream = sys.stderr if file is None else file
+    with contextlib.suppress(OSError):  # stderr is gone: a warning is not worth failing the read for
+        stream.write(f"{_PREFIX}warning: {_escaped(str(message))}\n")
+
+
+@contextmanager
+def _one_line_diagnostics(verbose: bool) -> Iterator[None]:
+    """While the command runs: the package's warnings (every request too when ``verbose``) and Python
+    warnings go to stderr as one line each. Everything is put back afterwards."""
+    package = logging.getLogger(_PACKAGE_LOGGER)
+    handler = _OneLineHandler(sys.stderr)
+    saved = package.level, package.propagate
+    package.addHandler(handler)
+    package.setLevel(logging.INFO if verbose else logging.WARNING)
+    package.propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            yield
+    finally:
+        package.removeHandler(handler)
+        package.setLevel(saved[0])
+        package.propagate = saved[1]
+
+
+# --- Output ------------------------------------------------------------------------------------------------
+
+
+def _display_width(text: str) -> int:
+    """Terminal columns of ``text``: East Asian wide and full-width characters take 2, combining marks 0."""
+    if text.isascii():
+        return len(text)
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else _escaped(str(value))
+
+
+# What a person scans for; JSON has every field.
+_TABLE_COLUMNS = (
+    ("ID", "id"),
+    ("STATUS", "status"),
+    ("IP", "vpcep_ip"),
+    ("DNS NAME", "vpcep_dns_name"),
+    ("CREATED", "created_at"),
+)
+
+
+def _table(outputs: dict[str, Any], statuses: Sequence[str] | None) -> str:
+    connections: list[dict[str, Any]] = outputs["connections"]
+    # A column no shown connection has a value for is left out (IPs of rejected connections, say).
+    columns = [(title, key) for title, key in _TABLE_COLUMNS if key in ("id", "status") or any(
+        c.get(key) is not None for c in connections
+    )]
     rows = [[title for title, _ in columns]]
-    rows += [["" if c.get(key) is None else str(c[key]) for _, key in columns] for c in connections]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
+    rows += [[_cell(c.get(key)) for _, key in columns] for c in connections]
+    widths = [max(_display_width(row[i]) for row in rows) for i in range(len(columns))]
+    shown = f"{outputs['total_count']} connection(s)"
+    if statuses is not None:
+        shown = f"{len(connections)} of {shown} shown (status {', '.join(_cell(s) for s in statuses)})"
     lines = [
-        f"cluster {outputs['cluster_id']} in {outputs['region']} (project {outputs['project_id']})",
-        f"endpoint service {outputs['vpc_service_name'] or '-'}; "
-        f"update switch {'on' if outputs['vpcep_update_switch'] else 'off'}; "
-        f"{outputs['total_count']} connection(s)",
+        f"cluster {_cell(outputs['cluster_id'])} in {_cell(outputs['region'])} "
+        f"(project {_cell(outputs['project_id'])})",
+        f"endpoint service {_cell(outputs['vpc_service_name']) or '-'}; "
+        f"update switch {'on' if outputs['vpcep_update_switch'] else 'off'}; {shown}",
         "",
     ]
-    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    permissions = outputs["permissions"]
-    assert isinstance(permissions, list)
+    lines += [
+        "  ".join(cell + " " * (width - _display_width(cell)) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    permissions: list[dict[str, Any]] = outputs["permissions"]
     if permissions:
-        lines += ["", "whitelist:"] + [f"  {p['permission']} ({p['permission_type']})" for p in permissions]
+        lines += ["", "whitelist:"]
+        lines += [f"  {_cell(p['permission'])} ({_cell(p['permission_type'])})" for p in permissions]
     return "\n".join(lines)
+
+
+# --- The read ----------------------------------------------------------------------------------------------
 
 
 def _connections(args: argparse.Namespace) -> int:
     import httpx
 
     from .client import DEFAULT_TIMEOUT, read_vpcep_connections
-    from .errors import CssVpcepError, InvalidInputError
+    from .errors import ConfigurationError, CssVpcepError, InvalidInputError
 
-    if args.verbose:
-        logging.basicConfig(level=logging.INFO, format="css-vpcep: %(message)s", stream=sys.stderr)
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # our own line says the same, with the request id
     timeout = None
     if args.timeout is not None:
-        if not 0 < args.timeout <= 3600:
-            print("css-vpcep: invalid --timeout: must be between 0 and 3600 seconds", file=sys.stderr)
+        if not 0 < args.timeout <= MAX_TIMEOUT:
+            print(f"{_PREFIX}invalid --timeout: must be more than 0 and at most {MAX_TIMEOUT:g} seconds",
+                  file=sys.stderr)
             return InvalidInputError.exit_code
         timeout = httpx.Timeout(
             connect=DEFAULT_TIMEOUT.connect, read=args.timeout, write=DEFAULT_TIMEOUT.write, pool=DEFAULT_TIMEOUT.pool
         )
+    statuses = _statuses(args.status)
+    if statuses == []:
+        print(f"{_PREFIX}invalid --status: must not be empty", file=sys.stderr)
+        return InvalidInputError.exit_code
     try:
         result = read_vpcep_connections(
             args.cluster_id,
@@ -113,15 +240,34 @@ def _connections(args: argparse.Namespace) -> int:
             timeout=timeout,
         )
     except InvalidInputError as err:
-        print(f"css-vpcep: invalid --{err.input_name.replace('_', '-')}: {err.reason}", file=sys.stderr)
+        print(f"{_PREFIX}invalid --{err.input_name.replace('_', '-')}: {err.reason}", file=sys.stderr)
+        return err.exit_code
+    except ConfigurationError as err:
+        print(f"{_PREFIX}{_command_wording(str(err))}", file=sys.stderr)
         return err.exit_code
     except CssVpcepError as err:
-        print(f"css-vpcep: {err}", file=sys.stderr)
+        print(f"{_PREFIX}{err}", file=sys.stderr)
         return err.exit_code
+    if statuses is not None:
+        wanted = {status.casefold() for status in statuses}
+        kept = [c for c in result.connections if c.status is not None and c.status.casefold() in wanted]
+        result = result.model_copy(update={"connections": kept})  # total_count stays the service's count
     # pydantic writes the same JSON as json.dumps(result.to_outputs(), indent=2), several times faster.
-    text = result.model_dump_json(indent=2) if args.output == "json" else _table(result.to_outputs())
+    text = result.model_dump_json(indent=2) if args.output == "json" else _table(result.to_outputs(), statuses)
     sys.stdout.write(text + "\n")
     return EXIT_OK
+
+
+def _statuses(given: list[str] | None) -> list[str] | None:
+    """The ``--status`` values without blanks, or ``None`` when none was given ([] when all were blank)."""
+    if given is None:
+        return None
+    return [status.strip() for status in given if status.strip()]
+
+
+def _command_wording(message: str) -> str:
+    """A settings message in the command's words: the region argument is the ``--region`` flag here."""
+    return message.replace("the region argument, ", "--region or ").replace("the region argument", "--region")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -139,14 +285,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return _connections(args)
+        with _one_line_diagnostics(args.verbose):
+            return _connections(args)
     except KeyboardInterrupt:
-        print("css-vpcep: interrupted", file=sys.stderr)
+        print(f"{_PREFIX}interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # a bug of ours: still one line, never a traceback
-        print(f"css-vpcep: internal error ({type(exc).__name__}): {exc}", file=sys.stderr)
+        print(f"{_PREFIX}internal error ({type(exc).__name__}): {_escaped(str(exc))}", file=sys.stderr)
         return 1
 
 

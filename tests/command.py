@@ -5,7 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, Emulator
+
+RETRY_LINE_PREFIX = "css-vpcep: retrying"
+"""How the command's line for each retry starts (the client logs it at WARNING)."""
 
 
 def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -21,10 +27,17 @@ def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 6
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:
-    """Exit ``code``, nothing on stdout, exactly one line on stderr and no traceback; return the line."""
+    """Exit ``code``, nothing on stdout, exactly one error line on stderr (after any retry lines) and no
+    traceback; return the error line."""
     assert result.returncode == code, result.stderr
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
+    lines = [line for line in result.stderr.strip().splitlines() if not line.startswith(RETRY_LINE_PREFIX)]
     assert len(lines) == 1, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == lines[0], result.stderr
     return lines[0]
+
+
+def serve_connections(emulator: Emulator, connections: Sequence[Mapping[str, Any]]) -> None:
+    """Make the emulator's sample cluster serve exactly ``connections`` (in the API's spelling)."""
+    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[:] = [dict(c) for c in connections]

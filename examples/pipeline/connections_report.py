@@ -2,8 +2,9 @@
 
     pulumi stack output --json --stack dev --cwd ../python-read | python connections_report.py --min-accepted 1
 
-Prints one line per connection (status, id, DNS name, address) and a summary; exits 1 when fewer
-connections are accepted than ``--min-accepted``, 2 when the input is not the stack's outputs.
+Prints one line per connection (status, id, DNS name, address) and a summary. Exit codes: 0 enough
+connections accepted; 1 fewer than ``--min-accepted``; 2 a usage error; 3 the input is not the stack's
+outputs (unreadable, not JSON, or not their shape), said in one line.
 """
 
 from __future__ import annotations
@@ -13,6 +14,32 @@ import json
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
+
+EXIT_TOO_FEW = 1
+EXIT_BAD_INPUT = 3
+
+
+class BadInput(Exception):
+    """The input is not the outputs of examples/python-read (or of ``css-vpcep connections``)."""
+
+
+def parse(text: str) -> dict[str, Any]:
+    """The outputs in ``text``, checked for the fields the report reads; raise ``BadInput`` otherwise."""
+    try:
+        outputs = json.loads(text)
+    except ValueError as exc:
+        raise BadInput(f"not JSON ({exc})") from None
+    if not isinstance(outputs, dict):
+        raise BadInput(f"a JSON {type(outputs).__name__}, not an object of outputs")
+    for name, kind in (("connections", list), ("total_count", int), ("cluster_id", str)):
+        if name not in outputs:
+            raise BadInput(f"no {name!r} output")
+        if not isinstance(outputs[name], kind) or isinstance(outputs[name], bool):
+            raise BadInput(f"{name!r} is a JSON {type(outputs[name]).__name__}, not a {kind.__name__}")
+    for index, connection in enumerate(outputs["connections"]):
+        if not isinstance(connection, dict):
+            raise BadInput(f"connections[{index}] is a JSON {type(connection).__name__}, not an object")
+    return outputs
 
 
 def report(outputs: dict[str, Any], out: TextIO) -> int:
@@ -36,16 +63,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.file:
             with open(args.file, encoding="utf-8") as source:
-                outputs = json.load(source)
+                text = source.read()
         else:
-            outputs = json.load(sys.stdin)
-        accepted = report(outputs, sys.stdout)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        print(f"connections_report: not the outputs of examples/python-read: {exc!r}", file=sys.stderr)
-        return 2
+            text = sys.stdin.read()
+        outputs = parse(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"connections_report: cannot read the input: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BadInput as exc:
+        print(f"connections_report: not the outputs of examples/python-read: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    accepted = report(outputs, sys.stdout)
     if accepted < args.min_accepted:
         print(f"connections_report: {accepted} accepted, {args.min_accepted} required", file=sys.stderr)
-        return 1
+        return EXIT_TOO_FEW
     return 0
 
 

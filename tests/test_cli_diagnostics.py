@@ -1,0 +1,115 @@
+"""What the command says on stderr besides its one error line: a line a retry, one line a warning, and
+messages in the command's own words. Its stdout stays the result alone."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import warnings
+from typing import Any
+
+import pytest
+
+from pulumi_css_vpcep import cli, client
+from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator, Fault
+from tests.command import RETRY_LINE_PREFIX, assert_one_line_error, run_cli
+
+
+@pytest.fixture
+def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cli.main`` runs in this process: keep the variable it sets for itself out of other tests."""
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
+
+def test_a_warning_from_the_client_logger_is_one_line_on_stderr(
+    emulator_env: dict[str, str], in_process: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    read = client.read_vpcep_connections
+
+    def read_after_a_warning(*args: Any, **kwargs: Any) -> Any:
+        logging.getLogger("pulumi_css_vpcep.client").warning("retrying GET %s: HTTP 503\r\nsecond line", "/x")
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(client, "read_vpcep_connections", read_after_a_warning)
+    assert cli.main(["connections", "--cluster-id", SAMPLE_CLUSTER_ID]) == 0
+    out, err = capsys.readouterr()
+    assert err == "css-vpcep: retrying GET /x: HTTP 503\\r\\nsecond line\n"
+    assert json.loads(out)["total_count"] == 3
+
+
+def test_info_lines_of_the_package_show_only_with_verbose(
+    emulator_env: dict[str, str], in_process: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["connections", "--cluster-id", SAMPLE_CLUSTER_ID]) == 0
+    assert capsys.readouterr().err == ""
+    assert cli.main(["connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--verbose"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert any(line.startswith("css-vpcep: GET ") for line in lines)
+    assert all(line.startswith("css-vpcep: ") for line in lines)
+
+
+def test_the_command_leaves_logging_and_warnings_as_it_found_them(
+    emulator_env: dict[str, str], in_process: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    package = logging.getLogger("pulumi_css_vpcep")
+    before = (list(package.handlers), package.level, package.propagate, warnings.showwarning, list(warnings.filters))
+    assert cli.main(["connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--verbose"]) == 0
+    after = (list(package.handlers), package.level, package.propagate, warnings.showwarning, list(warnings.filters))
+    assert after == before
+
+
+def test_importing_the_command_sets_no_warnings_state() -> None:
+    probe = (
+        "import warnings\n"
+        "before = (warnings.showwarning, list(warnings.filters))\n"
+        "import pulumi_css_vpcep.cli\n"
+        "assert (warnings.showwarning, list(warnings.filters)) == before\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.xfail(
+    reason="passes once the client logs each retry at WARNING (the read-path rework); today it logs at INFO",
+    strict=False,
+)
+def test_each_retry_is_one_line_on_stderr_without_verbose_and_stdout_stays_json(emulator: Emulator) -> None:
+    emulator.state.set_faults([Fault(status=503, retry_after="0", times=2)])
+    result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--project-id", SAMPLE_PROJECT_ID,
+                     env=emulator.environ())
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["total_count"] == 3
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, result.stderr
+    assert all(line.startswith(RETRY_LINE_PREFIX) for line in lines), result.stderr
+
+
+def test_the_insecure_transport_warning_is_one_line_without_source(emulator: Emulator) -> None:
+    env = {**emulator.environ(), "HW_INSECURE": "true"}
+    result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["total_count"] == 3
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("css-vpcep: warning: TLS certificate verification is off")
+    assert ".py" not in lines[0]
+    assert "Warning" not in lines[0]
+
+
+def test_a_zero_timeout_is_refused_in_words_that_exclude_zero(emulator: Emulator) -> None:
+    result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--timeout", "0", env=emulator.environ())
+    line = assert_one_line_error(result, 2)
+    assert "--timeout: must be more than 0 and at most 3600 seconds" in line
+    assert "between" not in line
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_a_missing_region_names_the_region_flag() -> None:
+    env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b"}
+    line = assert_one_line_error(run_cli("connections", "--cluster-id", "c", env=env), 3)
+    assert "--region" in line
+    assert "HW_REGION_NAME" in line
+    assert "argument" not in line
+
