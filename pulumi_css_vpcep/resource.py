@@ -12,11 +12,14 @@ from typing import Any
 
 import pulumi
 import pulumi.dynamic
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import get_monitor
 
 from . import faces
 from .client import aread_vpcep_connections, read_vpcep_connections
 from .errors import CssVpcepError
 from .models import VpcepConnectionsResult
+from .schema import FUNCTION_TOKEN
 from .settings import CONFIG_KEYS
 
 __all__ = ["VpcepConnections", "VpcepConnectionsProvider", "get_vpcep_connections"]
@@ -159,9 +162,13 @@ def get_vpcep_connections(
     keeping no state. Settings as for ``VpcepConnections``; inputs may be other resources' outputs.
 
     The output is the resource's outputs as one dict of plain values, by the same snake_case names
-    (``result.apply(lambda r: r["total_count"])``).
+    (``result.apply(lambda r: r["total_count"])``). Under ``pulumi.runtime.set_mocks`` nothing is sent:
+    ``Mocks.call`` answers ``css-vpcep:index:getVpcepConnections`` with the camelCase inputs given.
     """
     given = {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": endpoint}
+    if isinstance(get_monitor(), MockMonitor):
+        args = {faces.camel_case(name): value for name, value in given.items() if value is not None}
+        return pulumi.runtime.invoke_output(FUNCTION_TOKEN, args).apply(faces.outputs_from)
 
     async def read(args: dict[str, Any]) -> dict[str, Any]:
         config = _config(pulumi.Config(CONFIG_NAMESPACE).get)
