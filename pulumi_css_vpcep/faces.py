@@ -9,14 +9,20 @@ is the one spelling rule, which the schema uses too). Nothing here imports Pulum
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, get_args
+from typing import Any, NamedTuple, get_args
 
 from pydantic import BaseModel
 
 from .errors import InvalidInputError
 from .models import VpcepConnectionsArgs, VpcepConnectionsResult, order_insensitive
-from .settings import parse_resource_id, validate_cluster_id, validate_endpoint, validate_project_id, validate_region
+from .settings import (
+    CONFIG_KEYS,
+    parse_resource_id,
+    validate_cluster_id,
+    validate_endpoint,
+    validate_project_id,
+    validate_region,
+)
 
 __all__ = [
     "COMPUTED_NAMES",
@@ -29,6 +35,7 @@ __all__ = [
     "camel_case",
     "check_inputs",
     "checked_inputs",
+    "configuration",
     "drift",
     "identity",
     "known",
@@ -67,9 +74,8 @@ Inputs = dict[str, "str | Unknown | None"]
 """Checked inputs by snake_case name: a well-formed value, ``UNKNOWN``, or ``None`` when not given."""
 
 
-@dataclass(frozen=True)
-class Failure:
-    """A refused input: its name as the face spells it, and why."""
+class Failure(NamedTuple):
+    """A refused input: its name as the face spells it, and why (a ``CheckFailure``'s two fields)."""
 
     name: str
     reason: str
@@ -125,6 +131,12 @@ def checked_inputs(given: Mapping[str, Any], spell: Callable[[str], str] = str, 
     if failures:
         raise InvalidInputError(failures[0].name, failures[0].reason)
     return inputs
+
+
+def configuration(get: Callable[[str], Any]) -> dict[str, Any]:
+    """The Pulumi configuration a read uses, by key (``settings.CONFIG_KEYS``), from a face's ``get``."""
+    found = {key: get(key) for key in CONFIG_KEYS}
+    return {key: value for key, value in found.items() if value is not None and not isinstance(value, Unknown)}
 
 
 def known(inputs: Inputs) -> dict[str, Any]:

@@ -1,8 +1,7 @@
 """The multi-language provider plugin: ``css-vpcep:index:VpcepConnections`` and ``getVpcepConnections``.
 
-A thin adapter of ``aread_vpcep_connections`` and of the ``faces`` core to ``pulumi.provider.experimental``:
-camelCase property values in, the core's snake_case values inside, a read's outputs out as property
-values. ``plugin_server`` serves it over gRPC (``python -m pulumi_css_vpcep``); many reads overlap there.
+An adapter of ``aread_vpcep_connections`` and the ``faces`` core to ``pulumi.provider.experimental``:
+camelCase property values at its edge, snake_case plain values inside. ``plugin_server`` serves it.
 """
 
 from __future__ import annotations
@@ -20,16 +19,11 @@ from .client import aread_vpcep_connections
 from .errors import CssVpcepError
 from .models import VpcepConnectionsResult
 from .schema import FUNCTION_TOKEN, PACKAGE, schema_json
-from .settings import CONFIG_KEYS
 
 __all__ = ["CALL_ERRORS", "CssVpcepProvider", "outputs_to_properties"]
 
-_CONFIG_PREFIXES = (f"{PACKAGE}:config:", f"{PACKAGE}:")
-
-
 def _property(value: Any) -> PropertyValue:
-    """A plain value as a property value: snake_case keys become camelCase, integers numbers; an unknown
-    one stays unknown."""
+    """A plain value as a property value: keys in camelCase, integers as numbers, unknown kept unknown."""
     if value is faces.UNKNOWN:
         return PropertyValue(UNKNOWN)
     if isinstance(value, Mapping):
@@ -78,8 +72,7 @@ def _preview(inputs: faces.Inputs) -> dict[str, PropertyValue]:
 
 
 CALL_ERRORS: ContextVar[list[CssVpcepError]] = ContextVar("css_vpcep_call_errors")
-"""This project's errors that the current gRPC call raised (each call runs in its own task), for the
-server to report them as they are."""
+"""This project's errors raised in the current gRPC call (a task of its own), for the server to report."""
 _Method = TypeVar("_Method", bound=Callable[..., Coroutine[Any, Any, Any]])
 
 
@@ -97,10 +90,8 @@ def _report(method: _Method) -> _Method:
 
 
 class CssVpcepProvider(p.Provider):
-    """The provider: configuration from ``configure`` (``css-vpcep:*``), the environment read at call time.
-
-    Credentials stay in this object's memory; no credential is ever written to a resource's state.
-    """
+    """The provider: configuration from ``configure`` (``css-vpcep:*``), else the environment at call time.
+    Credentials stay in this object's memory; no credential is ever written to a resource's state."""
 
     def __init__(self) -> None:
         self._config: dict[str, Any] = {}
@@ -119,10 +110,8 @@ class CssVpcepProvider(p.Provider):
 
     async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
         # The engine sends config both as variables (`css-vpcep:config:accessKey`) and as typed args.
-        given = {next((n.removeprefix(x) for x in _CONFIG_PREFIXES if n.startswith(x)), n): v
-                 for n, v in request.variables.items()}
-        given.update(_plain_map(request.args))
-        self._config = {k: given[k] for k in CONFIG_KEYS if given.get(k) not in (None, faces.UNKNOWN, UNKNOWN)}
+        given = {name.rsplit(":", 1)[-1]: _plain(PropertyValue(v)) for name, v in request.variables.items()}
+        self._config = faces.configuration({**given, **_plain_map(request.args)}.get)
         # Unknowns arrive as the plain sentinel, which this provider can read (not as output values).
         return p.ConfigureResponse(accept_secrets=True, supports_preview=True, accept_resources=False,
                                    accept_outputs=False)
@@ -136,7 +125,7 @@ class CssVpcepProvider(p.Provider):
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
         inputs, failures = faces.check_inputs(_plain_map(request.new_inputs), faces.camel_case, only_inputs=True)
         if failures:
-            return p.CheckResponse(request.new_inputs, [p.CheckFailure(f.name, f.reason) for f in failures])
+            return p.CheckResponse(request.new_inputs, [p.CheckFailure(*f) for f in failures])
         return p.CheckResponse(inputs=_properties(inputs), failures=[])
 
     @_report
@@ -188,5 +177,5 @@ class CssVpcepProvider(p.Provider):
         args = _plain_map(request.args)
         inputs, failures = faces.check_inputs(args, faces.camel_case, allow_unknown=False, only_inputs=True)
         if failures:
-            return p.InvokeResponse(failures=[p.CheckFailure(f.name, f.reason) for f in failures])
+            return p.InvokeResponse(failures=[p.CheckFailure(*f) for f in failures])
         return p.InvokeResponse(return_value=outputs_to_properties(await self._read(faces.known(inputs))))

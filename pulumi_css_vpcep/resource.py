@@ -20,7 +20,6 @@ from .client import aread_vpcep_connections, read_vpcep_connections
 from .errors import CssVpcepError
 from .models import VpcepConnectionsResult
 from .schema import FUNCTION_TOKEN
-from .settings import CONFIG_KEYS
 
 __all__ = ["VpcepConnections", "VpcepConnectionsProvider", "get_vpcep_connections"]
 
@@ -31,11 +30,6 @@ CONFIG_NAMESPACE = "huaweicloud"
 def _given(values: Mapping[str, Any]) -> dict[str, Any]:
     """Values as the core takes them: one not known yet (a preview) as ``faces.UNKNOWN``."""
     return {key: faces.UNKNOWN if pulumi.contains_unknowns(value) else value for key, value in values.items()}
-
-
-def _config(get: Any) -> dict[str, Any]:
-    found = {key: get(key) for key in CONFIG_KEYS}
-    return {key: value for key, value in found.items() if value is not None}
 
 
 class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
@@ -58,7 +52,7 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
     def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
         """Remember the stack's ``huaweicloud:*`` configuration for the reads of this process."""
-        self._config = _config(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}"))
+        self._config = faces.configuration(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}"))
 
     def _read(self, state: Mapping[str, Any], resource_id: str = "") -> VpcepConnectionsResult:
         """Read what ``state`` names (inputs or stored outputs), or else what ``resource_id`` names."""
@@ -71,11 +65,8 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
         """Validate the inputs without sending anything; values not known yet pass as they are."""
         inputs, failures = faces.check_inputs(_given(news))
-        checked = {name: news[name] if value is faces.UNKNOWN else value for name, value in inputs.items()}
-        return pulumi.dynamic.CheckResult(
-            {name: value for name, value in checked.items() if value is not None},
-            [pulumi.dynamic.CheckFailure(failure.name, failure.reason) for failure in failures],
-        )
+        checked = {k: news[k] if v is faces.UNKNOWN else v for k, v in inputs.items() if v is not None}
+        return pulumi.dynamic.CheckResult(checked, [pulumi.dynamic.CheckFailure(*failure) for failure in failures])
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         """Read the connections; the id is ``{region}:{project_id}:{cluster_id}``."""
@@ -103,14 +94,10 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
 
 class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepConnections"):
-    """The VPC endpoint connections of a Huawei Cloud CSS cluster, read into Pulumi outputs.
-
-    A read-only resource: creating it reads the connections, ``pulumi refresh`` and ``pulumi up``
-    re-read them (drift shows in ``pulumi preview``), and deleting it changes nothing in the cloud.
-    Credentials come from the ``huaweicloud:*`` configuration or the ``HW_*`` variables, never from
-    inputs, and never land in the state. The outputs are the fields of ``VpcepConnectionsResult``, with
-    the descriptions given there; connections and permissions are lists of plain dicts.
-    """
+    """The VPC endpoint connections of a Huawei Cloud CSS cluster, read-only: creating it reads, ``pulumi
+    refresh`` and ``pulumi up`` re-read (``pulumi preview`` shows drift), deleting it changes nothing in the
+    cloud. Credentials come from ``huaweicloud:*`` configuration or ``HW_*`` variables and never land in
+    the state. The outputs are ``VpcepConnectionsResult``'s fields, described there, as plain values."""
 
     cluster_id: pulumi.Output[str]
     project_id: pulumi.Output[str]
@@ -143,8 +130,7 @@ class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepC
 
     @staticmethod
     def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> VpcepConnections:
-        """Read the connections an id ``{region}:{project_id}:{cluster_id}`` names; the endpoint comes
-        from ``HW_CSS_ENDPOINT`` or the region."""
+        """Read what an id ``{region}:{project_id}:{cluster_id}`` names (endpoint: ``HW_CSS_ENDPOINT``)."""
         return VpcepConnections(
             resource_name,
             cluster_id=None,  # type: ignore[arg-type]  # read from the id
@@ -158,12 +144,11 @@ def get_vpcep_connections(
     region: pulumi.Input[str | None] = None,
     endpoint: pulumi.Input[str | None] = None,
 ) -> pulumi.Output[dict[str, Any]]:
-    """Read a CSS cluster's VPC endpoint connections as a data source: on every preview and update,
-    keeping no state. Settings as for ``VpcepConnections``; inputs may be other resources' outputs.
+    """Read a CSS cluster's VPC endpoint connections as a data source, on every preview and update: the
+    resource's outputs as one dict (``result.apply(lambda r: r["total_count"])``), settings as for it.
 
-    The output is the resource's outputs as one dict of plain values, by the same snake_case names
-    (``result.apply(lambda r: r["total_count"])``). Under ``pulumi.runtime.set_mocks`` nothing is sent:
-    ``Mocks.call`` answers ``css-vpcep:index:getVpcepConnections`` with the camelCase inputs given.
+    Under ``pulumi.runtime.set_mocks`` nothing is sent: ``Mocks.call`` answers the token
+    ``css-vpcep:index:getVpcepConnections`` with the camelCase inputs given, as for any Pulumi function.
     """
     given = {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": endpoint}
     if isinstance(get_monitor(), MockMonitor):
@@ -171,7 +156,7 @@ def get_vpcep_connections(
         return pulumi.runtime.invoke_output(FUNCTION_TOKEN, args).apply(faces.outputs_from)
 
     async def read(args: dict[str, Any]) -> dict[str, Any]:
-        config = _config(pulumi.Config(CONFIG_NAMESPACE).get)
+        config = faces.configuration(pulumi.Config(CONFIG_NAMESPACE).get)
         try:
             result = await aread_vpcep_connections(**args, config=config)
         except CssVpcepError as err:
