@@ -2,8 +2,8 @@
 drift, and the output names.
 
 Everything here speaks snake_case plain values, the names of ``models``. The dynamic resource uses
-them as they are; the plugin turns its camelCase property values into them at its edge (``camel_case``
-is the one spelling rule, which the schema uses too). Nothing here imports Pulumi.
+them as they are; the plugin turns its camelCase property values into them at its edge (``camel_case``,
+from the models, is the one spelling rule). Nothing here imports Pulumi.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, get_args
 from pydantic import BaseModel
 
 from .errors import InvalidInputError
-from .models import VpcepConnectionsArgs, VpcepConnectionsResult, order_insensitive
+from .models import VpcepConnectionsArgs, VpcepConnectionsResult, camel_case, order_insensitive
 from .settings import (
     CONFIG_KEYS,
     parse_resource_id,
@@ -79,12 +79,6 @@ class Failure(NamedTuple):
 
     name: str
     reason: str
-
-
-def camel_case(name: str) -> str:
-    """``max_session`` as the schema spells it: ``maxSession``."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def check_inputs(

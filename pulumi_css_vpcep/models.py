@@ -14,7 +14,7 @@ import json
 import math
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AliasChoices, AliasGenerator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from .settings import scalar_text
 
@@ -24,6 +24,7 @@ __all__ = [
     "Permission",
     "VpcepConnectionsArgs",
     "VpcepConnectionsResult",
+    "camel_case",
     "order_insensitive",
 ]
 
@@ -72,54 +73,57 @@ LenientStr = Annotated[str | None, BeforeValidator(scalar_text)]
 LenientBool = Annotated[bool, BeforeValidator(_lenient_bool)]
 
 
-def _field(*names: str, description: str, default: Any = None) -> Any:
-    return Field(default=default, validation_alias=AliasChoices(*names), description=description)
+def camel_case(name: str) -> str:
+    """A field's name as the API and Pulumi schemas spell it: ``max_session`` is ``maxSession``."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _either_spelling(name: str) -> AliasChoices:
+    return AliasChoices(name, camel_case(name))
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    # Every field is read by its own name (stored outputs) and by its camelCase one (the API, the plugin).
+    model_config = ConfigDict(
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        alias_generator=AliasGenerator(validation_alias=_either_spelling),
+    )
 
 
 class Connection(_Model):
     """One VPC endpoint connection to the cluster's endpoint service."""
 
-    id: LenientStr = _field("id", description="The VPC endpoint id.")
-    status: LenientStr = _field(
-        "status", description="The connection status: `accepted`, `rejected`, `pendingAcceptance`..."
+    id: LenientStr = Field(default=None, description="The VPC endpoint id.")
+    status: LenientStr = Field(
+        default=None, description="The connection status: `accepted`, `rejected`, `pendingAcceptance`..."
     )
-    max_session: LenientInt = _field(
-        "max_session", "maxSession", description="The maximum number of connections through the endpoint."
+    max_session: LenientInt = Field(default=None, description="The maximum number of connections through the endpoint.")
+    specification_name: LenientStr = Field(default=None, description="The endpoint's specification name.")
+    created_at: LenientStr = Field(
+        default=None, description="When the connection was created, as the service wrote it (ISO 8601)."
     )
-    specification_name: LenientStr = _field(
-        "specification_name", "specificationName", description="The endpoint's specification name."
+    update_at: LenientStr = Field(
+        default=None, validation_alias=AliasChoices("update_at", "updateAt", "updated_at"),
+        description="When the connection was last updated, if ever.",
     )
-    created_at: LenientStr = _field(
-        "created_at", "createdAt", description="When the connection was created, as the service wrote it (ISO 8601)."
-    )
-    update_at: LenientStr = _field(
-        "update_at", "updateAt", "updated_at", description="When the connection was last updated, if ever."
-    )
-    domain_id: LenientStr = _field("domain_id", "domainId", description="The account id of the endpoint's owner.")
-    vpcep_ip: LenientStr = _field("vpcep_ip", "vpcepIp", description="The endpoint's IPv4 address.")
-    vpcep_ipv6_address: LenientStr = _field(
-        "vpcep_ipv6_address", "vpcepIpv6Address", description="The endpoint's IPv6 address."
-    )
-    vpcep_dns_name: LenientStr = _field(
-        "vpcep_dns_name", "vpcepDnsName", description="The endpoint's private domain name."
-    )
+    domain_id: LenientStr = Field(default=None, description="The account id of the endpoint's owner.")
+    vpcep_ip: LenientStr = Field(default=None, description="The endpoint's IPv4 address.")
+    vpcep_ipv6_address: LenientStr = Field(default=None, description="The endpoint's IPv6 address.")
+    vpcep_dns_name: LenientStr = Field(default=None, description="The endpoint's private domain name.")
 
 
 class Permission(_Model):
     """One entry of the endpoint service's whitelist."""
 
-    id: LenientStr = _field("id", description="The permission id.")
-    permission: LenientStr = _field(
-        "permission", description="The whitelisted account or organisation (`iam:domain::...`)."
+    id: LenientStr = Field(default=None, description="The permission id.")
+    permission: LenientStr = Field(
+        default=None, description="The whitelisted account or organisation (`iam:domain::...`)."
     )
-    permission_type: LenientStr = _field(
-        "permission_type", "permissionType", description="The permission type (`domainId` or `orgPath`)."
-    )
-    created_at: LenientStr = _field("created_at", "createdAt", description="When the permission was created.")
+    permission_type: LenientStr = Field(default=None, description="The permission type (`domainId` or `orgPath`).")
+    created_at: LenientStr = Field(default=None, description="When the permission was created.")
 
 
 Connections = Annotated[list[Connection], BeforeValidator(_objects)]
@@ -129,17 +133,11 @@ Permissions = Annotated[list[Permission], BeforeValidator(_objects)]
 class ConnectionsPage(_Model):
     """One page of ``GET .../vpcepservice/connections``."""
 
-    connections: Connections = _field("connections", default=[], description="The connections on this page.")
-    permissions: Permissions = _field("permissions", default=[], description="The endpoint service's whitelist.")
-    vpc_service_name: LenientStr = _field(
-        "vpcServiceName", "vpc_service_name", description="The name of the VPC endpoint service."
-    )
-    vpcep_update_switch: LenientBool = _field(
-        "vpcepUpdateSwitch", "vpcep_update_switch", default=False, description="Whether endpoint updates are enabled."
-    )
-    total_count: LenientInt = _field(
-        "total_count", "totalCount", description="The service's count of all connections, if it said."
-    )
+    connections: Connections = Field(default=[], description="The connections on this page.")
+    permissions: Permissions = Field(default=[], description="The endpoint service's whitelist.")
+    vpc_service_name: LenientStr = Field(default=None, description="The name of the VPC endpoint service.")
+    vpcep_update_switch: LenientBool = Field(default=False, description="Whether endpoint updates are enabled.")
+    total_count: LenientInt = Field(default=None, description="The service's count of all connections, if it said.")
 
 
 class VpcepConnectionsArgs(_Model):

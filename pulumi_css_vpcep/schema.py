@@ -14,8 +14,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 
 from . import __version__
-from .faces import camel_case
-from .models import Connection, Permission, VpcepConnectionsArgs, VpcepConnectionsResult
+from .models import Connection, Permission, VpcepConnectionsArgs, VpcepConnectionsResult, camel_case
 from .settings import CONFIG_KEYS
 
 __all__ = [
