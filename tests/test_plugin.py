@@ -390,10 +390,14 @@ def test_inputs_left_out_keep_what_was_resolved_at_creation(emulator: Emulator) 
         refreshed = provider.stub.Read(provider_pb2.ReadRequest(
             id=created.id, urn=URN, properties=created.properties, inputs=struct({"clusterId": SAMPLE_CLUSTER_ID})
         ))
+        updated = provider.stub.Update(provider_pb2.UpdateRequest(
+            id=created.id, urn=URN, olds=created.properties, news=struct({"clusterId": SAMPLE_CLUSTER_ID})
+        ))
 
     assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
     assert list(diff.replaces) == []
     assert plain(refreshed.properties)["region"] == SAMPLE_REGION
+    assert plain(updated.properties)["region"] == SAMPLE_REGION
 
 
 def test_the_language_hosts_entry_point_serves_the_plugin(emulator: Emulator) -> None:
