@@ -1,14 +1,14 @@
 """The multi-language provider plugin: ``css-vpcep:index:VpcepConnections`` and ``getVpcepConnections``.
 
 An adapter of ``aread_vpcep_connections`` and the ``faces`` core to ``pulumi.provider.experimental``:
-camelCase property values at its edge, snake_case plain values inside. ``plugin_server`` serves it.
+camelCase property values at its edge, snake_case plain values inside. ``plugin_server`` serves it
+(``main``: ``python -m pulumi_css_vpcep`` and the ``pulumi-resource-css-vpcep`` executable).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping, Sequence
-from contextvars import ContextVar
-from typing import Any, TypeVar, cast
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
@@ -16,11 +16,11 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from . import faces
 from .client import aread_vpcep_connections
-from .errors import CssVpcepError
 from .models import VpcepConnectionsResult
+from .plugin_server import main, report_errors
 from .schema import FUNCTION_TOKEN, PACKAGE, schema_json
 
-__all__ = ["CALL_ERRORS", "CssVpcepProvider", "outputs_to_properties"]
+__all__ = ["CssVpcepProvider", "main", "outputs_to_properties"]
 
 def _property(value: Any) -> PropertyValue:
     """A plain value as a property value: keys in camelCase, integers as numbers, unknown kept unknown."""
@@ -71,24 +71,6 @@ def _preview(inputs: faces.Inputs) -> dict[str, PropertyValue]:
     return _properties({name: inputs.get(name) or faces.UNKNOWN for name in faces.OUTPUT_NAMES})
 
 
-CALL_ERRORS: ContextVar[list[CssVpcepError]] = ContextVar("css_vpcep_call_errors")
-"""This project's errors raised in the current gRPC call (a task of its own), for the server to report."""
-_Method = TypeVar("_Method", bound=Callable[..., Coroutine[Any, Any, Any]])
-
-
-def _report(method: _Method) -> _Method:
-    """Keep a provider method's ``CssVpcepError`` in ``CALL_ERRORS``, then let it go on."""
-
-    async def reported(*args: Any) -> Any:
-        try:
-            return await method(*args)
-        except CssVpcepError as err:
-            CALL_ERRORS.get([]).append(err)
-            raise
-
-    return cast(_Method, reported)
-
-
 class CssVpcepProvider(p.Provider):
     """The provider: configuration from ``configure`` (``css-vpcep:*``), else the environment at call time.
     Credentials stay in this object's memory; no credential is ever written to a resource's state."""
@@ -128,7 +110,7 @@ class CssVpcepProvider(p.Provider):
             return p.CheckResponse(request.new_inputs, [p.CheckFailure(*f) for f in failures])
         return p.CheckResponse(inputs=_properties(inputs), failures=[])
 
-    @_report
+    @report_errors
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         olds = _state(request.old_state)
         replaces = faces.replacements(self._inputs(request.new_inputs), olds)
@@ -142,7 +124,7 @@ class CssVpcepProvider(p.Provider):
             detailed_diff={key: p.PropertyDiff(kinds[key in replaced], input_diff=key in replaced) for key in diffs},
         )
 
-    @_report
+    @report_errors
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
         inputs = self._inputs(request.properties, allow_unknown=request.preview)
         if request.preview:
@@ -150,7 +132,7 @@ class CssVpcepProvider(p.Provider):
         result = await self._read(faces.known(inputs))
         return p.CreateResponse(resource_id=result.resource_id, properties=outputs_to_properties(result))
 
-    @_report
+    @report_errors
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
         # Refresh re-reads what the state names and keeps the inputs; `get(name, id)` and import read the id.
         named = faces.stored_identity(_state(request.properties), request.resource_id)
@@ -158,7 +140,7 @@ class CssVpcepProvider(p.Provider):
         inputs = dict(request.inputs) or _properties(named)
         return p.ReadResponse(resource_id=result.resource_id, properties=outputs_to_properties(result), inputs=inputs)
 
-    @_report
+    @report_errors
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
         inputs = self._inputs(request.news, allow_unknown=request.preview)
         if request.preview:
@@ -170,7 +152,7 @@ class CssVpcepProvider(p.Provider):
         # The project never changes anything in the cloud: forgetting the resource is all there is to do.
         return None
 
-    @_report
+    @report_errors
     async def invoke(self, request: p.InvokeRequest) -> p.InvokeResponse:
         if request.tok != FUNCTION_TOKEN:
             return p.InvokeResponse(failures=[p.CheckFailure("", f"unknown function {request.tok!r}")])

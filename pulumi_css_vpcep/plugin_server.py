@@ -1,8 +1,9 @@
 """The plugin's gRPC server: ``python -m pulumi_css_vpcep <engine address>``, as the engine starts it.
 
 The stock servicer of ``pulumi.provider.experimental`` serves ``plugin.CssVpcepProvider``, with two
-changes made through public means: an interceptor reports this project's errors as one line with a
-fitting status code, and the configuration diff is sent as the protocol's enum.
+changes made through public means: an interceptor reports this project's errors (which the provider's
+methods keep with ``report_errors``) as one line with a fitting status code, and the configuration
+diff is sent as the protocol's enum.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from contextvars import ContextVar
+from typing import Any, TypeVar, cast
 
 import grpc
 from pulumi.provider.experimental import provider as p
@@ -22,9 +24,8 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from . import __version__
 from .errors import ConfigurationError, CssVpcepError, InvalidInputError, TransportError
-from .plugin import CALL_ERRORS, CssVpcepProvider
 
-__all__ = ["CssVpcepServicer", "ErrorStatusInterceptor", "main", "serve"]
+__all__ = ["CALL_ERRORS", "CssVpcepServicer", "ErrorStatusInterceptor", "main", "report_errors", "serve"]
 
 _MAX_MESSAGE = 400 * 1024 * 1024
 """As the Pulumi SDK allows: a read of many connections can be a large message."""
@@ -33,6 +34,24 @@ _STATUS: list[tuple[type[CssVpcepError], grpc.StatusCode]] = [
     (ConfigurationError, grpc.StatusCode.FAILED_PRECONDITION),
     (TransportError, grpc.StatusCode.UNAVAILABLE),
 ]
+
+
+CALL_ERRORS: ContextVar[list[CssVpcepError]] = ContextVar("css_vpcep_call_errors")
+"""This project's errors raised in the current gRPC call (a task of its own), for the server to report."""
+_Method = TypeVar("_Method", bound=Callable[..., Coroutine[Any, Any, Any]])
+
+
+def report_errors(method: _Method) -> _Method:
+    """Keep a provider method's ``CssVpcepError`` in ``CALL_ERRORS``, then let it go on."""
+
+    async def reported(*args: Any) -> Any:
+        try:
+            return await method(*args)
+        except CssVpcepError as err:
+            CALL_ERRORS.get([]).append(err)
+            raise
+
+    return cast(_Method, reported)
 
 
 class ErrorStatusInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]  # grpc has no type stubs
@@ -83,6 +102,8 @@ async def serve(engine_address: str, args: Sequence[str]) -> None:
     grpc_server = grpc.aio.server(
         interceptors=[ErrorStatusInterceptor()], options=[("grpc.max_receive_message_length", _MAX_MESSAGE)]
     )
+    from .plugin import CssVpcepProvider  # the provider imports this module for report_errors
+
     servicer = CssVpcepServicer(list(args), __version__, CssVpcepProvider(), engine_address=engine_address)
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, grpc_server)
     port = grpc_server.add_insecure_port("127.0.0.1:0")
