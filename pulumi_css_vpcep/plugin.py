@@ -22,6 +22,7 @@ from .schema import FUNCTION_TOKEN, PACKAGE, schema_json
 
 __all__ = ["CssVpcepProvider", "main", "outputs_to_properties"]
 
+
 def _property(value: Any) -> PropertyValue:
     """A plain value as a property value: keys in camelCase, integers as numbers, unknown kept unknown."""
     if value is faces.UNKNOWN:

@@ -34,8 +34,6 @@ _STATUS: list[tuple[type[CssVpcepError], grpc.StatusCode]] = [
     (ConfigurationError, grpc.StatusCode.FAILED_PRECONDITION),
     (TransportError, grpc.StatusCode.UNAVAILABLE),
 ]
-
-
 CALL_ERRORS: ContextVar[list[CssVpcepError]] = ContextVar("css_vpcep_call_errors")
 """This project's errors raised in the current gRPC call (a task of its own), for the server to report."""
 _Method = TypeVar("_Method", bound=Callable[..., Coroutine[Any, Any, Any]])
