@@ -3,7 +3,9 @@
 The service does not always send the documented types (``"maxSession": "3000"``,
 ``"vpcepUpdateSwitch": "false"``), so values are read by meaning; unknown fields are ignored and
 missing optional fields are ``None``. Each model accepts both the API's spelling (``maxSession``) and
-the output's (``max_session``), so stored outputs parse back into the same model.
+the output's (``max_session``), so stored outputs parse back into the same model. Each field's
+description is its documentation everywhere: the plugin's schema (and so every generated SDK) is built
+from these models.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import math
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AliasChoices, AliasGenerator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from .settings import scalar_text
 
@@ -20,7 +22,9 @@ __all__ = [
     "Connection",
     "ConnectionsPage",
     "Permission",
+    "VpcepConnectionsArgs",
     "VpcepConnectionsResult",
+    "camel_case",
     "order_insensitive",
 ]
 
@@ -69,50 +73,57 @@ LenientStr = Annotated[str | None, BeforeValidator(scalar_text)]
 LenientBool = Annotated[bool, BeforeValidator(_lenient_bool)]
 
 
-def _field(*names: str, default: Any = None) -> Any:
-    return Field(default=default, validation_alias=AliasChoices(*names))
+def camel_case(name: str) -> str:
+    """A field's name as the API and Pulumi schemas spell it: ``max_session`` is ``maxSession``."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _either_spelling(name: str) -> AliasChoices:
+    return AliasChoices(name, camel_case(name))
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    # Every field is read by its own name (stored outputs) and by its camelCase one (the API, the plugin).
+    model_config = ConfigDict(
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        alias_generator=AliasGenerator(validation_alias=_either_spelling),
+    )
 
 
 class Connection(_Model):
     """One VPC endpoint connection to the cluster's endpoint service."""
 
-    id: LenientStr = _field("id")
-    """The VPC endpoint id."""
-    status: LenientStr = _field("status")
-    """The connection status: ``accepted``, ``rejected``, ``pendingAcceptance``..."""
-    max_session: LenientInt = _field("max_session", "maxSession")
-    """The maximum number of connections through the endpoint."""
-    specification_name: LenientStr = _field("specification_name", "specificationName")
-    """The endpoint's specification name."""
-    created_at: LenientStr = _field("created_at", "createdAt")
-    """When the connection was created, as the service wrote it (ISO 8601)."""
-    update_at: LenientStr = _field("update_at", "updateAt", "updated_at")
-    """When the connection was last updated, or ``None``."""
-    domain_id: LenientStr = _field("domain_id", "domainId")
-    """The account id of the endpoint's owner."""
-    vpcep_ip: LenientStr = _field("vpcep_ip", "vpcepIp")
-    """The endpoint's IPv4 address."""
-    vpcep_ipv6_address: LenientStr = _field("vpcep_ipv6_address", "vpcepIpv6Address")
-    """The endpoint's IPv6 address."""
-    vpcep_dns_name: LenientStr = _field("vpcep_dns_name", "vpcepDnsName")
-    """The endpoint's private domain name."""
+    id: LenientStr = Field(default=None, description="The VPC endpoint id.")
+    status: LenientStr = Field(
+        default=None, description="The connection status: `accepted`, `rejected`, `pendingAcceptance`..."
+    )
+    max_session: LenientInt = Field(default=None, description="The maximum number of connections through the endpoint.")
+    specification_name: LenientStr = Field(default=None, description="The endpoint's specification name.")
+    created_at: LenientStr = Field(
+        default=None, description="When the connection was created, as the service wrote it (ISO 8601)."
+    )
+    update_at: LenientStr = Field(
+        default=None, validation_alias=AliasChoices("update_at", "updateAt", "updated_at"),
+        description="When the connection was last updated, if ever.",
+    )
+    domain_id: LenientStr = Field(default=None, description="The account id of the endpoint's owner.")
+    vpcep_ip: LenientStr = Field(default=None, description="The endpoint's IPv4 address.")
+    vpcep_ipv6_address: LenientStr = Field(default=None, description="The endpoint's IPv6 address.")
+    vpcep_dns_name: LenientStr = Field(default=None, description="The endpoint's private domain name.")
 
 
 class Permission(_Model):
     """One entry of the endpoint service's whitelist."""
 
-    id: LenientStr = _field("id")
-    """The permission id."""
-    permission: LenientStr = _field("permission")
-    """The whitelisted account or organisation (``iam:domain::...``)."""
-    permission_type: LenientStr = _field("permission_type", "permissionType")
-    """The permission type (``domainId`` or ``orgPath``)."""
-    created_at: LenientStr = _field("created_at", "createdAt")
-    """When the permission was created."""
+    id: LenientStr = Field(default=None, description="The permission id.")
+    permission: LenientStr = Field(
+        default=None, description="The whitelisted account or organisation (`iam:domain::...`)."
+    )
+    permission_type: LenientStr = Field(default=None, description="The permission type (`domainId` or `orgPath`).")
+    created_at: LenientStr = Field(default=None, description="When the permission was created.")
 
 
 Connections = Annotated[list[Connection], BeforeValidator(_objects)]
@@ -122,39 +133,49 @@ Permissions = Annotated[list[Permission], BeforeValidator(_objects)]
 class ConnectionsPage(_Model):
     """One page of ``GET .../vpcepservice/connections``."""
 
-    connections: Connections = _field("connections", default=[])
-    """The connections on this page."""
-    permissions: Permissions = _field("permissions", default=[])
-    """The endpoint service's whitelist."""
-    vpc_service_name: LenientStr = _field("vpcServiceName", "vpc_service_name")
-    """The name of the VPC endpoint service."""
-    vpcep_update_switch: LenientBool = _field("vpcepUpdateSwitch", "vpcep_update_switch", default=False)
-    """Whether endpoint updates are enabled."""
-    total_count: LenientInt = _field("total_count", "totalCount")
-    """The service's count of all connections, or ``None`` when it did not say."""
+    connections: Connections = Field(default=[], description="The connections on this page.")
+    permissions: Permissions = Field(default=[], description="The endpoint service's whitelist.")
+    vpc_service_name: LenientStr = Field(default=None, description="The name of the VPC endpoint service.")
+    vpcep_update_switch: LenientBool = Field(default=False, description="Whether endpoint updates are enabled.")
+    total_count: LenientInt = Field(default=None, description="The service's count of all connections, if it said.")
+
+
+class VpcepConnectionsArgs(_Model):
+    """The inputs of the resource and of the function: what to read. Each is also an output, and a change of
+    any of them replaces the resource."""
+
+    cluster_id: str = Field(description="The id of the CSS cluster whose VPC endpoint service is read.")
+    project_id: str | None = Field(
+        default=None,
+        description="The project the cluster belongs to. When not set: the provider's `projectId`, "
+        "`HW_PROJECT_ID`, or a look-up from the region through IAM.",
+    )
+    region: str | None = Field(
+        default=None,
+        description="The region of the cluster, such as `cn-north-4`. When not set: the provider's `region` "
+        "or `HW_REGION_NAME`.",
+    )
+    endpoint: str | None = Field(
+        default=None,
+        description="The CSS endpoint URL (`https`; `http` only to a loopback address). When not set: "
+        "`HW_CSS_ENDPOINT`, else the region's public endpoint.",
+    )
 
 
 class VpcepConnectionsResult(_Model):
     """The outputs of a read: what every face returns, in the Terraform data source's names."""
 
-    cluster_id: str
-    """The CSS cluster whose endpoint connections were read."""
-    project_id: str
-    """The project the cluster belongs to."""
-    region: str
-    """The region of the cluster."""
-    endpoint: str
-    """The CSS endpoint that was read."""
-    connections: list[Connection]
-    """Every connection, in the service's order, each id once."""
-    permissions: list[Permission]
-    """The endpoint service's whitelist, each id once."""
-    vpc_service_name: str | None
-    """The name of the VPC endpoint service."""
-    vpcep_update_switch: bool
-    """Whether endpoint updates are enabled."""
-    total_count: int
-    """The number of connections read."""
+    cluster_id: str = Field(description="The CSS cluster whose endpoint connections were read.")
+    project_id: str = Field(description="The project the cluster belongs to.")
+    region: str = Field(description="The region of the cluster.")
+    endpoint: str = Field(description="The CSS endpoint that was read.")
+    connections: list[Connection] = Field(
+        description="Every VPC endpoint connection to the cluster, in the service's order, each id once."
+    )
+    permissions: list[Permission] = Field(description="The endpoint service's whitelist, each id once.")
+    vpc_service_name: str | None = Field(description="The name of the VPC endpoint service, if any.")
+    vpcep_update_switch: bool = Field(description="Whether endpoint updates are enabled.")
+    total_count: int = Field(description="The number of connections read.")
 
     @property
     def resource_id(self) -> str:

@@ -1,26 +1,28 @@
 """The Pulumi package schema of the provider plugin (package ``css-vpcep``), built in Python.
 
-Every language's SDK is generated from this schema by ``pulumi package add``, so the descriptions here
-are the generated SDKs' documentation. Names are camelCase, as Pulumi schemas are; the outputs are the
-resource's outputs of ``models.VpcepConnectionsResult`` renamed. This module imports nothing of Pulumi.
+Every language's SDK is generated from this schema by ``pulumi package add``. The properties are built
+from the models (``VpcepConnectionsArgs`` for the inputs, ``VpcepConnectionsResult``, ``Connection`` and
+``Permission`` for the outputs): their fields' types and descriptions, the names in camelCase, as
+Pulumi schemas are. A new field of a model is a new property here. This module imports nothing of Pulumi.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel
 
 from . import __version__
+from .models import Connection, Permission, VpcepConnectionsArgs, VpcepConnectionsResult, camel_case
+from .settings import CONFIG_KEYS
 
 __all__ = [
-    "CONFIG_KEYS",
     "CONNECTION_TOKEN",
     "FUNCTION_TOKEN",
-    "INPUT_KEYS",
     "PACKAGE",
     "PERMISSION_TOKEN",
     "RESOURCE_TOKEN",
-    "SECRET_CONFIG_KEYS",
     "package_schema",
     "schema_json",
 ]
@@ -31,10 +33,7 @@ FUNCTION_TOKEN = f"{PACKAGE}:index:getVpcepConnections"
 CONNECTION_TOKEN = f"{PACKAGE}:index:Connection"
 PERMISSION_TOKEN = f"{PACKAGE}:index:Permission"
 
-INPUT_KEYS = ("clusterId", "projectId", "region", "endpoint")
-"""The resource's and the function's inputs; each is also an output, and a change of any replaces."""
-
-_CONFIG: dict[str, dict[str, Any]] = {
+_CONFIG_DOCS: dict[str, dict[str, Any]] = {
     "accessKey": {
         "type": "string",
         "description": "The access key (AK) that signs requests. Falls back to `HW_ACCESS_KEY`, then "
@@ -79,83 +78,46 @@ _CONFIG: dict[str, dict[str, Any]] = {
         "`HW_INSECURE`; the default is false.",
     },
 }
+"""How each of ``settings.CONFIG_KEYS`` is documented and typed in the schema."""
 
-CONFIG_KEYS = tuple(_CONFIG)
-"""The provider's configuration variables, by their short names."""
-SECRET_CONFIG_KEYS = frozenset(key for key, spec in _CONFIG.items() if spec.get("secret"))
+_SCALARS = {str: "string", int: "integer", bool: "boolean"}
 
-_INPUTS: dict[str, dict[str, Any]] = {
-    "clusterId": {
-        "type": "string",
-        "description": "The id of the CSS cluster whose VPC endpoint service is read.",
-    },
-    "projectId": {
-        "type": "string",
-        "description": "The project the cluster belongs to. When not set: the provider's `projectId`, "
-        "`HW_PROJECT_ID`, or a look-up from the region through IAM.",
-    },
-    "region": {
-        "type": "string",
-        "description": "The region of the cluster, such as `cn-north-4`. When not set: the provider's "
-        "`region` or `HW_REGION_NAME`.",
-    },
-    "endpoint": {
-        "type": "string",
-        "description": "The CSS endpoint URL (`https`; `http` only to a loopback address). When not set: "
-        "`HW_CSS_ENDPOINT`, else the region's public endpoint.",
-    },
-}
 
-_OUTPUTS: dict[str, dict[str, Any]] = {
-    "clusterId": {"type": "string", "description": "The CSS cluster whose endpoint connections were read."},
-    "projectId": {"type": "string", "description": "The project the cluster belongs to."},
-    "region": {"type": "string", "description": "The region of the cluster."},
-    "endpoint": {"type": "string", "description": "The CSS endpoint that was read."},
-    "connections": {
-        "type": "array",
-        "items": {"$ref": f"#/types/{CONNECTION_TOKEN}"},
-        "description": "Every VPC endpoint connection to the cluster, in the service's order, each id once.",
-    },
-    "permissions": {
-        "type": "array",
-        "items": {"$ref": f"#/types/{PERMISSION_TOKEN}"},
-        "description": "The endpoint service's whitelist, each id once.",
-    },
-    "vpcServiceName": {"type": "string", "description": "The name of the VPC endpoint service, if any."},
-    "vpcepUpdateSwitch": {"type": "boolean", "description": "Whether endpoint updates are enabled."},
-    "totalCount": {"type": "integer", "description": "The number of connections read."},
-}
-_REQUIRED_OUTPUTS = [key for key in _OUTPUTS if key != "vpcServiceName"]
+def _type(annotation: Any) -> dict[str, Any]:
+    """A field's Python type as a schema type: ``str | None`` is a string, ``list[Connection]`` an array
+    of the ``Connection`` object type."""
+    if get_origin(annotation) is list:
+        return {"type": "array", "items": _type(get_args(annotation)[0])}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return {"$ref": f"#/types/{PACKAGE}:index:{annotation.__name__}"}
+    if annotation in _SCALARS:
+        return {"type": _SCALARS[annotation]}
+    (inner,) = (arg for arg in get_args(annotation) if arg is not type(None))  # an optional value
+    return _type(inner)
 
-_CONNECTION: dict[str, dict[str, Any]] = {
-    "id": {"type": "string", "description": "The VPC endpoint id."},
-    "status": {
-        "type": "string",
-        "description": "The connection status: `accepted`, `rejected`, `pendingAcceptance`...",
-    },
-    "maxSession": {"type": "integer", "description": "The maximum number of connections through the endpoint."},
-    "specificationName": {"type": "string", "description": "The endpoint's specification name."},
-    "createdAt": {"type": "string", "description": "When the connection was created (ISO 8601)."},
-    "updateAt": {"type": "string", "description": "When the connection was last updated, if ever."},
-    "domainId": {"type": "string", "description": "The account id of the endpoint's owner."},
-    "vpcepIp": {"type": "string", "description": "The endpoint's IPv4 address."},
-    "vpcepIpv6Address": {"type": "string", "description": "The endpoint's IPv6 address."},
-    "vpcepDnsName": {"type": "string", "description": "The endpoint's private domain name."},
-}
 
-_PERMISSION: dict[str, dict[str, Any]] = {
-    "id": {"type": "string", "description": "The permission id."},
-    "permission": {
-        "type": "string",
-        "description": "The whitelisted account or organisation (`iam:domain::...`).",
-    },
-    "permissionType": {"type": "string", "description": "The permission type (`domainId` or `orgPath`)."},
-    "createdAt": {"type": "string", "description": "When the permission was created."},
-}
+def _properties(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
+    """A model's fields as schema properties: camelCase names, types and descriptions."""
+    return {
+        camel_case(name): {**_type(field.annotation), "description": field.description}
+        for name, field in model.model_fields.items()
+    }
+
+
+def _required(model: type[BaseModel]) -> list[str]:
+    """The fields that always have a value: required and never None."""
+    return [
+        camel_case(name) for name, field in model.model_fields.items()
+        if field.is_required() and type(None) not in get_args(field.annotation)
+    ]
 
 
 def package_schema() -> dict[str, Any]:
     """The package schema as a JSON-ready dict."""
+    config = {key: _CONFIG_DOCS[key] for key in CONFIG_KEYS}
+    inputs = _properties(VpcepConnectionsArgs)
+    outputs = _properties(VpcepConnectionsResult)
+    required_outputs = _required(VpcepConnectionsResult)
     return {
         "name": PACKAGE,
         "displayName": "Huawei Cloud CSS VPC endpoint connections",
@@ -165,23 +127,23 @@ def package_schema() -> dict[str, Any]:
         "keywords": ["pulumi", "huaweicloud", "css", "vpcep", "category/network", "kind/native"],
         "license": "Apache-2.0",
         "meta": {"moduleFormat": "(.*)"},
-        "config": {"variables": _CONFIG},
+        "config": {"variables": config},
         "provider": {
             "description": "The css-vpcep provider. Every setting falls back to the Terraform provider's "
             "`HW_*` environment variables. The provider never changes anything in the cloud.",
-            "inputProperties": _CONFIG,
+            "inputProperties": config,
         },
         "types": {
             CONNECTION_TOKEN: {
                 "type": "object",
                 "description": "One VPC endpoint connection to the cluster's endpoint service.",
-                "properties": _CONNECTION,
+                "properties": _properties(Connection),
                 "required": ["id"],
             },
             PERMISSION_TOKEN: {
                 "type": "object",
                 "description": "One entry of the endpoint service's whitelist.",
-                "properties": _PERMISSION,
+                "properties": _properties(Permission),
                 "required": ["id"],
             },
         },
@@ -192,18 +154,18 @@ def package_schema() -> dict[str, Any]:
                 "of `clusterId`, `projectId`, `region` or `endpoint` replaces it; deleting it changes "
                 "nothing in the cloud. Its id is `{region}:{projectId}:{clusterId}`, so it can be read "
                 "back with `get` from the id alone.",
-                "inputProperties": _INPUTS,
-                "requiredInputs": ["clusterId"],
-                "properties": _OUTPUTS,
-                "required": _REQUIRED_OUTPUTS,
+                "inputProperties": inputs,
+                "requiredInputs": _required(VpcepConnectionsArgs),
+                "properties": outputs,
+                "required": required_outputs,
             }
         },
         "functions": {
             FUNCTION_TOKEN: {
                 "description": "Read the VPC endpoint connections of a CSS cluster, as a data source: it keeps "
                 "no state and runs on every preview and update.",
-                "inputs": {"properties": _INPUTS, "required": ["clusterId"]},
-                "outputs": {"properties": _OUTPUTS, "required": _REQUIRED_OUTPUTS},
+                "inputs": {"properties": inputs, "required": _required(VpcepConnectionsArgs)},
+                "outputs": {"properties": outputs, "required": required_outputs},
             }
         },
         "language": {

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from .errors import ConfigurationError, InvalidInputError
 
 __all__ = [
+    "CONFIG_KEYS",
     "DEFAULT_CLOUD",
     "DEFAULT_MAX_RETRIES",
     "Credentials",
@@ -254,6 +255,8 @@ _CONFIG_NAMES = {
     "auth_url": "authUrl",
     "insecure": "insecure",
 }
+CONFIG_KEYS = tuple(_CONFIG_NAMES.values())
+"""The Pulumi configuration keys a read uses (``accessKey``, ...), under ``huaweicloud:`` or ``css-vpcep:``."""
 _TERRAFORM_NAMES = {
     "access_key": "HW_ACCESS_KEY",
     "secret_key": "HW_SECRET_KEY",

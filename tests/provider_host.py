@@ -22,6 +22,14 @@ import grpc
 from pulumi.runtime.proto import provider_pb2_grpc
 
 
+def process_env(**extra: str) -> dict[str, str]:
+    """The environment the engine gives a provider: the test process's (without any ``HW_*`` or
+    ``HUAWEICLOUD_SDK_*`` setting) plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HW_", "HUAWEICLOUD_SDK_"))}
+    env.update(extra)
+    return env
+
+
 @dataclass
 class ProviderProcess:
     """A running provider: its gRPC stub, its process and the file its stderr goes to."""

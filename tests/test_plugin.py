@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
 import re
 import time
 from collections.abc import Iterator, Mapping
@@ -11,7 +11,7 @@ from typing import Any
 
 import grpc
 import pytest
-from google.protobuf import json_format, struct_pb2
+from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
@@ -24,36 +24,14 @@ from pulumi_css_vpcep.emulator import (
     SAMPLE_SECRET_KEY,
     Emulator,
 )
-from tests.provider_host import ProviderProcess, provider_process
+from pulumi_css_vpcep.plugin import CssVpcepProvider
+from tests.provider_host import ProviderProcess, process_env, provider_process
+from tests.wire import plain, secret, struct
 
 RESOURCE = "css-vpcep:index:VpcepConnections"
 FUNCTION = "css-vpcep:index:getVpcepConnections"
 URN = f"urn:pulumi:test::project::{RESOURCE}::conns"
 PLUGIN_ARGS = ["-m", "pulumi_css_vpcep", "127.0.0.1:1"]
-
-
-def struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
-    """Plain values as the engine's property struct."""
-    result = struct_pb2.Struct()
-    result.update(dict(values))
-    return result
-
-
-def secret(value: Any) -> dict[str, Any]:
-    """A value wrapped as the engine marks a secret."""
-    return {rpc._special_sig_key: rpc._special_secret_sig, "value": value}
-
-
-def plain(message: struct_pb2.Struct) -> dict[str, Any]:
-    result: dict[str, Any] = json_format.MessageToDict(message)
-    return result
-
-
-def process_env(**extra: str) -> dict[str, str]:
-    """The test process's environment without any HW_* setting, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HW_", "HUAWEICLOUD_SDK_"))}
-    env.update(extra)
-    return env
 
 
 @pytest.fixture
@@ -412,10 +390,14 @@ def test_inputs_left_out_keep_what_was_resolved_at_creation(emulator: Emulator) 
         refreshed = provider.stub.Read(provider_pb2.ReadRequest(
             id=created.id, urn=URN, properties=created.properties, inputs=struct({"clusterId": SAMPLE_CLUSTER_ID})
         ))
+        updated = provider.stub.Update(provider_pb2.UpdateRequest(
+            id=created.id, urn=URN, olds=created.properties, news=struct({"clusterId": SAMPLE_CLUSTER_ID})
+        ))
 
     assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
     assert list(diff.replaces) == []
     assert plain(refreshed.properties)["region"] == SAMPLE_REGION
+    assert plain(updated.properties)["region"] == SAMPLE_REGION
 
 
 def test_the_language_hosts_entry_point_serves_the_plugin(emulator: Emulator) -> None:
@@ -429,3 +411,14 @@ def test_the_language_hosts_entry_point_serves_the_plugin(emulator: Emulator) ->
 
     assert FUNCTION in schema["functions"]
     assert plain(getattr(answer, "return"))["totalCount"] == 3
+
+
+@pytest.mark.filterwarnings("ignore:Field pulumirpc.DiffResponse.changes:DeprecationWarning")
+def test_the_stock_config_diff_still_needs_the_servicers_fix() -> None:
+    # plugin_server.CssVpcepServicer.DiffConfig works around this; once the SDK sends the enum, drop it.
+    stock = ProviderServicer([], "0", CssVpcepProvider(), engine_address="127.0.0.1:1")
+    olds, news = struct({"region": "cn-north-1"}), struct({"region": SAMPLE_REGION})
+
+    response = asyncio.run(stock.DiffConfig(provider_pb2.DiffRequest(urn="urn:x", olds=olds, news=news), None))
+
+    assert response.changes == provider_pb2.DiffResponse.DIFF_NONE  # a change, reported as none

@@ -1,35 +1,31 @@
-"""Pulumi programs run with ``pulumi.runtime.set_mocks``: the examples and ``get_vpcep_connections``.
+"""Pulumi programs run in the test process: the examples and ``get_vpcep_connections``.
 
-The mocks stand in for the engine only: a ``VpcepConnections`` is created by its real provider,
-deserialized from the ``__provider`` the program registered and configured with the stack's
-configuration, reading from the emulator over loopback. A ``StackReference`` answers with the outputs
-of a stack the test ran before.
+``tests.programs`` stands in for the engine: a ``VpcepConnections`` is created by its real provider,
+reading from the emulator over loopback. Under Pulumi's own mocks (a ``MockMonitor``), the function
+sends nothing and is answered by ``Mocks.call``, as every Pulumi function is in users' unit tests.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import json
-import runpy
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import dill
 import pulumi
-import pulumi.runtime
 import pytest
-from pulumi.dynamic import CheckResult, ConfigureRequest, ResourceProvider
-from pulumi.dynamic.config import Config
-from pulumi.runtime import rpc
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs
-from pulumi.runtime.stack import Stack
 
-from pulumi_css_vpcep import ApiError, get_vpcep_connections, read_vpcep_connections
+from pulumi_css_vpcep import (
+    ApiError,
+    Connection,
+    Permission,
+    VpcepConnections,
+    VpcepConnectionsResult,
+    get_vpcep_connections,
+    read_vpcep_connections,
+)
 from pulumi_css_vpcep.emulator import (
     SAMPLE_CLUSTER_ID,
     SAMPLE_DISABLED_CLUSTER_ID,
@@ -37,90 +33,24 @@ from pulumi_css_vpcep.emulator import (
     SAMPLE_REGION,
     Emulator,
 )
+from tests.programs import EXAMPLES, READ_PROJECT, EngineMocks, fresh_runtime, pulumi_test, run_program, set_engine
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-READ_PROJECT = "css-vpcep-read"
 CONSUME_PROJECT = "css-vpcep-consume"
 SOURCE_STACK = f"organization/{READ_PROJECT}/dev"
-
-pulumi_test: Callable[[Callable[[], pulumi.Output[None]]], Callable[[], None]] = pulumi.runtime.test
-"""``pulumi.runtime.test``, typed: runs a program and awaits every registration and its returned output."""
-
-
-class EngineMocks(pulumi.runtime.Mocks):
-    """The engine's side of resource registration, recording what it was given."""
-
-    def __init__(self, config: Mapping[str, str], stacks: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-        self.config = dict(config)
-        self.stacks = dict(stacks or {})
-        self.registered: list[MockResourceArgs] = []
-        """Every registration, with its inputs as the engine would store them."""
-        self.outputs: dict[str, dict[str, Any]] = {}
-        """The outputs of every resource, by name, as the engine would store them."""
-
-    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        self.registered.append(args)
-        if args.typ == "pulumi:pulumi:StackReference":
-            name = args.inputs["name"]
-            return name, {"name": name, "outputs": dict(self.stacks[name]), "secretOutputNames": []}
-        serialized = rpc.unwrap_rpc_secret(args.inputs["__provider"])
-        # As the provider host does with what the program registered.
-        provider: ResourceProvider = dill.loads(base64.b64decode(serialized))  # noqa: S301
-        provider.configure(ConfigureRequest(Config(self.config, pulumi.get_project())))
-        if args.resource_id:
-            read = provider.read(args.resource_id, {})
-            id_, outs = read.id, read.outs or {}
-        else:
-            checked: CheckResult = provider.check({}, args.inputs)
-            assert checked.failures == []
-            created = provider.create(checked.inputs)
-            id_, outs = created.id, created.outs or {}
-        self.outputs[args.name] = {**outs, "__provider": args.inputs["__provider"]}
-        return id_, outs
-
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        raise AssertionError(f"no provider function is called by these programs, yet {args.token} was")
-
+FUNCTION = "css-vpcep:index:getVpcepConnections"
 
 
 @pytest.fixture(autouse=True)
-def fresh_runtime() -> Iterator[None]:
-    """Every program starts with no root stack, no configuration and its own event loop, as a new
-    `pulumi up` does."""
-    runtime_settings.ROOT.set(None)
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield
-    runtime_settings.ROOT.set(None)
-    pulumi.runtime.set_all_config({})
-    asyncio.set_event_loop(None)
-    loop.close()
+def new_runtime() -> Iterator[None]:
+    """Every program starts as a new `pulumi up` does."""
+    with fresh_runtime():
+        yield
 
 
 @pytest.fixture
 def endpoint_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only the CSS endpoint comes from the environment; everything else from the stack's config."""
     monkeypatch.setenv("HW_CSS_ENDPOINT", emulator.url)
-
-
-def run_program(
-    directory: Path, project: str, mocks: EngineMocks, config: Mapping[str, str], *, preview: bool = False
-) -> dict[str, Any]:
-    """Run a program's ``__main__.py`` as ``pulumi up`` would; return its stack outputs."""
-    pulumi.runtime.set_all_config(dict(config))
-    runtime_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(mocks, project=project, stack="dev", preview=preview)
-    exports: dict[str, Any] = {}
-
-    @pulumi_test
-    def program() -> pulumi.Output[None]:
-        runpy.run_path(str(directory / "__main__.py"), run_name="__main__")
-        stack = pulumi.runtime.get_root_resource()
-        assert isinstance(stack, Stack)
-        return pulumi.Output.all(**stack.outputs).apply(exports.update)
-
-    program()
-    return exports
 
 
 def run_read_example(emulator: Emulator, mocks: EngineMocks | None = None) -> dict[str, Any]:
@@ -191,12 +121,8 @@ def test_pipeline_example_gates_on_accepted_connections(emulator: Emulator, tmp_
 
 @pytest.mark.usefixtures("endpoint_env")
 def test_get_by_id_in_a_program_reads_the_named_cluster(emulator: Emulator) -> None:
-    from pulumi_css_vpcep import VpcepConnections
-
     config = emulator.pulumi_config()
-    mocks = EngineMocks(config)
-    pulumi.runtime.set_all_config(config)
-    pulumi.runtime.set_mocks(mocks, project=READ_PROJECT, stack="dev", preview=False)
+    set_engine(EngineMocks(config), READ_PROJECT, config)
     found: dict[str, Any] = {}
 
     @pulumi_test
@@ -212,16 +138,17 @@ def test_get_by_id_in_a_program_reads_the_named_cluster(emulator: Emulator) -> N
 
 
 def run_function(
-    config: Mapping[str, str], cluster_id: pulumi.Input[str], *, preview: bool = False
+    mocks: EngineMocks, cluster_id: pulumi.Input[str], *, preview: bool = False, as_engine: bool = True,
+    **inputs: pulumi.Input[str],
 ) -> dict[str, Any]:
-    """Call ``get_vpcep_connections`` in a program; return what its output resolves to."""
-    pulumi.runtime.set_all_config(dict(config))
-    pulumi.runtime.set_mocks(EngineMocks(config), project=READ_PROJECT, stack="dev", preview=preview)
+    """Call ``get_vpcep_connections`` in a program run by the engine (``as_engine``) or by Pulumi's mocks;
+    return what its output resolves to."""
+    set_engine(mocks, READ_PROJECT, mocks.config, preview=preview, as_engine=as_engine)
     results: list[dict[str, Any]] = []
 
     @pulumi_test
     def program() -> pulumi.Output[None]:
-        return get_vpcep_connections(cluster_id).apply(results.append)
+        return get_vpcep_connections(cluster_id, **inputs).apply(results.append)
 
     program()
     (result,) = results
@@ -230,7 +157,7 @@ def run_function(
 
 @pytest.mark.usefixtures("endpoint_env")
 def test_function_reads_with_the_programs_huaweicloud_config(emulator: Emulator) -> None:
-    result = run_function(emulator.pulumi_config(), SAMPLE_CLUSTER_ID)
+    result = run_function(EngineMocks(emulator.pulumi_config()), SAMPLE_CLUSTER_ID)
 
     short_config = {key.removeprefix("huaweicloud:"): value for key, value in emulator.pulumi_config().items()}
     assert result == read_vpcep_connections(SAMPLE_CLUSTER_ID, config=short_config).to_outputs()
@@ -241,7 +168,9 @@ def test_function_reads_with_the_programs_huaweicloud_config(emulator: Emulator)
 
 @pytest.mark.usefixtures("endpoint_env")
 def test_function_runs_on_preview_with_inputs_from_other_outputs(emulator: Emulator) -> None:
-    result = run_function(emulator.pulumi_config(), pulumi.Output.from_input(SAMPLE_CLUSTER_ID), preview=True)
+    result = run_function(
+        EngineMocks(emulator.pulumi_config()), pulumi.Output.from_input(SAMPLE_CLUSTER_ID), preview=True
+    )
 
     assert result["total_count"] == 3
 
@@ -249,4 +178,72 @@ def test_function_runs_on_preview_with_inputs_from_other_outputs(emulator: Emula
 @pytest.mark.usefixtures("endpoint_env")
 def test_function_reports_the_services_refusal(emulator: Emulator) -> None:
     with pytest.raises(ApiError, match=r"CSS\.5182"):
-        run_function(emulator.pulumi_config(), SAMPLE_DISABLED_CLUSTER_ID)
+        run_function(EngineMocks(emulator.pulumi_config()), SAMPLE_DISABLED_CLUSTER_ID)
+
+
+def camel_outputs(outputs: Mapping[str, Any]) -> Any:
+    """A read's outputs as a provider answers the function: camelCase names, numbers as floats."""
+    def camel(name: str) -> str:
+        head, *rest = name.split("_")
+        return head + "".join(part.title() for part in rest)
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {camel(k): convert(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    return convert(outputs)
+
+
+@pytest.mark.usefixtures("endpoint_env")
+def test_under_mocks_the_function_is_answered_by_mocks_call_and_sends_nothing(emulator: Emulator) -> None:
+    mocks = EngineMocks({}, answers={FUNCTION: {"totalCount": 7.0}})
+
+    result = run_function(mocks, SAMPLE_CLUSTER_ID, as_engine=False)
+
+    (call,) = mocks.calls
+    assert call.token == FUNCTION
+    assert call.args == {"clusterId": SAMPLE_CLUSTER_ID}
+    assert result["total_count"] == 7
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_under_mocks_the_function_sends_only_the_inputs_given_in_camel_case() -> None:
+    mocks = EngineMocks({}, answers={FUNCTION: {}})
+
+    run_function(mocks, pulumi.Output.from_input("c-1"), as_engine=False, project_id="p-1",
+                 region=pulumi.Output.from_input(SAMPLE_REGION))
+
+    assert mocks.calls[0].args == {"clusterId": "c-1", "projectId": "p-1", "region": SAMPLE_REGION}
+
+
+def test_under_mocks_the_answer_has_the_shape_of_a_read() -> None:
+    real = VpcepConnectionsResult(
+        cluster_id=SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, region=SAMPLE_REGION,
+        endpoint="https://css.cn-north-4.myhuaweicloud.com",
+        connections=[Connection(id="a", status="accepted", max_session=3000, vpcep_dns_name="a.example"),
+                     Connection(id="b", status="rejected", max_session=10)],
+        permissions=[Permission(id="p", permission="iam:domain::d", permission_type="domainId")],
+        vpc_service_name="svc", vpcep_update_switch=True, total_count=2,
+    ).to_outputs()
+    mocks = EngineMocks({}, answers={FUNCTION: camel_outputs(real)})
+
+    result = run_function(mocks, SAMPLE_CLUSTER_ID, as_engine=False)
+
+    assert result == real
+    assert type(result["total_count"]) is int
+    assert {type(c["max_session"]) for c in result["connections"]} == {int}
+
+
+def test_under_mocks_what_the_answer_leaves_out_is_none() -> None:
+    mocks = EngineMocks({}, answers={FUNCTION: {"connections": [{"id": "a", "maxSession": 5.0}]}})
+
+    result = run_function(mocks, "c-1", as_engine=False)
+
+    assert set(result) == {"cluster_id", "project_id", "region", "endpoint", "connections", "permissions",
+                           "vpc_service_name", "vpcep_update_switch", "total_count"}
+    assert result["cluster_id"] is None
+    assert result["connections"][0]["max_session"] == 5
+    assert result["connections"][0]["vpcep_dns_name"] is None

@@ -6,16 +6,12 @@ calls it; every read goes to the emulator over loopback HTTP.
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import grpc
+import pulumi
 import pytest
-from pulumi.dynamic.dynamic import serialize_provider
-from pulumi.output import UNKNOWN as NOT_KNOWN
 from pulumi.runtime import proto, rpc
 
 from pulumi_css_vpcep.emulator import (
@@ -27,62 +23,18 @@ from pulumi_css_vpcep.emulator import (
     Emulator,
     generate_connections,
 )
-from pulumi_css_vpcep.resource import VpcepConnectionsProvider
-from tests.provider_host import ProviderProcess, provider_process
+from tests.dynamic_host import DYNAMIC_HOST, PROVIDER, SAMPLE_ID, configure, create, diff, stored
+from tests.provider_host import ProviderProcess, process_env, provider_process
+from tests.wire import from_struct, to_struct
 
-PROVIDER = serialize_provider(VpcepConnectionsProvider())
-"""The ``__provider`` property, as ``VpcepConnections`` registers it."""
-SAMPLE_ID = f"{SAMPLE_REGION}:{SAMPLE_PROJECT_ID}:{SAMPLE_CLUSTER_ID}"
-
-
-def to_struct(props: Mapping[str, Any]) -> Any:
-    """Properties as the engine sends them."""
-    # A private loop, as the provider host uses: asyncio.run would leave this thread without one.
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(rpc.serialize_properties(dict(props), {}))
-    finally:
-        loop.close()
-
-
-def from_struct(struct: Any) -> dict[str, Any]:
-    """Properties as the engine receives them, without the serialized provider."""
-    props = dict(rpc.deserialize_properties(struct))
-    props.pop("__provider", None)
-    return props
-
-
-def host_environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment the engine gives the provider host: the test's (cleaned of HW_*) plus ``extra``."""
-    return {**os.environ, **(extra or {})}
-
-
-def configure(host: ProviderProcess, config: Mapping[str, str] | None = None) -> None:
-    """Send the stack's configuration, as the engine does before any other call."""
-    args = to_struct(config or {})
-    host.stub.Configure(proto.ConfigureRequest(args=args, acceptSecrets=True))
-
-
-
-def create(host: ProviderProcess, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    response = host.stub.Create(
-        proto.CreateRequest(urn="urn:x", properties=to_struct({**inputs, "__provider": PROVIDER}))
-    )
-    return response.id, from_struct(response.properties)
-
-
-def stored(outputs: Mapping[str, Any]) -> Any:
-    return to_struct({**outputs, "__provider": PROVIDER})
-
-
-def diff(host: ProviderProcess, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
-    return host.stub.Diff(proto.DiffRequest(id=SAMPLE_ID, urn="urn:x", olds=stored(olds), news=stored(news)))
+NOT_KNOWN = pulumi.UNKNOWN
+"""An input not known yet, as a program's preview registers it."""
 
 
 @pytest.fixture
 def host(emulator: Emulator) -> Iterator[ProviderProcess]:
     """A provider host whose environment points at the emulator, configured with no stack config."""
-    with provider_process(["-m", "pulumi.dynamic"], host_environ(emulator.environ())) as process:
+    with provider_process(DYNAMIC_HOST, process_env(**emulator.environ())) as process:
         configure(process)
         yield process
 
@@ -108,8 +60,7 @@ def test_create_reads_every_connection_with_integers_and_a_deterministic_id(
 
 def test_stack_config_gives_credentials_region_and_auth_url(emulator: Emulator) -> None:
     # Only the endpoint comes from the environment: credentials, region and IAM come from huaweicloud:*.
-    env = host_environ({"HW_CSS_ENDPOINT": emulator.url})
-    with provider_process(["-m", "pulumi.dynamic"], env) as process:
+    with provider_process(DYNAMIC_HOST, process_env(HW_CSS_ENDPOINT=emulator.url)) as process:
         configure(process, emulator.pulumi_config())
         id_, outputs = create(process, {"cluster_id": SAMPLE_CLUSTER_ID})
 
@@ -119,8 +70,8 @@ def test_stack_config_gives_credentials_region_and_auth_url(emulator: Emulator) 
 
 
 def test_stack_config_outranks_the_environment(emulator: Emulator) -> None:
-    env = host_environ({**emulator.environ(), "HW_ACCESS_KEY": "UNKNOWNKEY0000000000", "HW_SECRET_KEY": "wrong"})
-    with provider_process(["-m", "pulumi.dynamic"], env) as process:
+    env = process_env(**{**emulator.environ(), "HW_ACCESS_KEY": "UNKNOWNKEY0000000000", "HW_SECRET_KEY": "wrong"})
+    with provider_process(DYNAMIC_HOST, env) as process:
         configure(process, emulator.pulumi_config())
         id_, _ = create(process, {"cluster_id": SAMPLE_CLUSTER_ID})
 
@@ -128,8 +79,8 @@ def test_stack_config_outranks_the_environment(emulator: Emulator) -> None:
 
 
 def test_without_credentials_create_fails_naming_where_to_set_them(emulator: Emulator) -> None:
-    env = host_environ({"HW_REGION_NAME": SAMPLE_REGION, "HW_CSS_ENDPOINT": emulator.url})
-    with provider_process(["-m", "pulumi.dynamic"], env) as process:
+    env = process_env(HW_REGION_NAME=SAMPLE_REGION, HW_CSS_ENDPOINT=emulator.url)
+    with provider_process(DYNAMIC_HOST, env) as process:
         configure(process)
         with pytest.raises(grpc.RpcError) as raised:
             create(process, {"cluster_id": SAMPLE_CLUSTER_ID})

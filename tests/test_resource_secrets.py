@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import dill
@@ -19,15 +20,10 @@ from pulumi.runtime import proto, rpc
 
 from pulumi_css_vpcep.emulator import SAMPLE_ACCESS_KEY, SAMPLE_CLUSTER_ID, SAMPLE_SECRET_KEY, Emulator
 from pulumi_css_vpcep.resource import VpcepConnectionsProvider
+from tests.dynamic_host import DYNAMIC_HOST, PROVIDER, configure, create
+from tests.programs import EXAMPLES, READ_PROJECT, EngineMocks, fresh_runtime, run_program
 from tests.provider_host import provider_process
-from tests.test_resource_program import (
-    EXAMPLES,
-    READ_PROJECT,
-    EngineMocks,
-    fresh_runtime,  # noqa: F401 - autouse: programs here start clean too
-    run_program,
-)
-from tests.test_resource_provider import PROVIDER, configure, create, host_environ, to_struct
+from tests.wire import to_struct
 
 SECURITY_TOKEN = "temporary-security-token-that-must-stay-secret"
 CREDENTIALS = (SAMPLE_ACCESS_KEY, SAMPLE_SECRET_KEY, SECURITY_TOKEN)
@@ -47,6 +43,13 @@ def credentials_in(value: Any) -> list[str]:
 def provider_bytes(registered: Any) -> bytes:
     """The pickled provider inside a registered ``__provider`` property."""
     return base64.b64decode(rpc.unwrap_rpc_secret(registered))
+
+
+@pytest.fixture(autouse=True)
+def new_runtime() -> Iterator[None]:
+    """Programs here start as a new `pulumi up` does, too."""
+    with fresh_runtime():
+        yield
 
 
 @pytest.fixture
@@ -101,7 +104,7 @@ def test_a_configured_provider_serializes_without_its_configuration(
 def test_provider_host_returns_no_credential_in_outputs(
     credentials_everywhere: dict[str, str], emulator: Emulator
 ) -> None:
-    with provider_process(["-m", "pulumi.dynamic"], host_environ()) as host:
+    with provider_process(DYNAMIC_HOST) as host:  # the environment above, credentials included
         configure(host, credentials_everywhere)
         _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
         checked = host.stub.Check(

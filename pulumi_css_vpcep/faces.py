@@ -1,0 +1,209 @@
+"""What the two Pulumi faces share: the inputs and their checks, what a stored state names, replace or
+drift, and the output names.
+
+Everything here speaks snake_case plain values, the names of ``models``. The dynamic resource uses
+them as they are; the plugin turns its camelCase property values into them at its edge (``camel_case``,
+from the models, is the one spelling rule). Nothing here imports Pulumi.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, get_args
+
+from pydantic import BaseModel
+
+from .errors import InvalidInputError
+from .models import VpcepConnectionsArgs, VpcepConnectionsResult, camel_case, order_insensitive
+from .settings import (
+    CONFIG_KEYS,
+    parse_resource_id,
+    validate_cluster_id,
+    validate_endpoint,
+    validate_project_id,
+    validate_region,
+)
+
+__all__ = [
+    "COMPUTED_NAMES",
+    "INPUT_NAMES",
+    "OUTPUT_NAMES",
+    "UNKNOWN",
+    "Failure",
+    "Inputs",
+    "Unknown",
+    "camel_case",
+    "check_inputs",
+    "checked_inputs",
+    "configuration",
+    "drift",
+    "identity",
+    "known",
+    "outputs_from",
+    "pinned",
+    "replacements",
+    "stored_identity",
+    "whole_numbers",
+]
+
+INPUT_NAMES = tuple(VpcepConnectionsArgs.model_fields)
+"""The inputs: what is read. Each is also an output, and a change of any replaces the resource."""
+OUTPUT_NAMES = tuple(VpcepConnectionsResult.model_fields)
+"""The outputs of the resource and the function, in order."""
+COMPUTED_NAMES = tuple(name for name in OUTPUT_NAMES if name not in INPUT_NAMES)
+"""The outputs that only a read gives."""
+
+_CHECKS: dict[str, Callable[[Any, str], str]] = {
+    "cluster_id": validate_cluster_id,
+    "project_id": validate_project_id,
+    "region": validate_region,
+    "endpoint": validate_endpoint,
+}
+assert tuple(_CHECKS) == INPUT_NAMES, "every input has exactly one check"
+
+
+class Unknown:
+    """A value not known yet (an input computed by another resource, during a preview)."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = Unknown()
+Inputs = dict[str, "str | Unknown | None"]
+"""Checked inputs by snake_case name: a well-formed value, ``UNKNOWN``, or ``None`` when not given."""
+
+
+class Failure(NamedTuple):
+    """A refused input: its name as the face spells it, and why (a ``CheckFailure``'s two fields)."""
+
+    name: str
+    reason: str
+
+
+def check_inputs(
+    given: Mapping[str, Any],
+    spell: Callable[[str], str] = str,
+    *,
+    allow_unknown: bool = True,
+    only_inputs: bool = False,
+) -> tuple[Inputs, list[Failure]]:
+    """Check inputs without sending anything: the values to use, and a failure for each bad one.
+
+    :param given: the inputs by the face's names (``spell(name)``), each a plain value or ``UNKNOWN``.
+    :param allow_unknown: whether an unknown value passes (a preview) or is refused (a function call).
+    :param only_inputs: whether a name that is not an input (other than an engine's ``__`` key) fails.
+    """
+    inputs: Inputs = {}
+    failures: list[Failure] = []
+    spelled = [spell(name) for name in INPUT_NAMES]
+    if only_inputs:
+        extra = sorted(key for key in given if key not in spelled and not key.startswith("__"))
+        failures += [Failure(key, f"unknown input {key!r}: expected one of {', '.join(spelled)}") for key in extra]
+    for name, key in zip(INPUT_NAMES, spelled, strict=True):
+        value = given.get(key)
+        inputs[name] = None
+        if value is None:
+            if VpcepConnectionsArgs.model_fields[name].is_required():
+                failures.append(Failure(key, f"{key} is required"))
+        elif isinstance(value, Unknown):
+            if allow_unknown:
+                inputs[name] = UNKNOWN
+            else:
+                failures.append(Failure(key, f"{key} must be known"))
+        else:
+            try:
+                inputs[name] = _CHECKS[name](value, key)
+            except InvalidInputError as err:
+                failures.append(Failure(key, str(err)))
+    return inputs, failures
+
+
+def checked_inputs(given: Mapping[str, Any], spell: Callable[[str], str] = str, **options: bool) -> Inputs:
+    """``check_inputs``, raising ``InvalidInputError`` for the first failure (the engine checked them already)."""
+    inputs, failures = check_inputs(given, spell, **options)
+    if failures:
+        raise InvalidInputError(failures[0].name, failures[0].reason)
+    return inputs
+
+
+def configuration(get: Callable[[str], Any]) -> dict[str, Any]:
+    """The Pulumi configuration a read uses, by key (``settings.CONFIG_KEYS``), from a face's ``get``."""
+    found = {key: get(key) for key in CONFIG_KEYS}
+    return {key: value for key, value in found.items() if value is not None and not isinstance(value, Unknown)}
+
+
+def known(inputs: Inputs) -> dict[str, Any]:
+    """The inputs to read with: an unknown one is left to configuration."""
+    return {name: None if isinstance(value, Unknown) else value for name, value in inputs.items()}
+
+
+def identity(state: Mapping[str, Any]) -> dict[str, Any]:
+    """What a stored state names: the cluster, and the project, region and endpoint resolved at creation."""
+    named: dict[str, Any] = {}
+    for name in INPUT_NAMES:
+        value = state.get(name)
+        named[name] = _CHECKS[name](value, name) if isinstance(value, str) and value else None
+    return named
+
+
+def pinned(inputs: Inputs, olds: Mapping[str, Any]) -> dict[str, Any]:
+    """What an update reads: each input given, else what the stored state names (pinned at creation)."""
+    stored = identity(olds)
+    return {name: value if isinstance(value, str) else stored[name] for name, value in inputs.items()}
+
+
+def stored_identity(state: Mapping[str, Any], resource_id: str) -> dict[str, Any]:
+    """What a resource names: its stored state on refresh, else its id alone (``get`` and import)."""
+    if state.get("cluster_id"):
+        return identity(state)
+    region, project_id, cluster_id = parse_resource_id(resource_id)
+    return {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": None}
+
+
+def replacements(inputs: Inputs, olds: Mapping[str, Any]) -> list[str]:
+    """The inputs whose change replaces the resource: given, and unknown or unlike the stored value.
+
+    An input left out keeps the value resolved at creation, so it is no change.
+    """
+    return [
+        name for name in INPUT_NAMES
+        if inputs.get(name) is not None and (isinstance(inputs[name], Unknown) or inputs[name] != olds.get(name))
+    ]
+
+
+def drift(olds: Mapping[str, Any], fresh: VpcepConnectionsResult) -> list[str]:
+    """The outputs a fresh read changed: lists compare in any order and numbers as integers; stored
+    outputs of another shape change every output."""
+    try:
+        # The engine drops null properties: a missing output is a None one.
+        stored = VpcepConnectionsResult.model_validate({name: olds.get(name) for name in OUTPUT_NAMES})
+    except ValueError:
+        return list(OUTPUT_NAMES)
+    before, after = stored.to_outputs(), fresh.to_outputs()
+    return [name for name in OUTPUT_NAMES if order_insensitive(before[name]) != order_insensitive(after[name])]
+
+
+def whole_numbers(value: Any) -> Any:
+    """A value with its whole floats as integers again: numbers cross Pulumi's wire as floats."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [whole_numbers(item) for item in value]
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    return value
+
+
+def outputs_from(values: Mapping[str, Any], spell: Callable[[str], str] = camel_case) -> dict[str, Any]:
+    """Outputs by other names (camelCase: a plugin's state, a mock's answer) as a read's snake_case outputs.
+
+    Every output is there (``None`` when missing, as in generated SDKs) and integers are integers again;
+    connections and permissions have their models' field names.
+    """
+    outputs = {name: whole_numbers(values.get(spell(name))) for name in OUTPUT_NAMES}
+    for name, field in VpcepConnectionsResult.model_fields.items():
+        (model, *_) = get_args(field.annotation) or (None,)
+        if isinstance(outputs[name], list) and isinstance(model, type) and issubclass(model, BaseModel):
+            outputs[name] = [model.model_validate(item).model_dump(mode="json") for item in outputs[name]]
+    return outputs

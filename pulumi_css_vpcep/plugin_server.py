@@ -1,0 +1,121 @@
+"""The plugin's gRPC server: ``python -m pulumi_css_vpcep <engine address>``, as the engine starts it.
+
+The stock servicer of ``pulumi.provider.experimental`` serves ``plugin.CssVpcepProvider``, with two
+changes made through public means: an interceptor reports this project's errors (which the provider's
+methods keep with ``report_errors``) as one line with a fitting status code, and the configuration
+diff is sent as the protocol's enum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from contextvars import ContextVar
+from typing import Any, TypeVar, cast
+
+import grpc
+from pulumi.provider.experimental import provider as p
+from pulumi.provider.experimental import server
+from pulumi.provider.experimental.property_value import PropertyValue
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+from . import __version__
+from .errors import ConfigurationError, CssVpcepError, InvalidInputError, TransportError
+
+__all__ = ["CALL_ERRORS", "CssVpcepServicer", "ErrorStatusInterceptor", "main", "report_errors", "serve"]
+
+_MAX_MESSAGE = 400 * 1024 * 1024
+"""As the Pulumi SDK allows: a read of many connections can be a large message."""
+_STATUS: list[tuple[type[CssVpcepError], grpc.StatusCode]] = [
+    (InvalidInputError, grpc.StatusCode.INVALID_ARGUMENT),
+    (ConfigurationError, grpc.StatusCode.FAILED_PRECONDITION),
+    (TransportError, grpc.StatusCode.UNAVAILABLE),
+]
+CALL_ERRORS: ContextVar[list[CssVpcepError]] = ContextVar("css_vpcep_call_errors")
+"""This project's errors raised in the current gRPC call (a task of its own), for the server to report."""
+_Method = TypeVar("_Method", bound=Callable[..., Coroutine[Any, Any, Any]])
+
+
+def report_errors(method: _Method) -> _Method:
+    """Keep a provider method's ``CssVpcepError`` in ``CALL_ERRORS``, then let it go on."""
+
+    async def reported(*args: Any) -> Any:
+        try:
+            return await method(*args)
+        except CssVpcepError as err:
+            CALL_ERRORS.get([]).append(err)
+            raise
+
+    return cast(_Method, reported)
+
+
+class ErrorStatusInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]  # grpc has no type stubs
+    """Reports this project's errors as their one line, with a fitting status code and no Python stack.
+
+    The stock servicer turns every exception into a new one with the stack appended. A call in which
+    the provider raised one of this project's errors (kept in ``CALL_ERRORS``) aborts with that error.
+    """
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        behavior = handler.unary_unary
+
+        async def reporting(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            errors: list[CssVpcepError] = []
+            CALL_ERRORS.set(errors)
+            try:
+                return await behavior(request, context)
+            except Exception:
+                if not errors:
+                    raise
+                code = next((c for kind, c in _STATUS if isinstance(errors[0], kind)), grpc.StatusCode.UNKNOWN)
+                await context.abort(code, str(errors[0]))
+
+        return grpc.unary_unary_rpc_method_handler(reporting, handler.request_deserializer, handler.response_serializer)
+
+
+class CssVpcepServicer(server.ProviderServicer):
+    """The stock servicer, with the configuration diff sent as the protocol's enum."""
+
+    async def DiffConfig(self, request: Any, context: Any) -> Any:  # noqa: ARG002
+        # Upstream defect in pulumi 3.272: ProviderServicer.DiffConfig sends bool `changes` as the enum (True=NONE).
+        olds, news = PropertyValue.unmarshal_map(request.olds), PropertyValue.unmarshal_map(request.news)
+        ignored = list(request.ignoreChanges)
+        response = await self._provider.diff_config(p.DiffRequest(request.urn, request.id, olds, news, ignored))
+        changes = provider_pb2.DiffResponse.DIFF_SOME if response.changes else provider_pb2.DiffResponse.DIFF_NONE
+        return provider_pb2.DiffResponse(changes=changes, diffs=response.diffs, replaces=response.replaces)
+
+
+async def serve(engine_address: str, args: Sequence[str]) -> None:
+    """Serve the provider on a free loopback port until terminated; print the port first, on stdout."""
+    grpc_server = grpc.aio.server(
+        interceptors=[ErrorStatusInterceptor()], options=[("grpc.max_receive_message_length", _MAX_MESSAGE)]
+    )
+    from .plugin import CssVpcepProvider  # the provider imports this module for report_errors
+
+    servicer = CssVpcepServicer(list(args), __version__, CssVpcepProvider(), engine_address=engine_address)
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, grpc_server)
+    port = grpc_server.add_insecure_port("127.0.0.1:0")
+    await grpc_server.start()
+    sys.stdout.write(f"{port}\n")
+    sys.stdout.flush()
+    await grpc_server.wait_for_termination()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m pulumi_css_vpcep <engine address> [flags]``: the plugin, as the engine starts it."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="python -m pulumi_css_vpcep", description="The css-vpcep provider plugin.")
+    parser.add_argument("engine", help="the Pulumi engine's address")
+    known, _ = parser.parse_known_args(args)  # flags such as --logtostderr are accepted and ignored
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(known.engine, args))

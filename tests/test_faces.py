@@ -1,0 +1,118 @@
+"""The core both Pulumi faces share: input checks, what a state names, replace or drift, output names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pulumi_css_vpcep import faces
+from pulumi_css_vpcep.errors import InvalidInputError
+from pulumi_css_vpcep.models import Connection, VpcepConnectionsResult
+
+STORED = {
+    "cluster_id": "c-1", "project_id": "p-1", "region": "cn-north-4", "endpoint": "https://css.example.com",
+    "connections": [{"id": "a", "max_session": 3.0}, {"id": "b", "max_session": 4.0}], "permissions": [],
+    "vpcep_update_switch": False, "total_count": 2.0,
+}
+
+
+def fresh(**changes: Any) -> VpcepConnectionsResult:
+    fields = {**STORED, "connections": [Connection(id="a", max_session=3), Connection(id="b", max_session=4)],
+              "vpc_service_name": None, "total_count": 2}
+    return VpcepConnectionsResult.model_validate({**fields, **changes})
+
+
+def test_output_names_are_the_results_fields_and_inputs_are_among_them() -> None:
+    assert tuple(VpcepConnectionsResult.model_fields) == faces.OUTPUT_NAMES
+    assert faces.INPUT_NAMES == ("cluster_id", "project_id", "region", "endpoint")
+    assert set(faces.COMPUTED_NAMES) == set(faces.OUTPUT_NAMES) - set(faces.INPUT_NAMES)
+
+
+def test_check_names_each_bad_input_as_the_face_spells_it() -> None:
+    inputs, failures = faces.check_inputs({"projectId": "a/b", "endpoint": "ftp://x"}, faces.camel_case)
+
+    assert [failure.name for failure in failures] == ["clusterId", "projectId", "endpoint"]
+    assert failures[0].reason == "clusterId is required"
+    assert inputs == {"cluster_id": None, "project_id": None, "region": None, "endpoint": None}
+
+
+def test_check_normalises_good_inputs_and_lets_unknown_ones_pass() -> None:
+    inputs, failures = faces.check_inputs({"cluster_id": faces.UNKNOWN, "endpoint": "https://css.example.com/"})
+
+    assert failures == []
+    assert inputs == {"cluster_id": faces.UNKNOWN, "project_id": None, "region": None,
+                      "endpoint": "https://css.example.com"}
+
+
+def test_check_refuses_unknown_values_where_they_must_be_known_and_names_not_inputs() -> None:
+    _, failures = faces.check_inputs({"cluster_id": faces.UNKNOWN, "colour": "red", "__provider": "x"},
+                                     allow_unknown=False, only_inputs=True)
+
+    assert [(f.name, f.reason.split(":")[0]) for f in failures] == [
+        ("colour", "unknown input 'colour'"), ("cluster_id", "cluster_id must be known")
+    ]
+
+
+def test_checked_inputs_raise_the_first_failure() -> None:
+    with pytest.raises(InvalidInputError, match="cluster_id"):
+        faces.checked_inputs({"cluster_id": "no spaces"})
+
+
+def test_a_stored_state_names_what_was_resolved_at_creation_and_an_id_names_the_rest() -> None:
+    assert faces.stored_identity(STORED, "ignored") == {
+        "cluster_id": "c-1", "project_id": "p-1", "region": "cn-north-4", "endpoint": "https://css.example.com"
+    }
+    assert faces.stored_identity({}, "cn-north-4:p-2:c-2") == {
+        "cluster_id": "c-2", "project_id": "p-2", "region": "cn-north-4", "endpoint": None
+    }
+    with pytest.raises(InvalidInputError, match="id"):
+        faces.stored_identity({}, "not-an-id")
+
+
+def test_an_update_reads_the_inputs_given_else_what_the_state_names() -> None:
+    named = faces.pinned({"cluster_id": "c-1", "project_id": None, "region": "cn-east-3", "endpoint": None}, STORED)
+
+    assert named == {"cluster_id": "c-1", "project_id": "p-1", "region": "cn-east-3",
+                     "endpoint": "https://css.example.com"}
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        ({"cluster_id": "c-1", "project_id": None, "region": None, "endpoint": None}, []),
+        ({"cluster_id": "c-1", "project_id": "p-1", "region": "cn-north-4", "endpoint": None}, []),
+        ({"cluster_id": "c-2", "project_id": None, "region": None, "endpoint": None}, ["cluster_id"]),
+        ({"cluster_id": "c-1", "project_id": None, "region": faces.UNKNOWN, "endpoint": None}, ["region"]),
+    ],
+)
+def test_a_given_input_that_differs_or_is_unknown_replaces(inputs: faces.Inputs, expected: list[str]) -> None:
+    assert faces.replacements(inputs, STORED) == expected
+
+
+def test_drift_ignores_order_and_float_numbers_and_names_what_changed() -> None:
+    assert faces.drift(STORED, fresh()) == []
+    assert faces.drift(STORED, fresh(connections=[Connection(id="b", max_session=4),
+                                                  Connection(id="a", max_session=3)])) == []
+    assert faces.drift(STORED, fresh(total_count=3, vpcep_update_switch=True)) == [
+        "vpcep_update_switch", "total_count"
+    ]
+    assert faces.drift({"cluster_id": "c-1"}, fresh()) == list(faces.OUTPUT_NAMES)  # another shape
+
+
+def test_camel_case_outputs_become_a_reads_snake_case_outputs() -> None:
+    outputs = faces.outputs_from({"clusterId": "c-1", "totalCount": 2.0,
+                                  "connections": [{"id": "a", "maxSession": 3.0, "vpcepDnsName": "a.example"}]})
+
+    assert outputs["cluster_id"] == "c-1"
+    assert outputs["total_count"] == 2
+    assert type(outputs["total_count"]) is int
+    assert outputs["connections"] == [Connection(id="a", max_session=3, vpcep_dns_name="a.example").model_dump()]
+    assert outputs["permissions"] is None
+    assert list(outputs) == list(faces.OUTPUT_NAMES)
+
+
+def test_configuration_keeps_the_keys_a_read_uses_that_have_a_value() -> None:
+    given = {"accessKey": "AK", "region": None, "insecure": False, "colour": "red", "projectId": faces.UNKNOWN}
+
+    assert faces.configuration(given.get) == {"accessKey": "AK", "insecure": False}
