@@ -145,11 +145,12 @@ async def _serve(emulator: Emulator, command: Sequence[str]) -> int:
     except OSError as exc:
         print(f"{PROG}: {_listen_failure(emulator.host, requested_port, exc)}", file=sys.stderr)
         return EXIT_USAGE
+    signals = _StopSignals(asyncio.get_running_loop())
     try:
         if command:
-            return await _run(emulator, command)
+            return await _run(emulator, command, signals)
         _announce(emulator)
-        await _signalled()
+        await signals.received.wait()
         return 0
     finally:
         await emulator.aclose()
@@ -185,16 +186,7 @@ def _announce(emulator: Emulator) -> None:
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
-async def _signalled() -> None:
-    """Return at the first SIGINT or SIGTERM."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
-
-
-async def _run(emulator: Emulator, command: Sequence[str]) -> int:
+async def _run(emulator: Emulator, command: Sequence[str], signals: _StopSignals) -> int:
     """Run ``command`` against the emulator; return its exit status (128 + N if signal N ended it)."""
     env = {**os.environ, **exports(emulator)}
     # The command is found beside this Python first, so `css-vpcep` means this installation's.
@@ -205,19 +197,39 @@ async def _run(emulator: Emulator, command: Sequence[str]) -> int:
     except OSError as exc:
         print(f"{PROG}: cannot run {command[0]!r}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_NOT_FOUND
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, _forward, child, signum)
+    signals.pass_on_to(child)
     status = await child.wait()
     return 128 - status if status < 0 else status
 
 
-def _forward(child: asyncio.subprocess.Process, signum: int) -> None:
-    """Pass a signal on to the command, unless it is a terminal's Ctrl-C, which the command got too."""
-    if signum == signal.SIGINT and _in_terminal_foreground():
-        return
-    with contextlib.suppress(ProcessLookupError):  # it has just ended
-        child.send_signal(signum)
+class _StopSignals:
+    """SIGINT and SIGTERM from the moment the emulator serves: they stop a lone emulator, and are passed
+    on to its command when it runs one (except a terminal's Ctrl-C, which the command gets itself)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.received = asyncio.Event()
+        self._child: asyncio.subprocess.Process | None = None
+        self._pending: int | None = None
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self._on_signal, signum)
+
+    def pass_on_to(self, child: asyncio.subprocess.Process) -> None:
+        """Pass signals on to ``child`` from now on, starting with one that came while it started."""
+        self._child = child
+        if self._pending is not None:
+            self._send(self._pending)
+
+    def _on_signal(self, signum: int) -> None:
+        self.received.set()
+        if self._child is None:
+            self._pending = signum
+        elif not (signum == signal.SIGINT and _in_terminal_foreground()):
+            self._send(signum)
+
+    def _send(self, signum: int) -> None:
+        assert self._child is not None
+        with contextlib.suppress(ProcessLookupError):  # it has just ended
+            self._child.send_signal(signum)
 
 
 def _in_terminal_foreground() -> bool:

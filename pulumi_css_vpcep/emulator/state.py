@@ -284,7 +284,7 @@ def validation_message(error: ValidationError) -> str:
     else:
         what = _PLAIN_MESSAGES.get(first["type"], first["msg"])
     more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-    return f"{where}: {what}{more}" if where else f"{what}{more}"
+    return f"{where or 'top level'}: {what}{more}"
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
