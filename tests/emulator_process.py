@@ -34,6 +34,7 @@ class EmulatorProcess:
         )
         assert self.process.stdout is not None
         assert self.process.stderr is not None
+        self._commands: list[int] = []
         self.stdout: queue.Queue[str | None] = queue.Queue()
         self.stderr: queue.Queue[str | None] = queue.Queue()
         self._readers = [
@@ -79,19 +80,27 @@ class EmulatorProcess:
             reader.join(timeout=TIMEOUT)
         return code, "".join(iter(self.stderr.get_nowait, None))
 
-    def group_is_empty(self) -> bool:
-        """Whether no process is left in the emulator's process group (its command included)."""
-        try:
-            os.killpg(self.process.pid, 0)
-        except ProcessLookupError:
-            return True
-        return False
+    def command_pid(self) -> int:
+        """The process id that the emulator's command prints as its first line (see ``tests`` commands)."""
+        pid = int(self.line(self.stdout))
+        self._commands.append(pid)
+        return pid
 
     def close(self) -> None:
-        """End whatever is left of the process group, and wait for the emulator."""
-        if not self.group_is_empty():
-            os.killpg(self.process.pid, signal.SIGKILL)
+        """End the emulator and the commands it ran, if any is left, and wait for the emulator."""
+        for pid in [self.process.pid, *self._commands]:
+            if is_running(pid):
+                os.kill(pid, signal.SIGKILL)
         self.process.wait(timeout=TIMEOUT)
+
+
+def is_running(pid: int) -> bool:
+    """Whether process ``pid`` still exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:

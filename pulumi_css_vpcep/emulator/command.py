@@ -187,17 +187,23 @@ def _announce(emulator: Emulator) -> None:
 
 
 async def _run(emulator: Emulator, command: Sequence[str], signals: _StopSignals) -> int:
-    """Run ``command`` against the emulator; return its exit status (128 + N if signal N ended it)."""
+    """Run ``command`` against the emulator; return its exit status (128 + N if signal N ended it).
+
+    In a terminal's foreground the command shares the emulator's process group, so it can use the
+    terminal and gets Ctrl-C from it directly. Elsewhere it gets a process group of its own, so that a
+    signal to the emulator's group reaches the command once, passed on by the emulator.
+    """
     env = {**os.environ, **exports(emulator)}
     # The command is found beside this Python first, so `css-vpcep` means this installation's.
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
+    in_foreground = _in_terminal_foreground()
     print(f"{PROG}: serving on {emulator.url}", file=sys.stderr, flush=True)
     try:
-        child = await asyncio.create_subprocess_exec(*command, env=env)
+        child = await asyncio.create_subprocess_exec(*command, env=env, process_group=None if in_foreground else 0)
     except OSError as exc:
         print(f"{PROG}: cannot run {command[0]!r}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_NOT_FOUND
-    signals.pass_on_to(child)
+    signals.pass_on_to(child, ctrl_c_reaches_it=in_foreground)
     status = await child.wait()
     return 128 - status if status < 0 else status
 
@@ -209,13 +215,16 @@ class _StopSignals:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.received = asyncio.Event()
         self._child: asyncio.subprocess.Process | None = None
+        self._ctrl_c_reaches_child = False
         self._pending: int | None = None
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self._on_signal, signum)
 
-    def pass_on_to(self, child: asyncio.subprocess.Process) -> None:
-        """Pass signals on to ``child`` from now on, starting with one that came while it started."""
+    def pass_on_to(self, child: asyncio.subprocess.Process, *, ctrl_c_reaches_it: bool) -> None:
+        """Pass signals on to ``child`` from now on, starting with one that came while it started;
+        SIGINT only if a terminal's Ctrl-C does not reach it directly."""
         self._child = child
+        self._ctrl_c_reaches_child = ctrl_c_reaches_it
         if self._pending is not None:
             self._send(self._pending)
 
@@ -223,7 +232,7 @@ class _StopSignals:
         self.received.set()
         if self._child is None:
             self._pending = signum
-        elif not (signum == signal.SIGINT and _in_terminal_foreground()):
+        elif not (signum == signal.SIGINT and self._ctrl_c_reaches_child):
             self._send(signum)
 
     def _send(self, signum: int) -> None:
