@@ -63,35 +63,24 @@ def assert_clean(stderr: str) -> None:
     assert "KeyboardInterrupt" not in stderr
 
 
-def test_ctrl_c_ends_the_emulator_and_its_command_with_130(running: list[EmulatorProcess]) -> None:
+SIGNALS = {
+    "ctrl-c to the group": (signal.SIGINT, True),
+    "sigint to the emulator alone": (signal.SIGINT, False),
+    "sigterm to the group": (signal.SIGTERM, True),
+    "sigterm to the emulator alone": (signal.SIGTERM, False),
+}
+
+
+@pytest.mark.parametrize(("signum", "group"), list(SIGNALS.values()), ids=list(SIGNALS))
+def test_a_signal_ends_the_emulator_and_its_command_with_128_plus_its_number(
+    running: list[EmulatorProcess], signum: int, group: bool
+) -> None:
     emulator = start(running, "--", *SLEEPER)
     emulator.wait_until_serving()
     command = emulator.command_pid()
-    emulator.signal(signal.SIGINT, group=True)
+    emulator.signal(signum, group=group)
     code, stderr = emulator.finish()
-    assert code == 130
-    assert_clean(stderr)
-    assert not is_running(command)
-
-
-def test_sigint_to_the_emulator_alone_is_passed_on_to_its_command(running: list[EmulatorProcess]) -> None:
-    emulator = start(running, "--", *SLEEPER)
-    emulator.wait_until_serving()
-    command = emulator.command_pid()
-    emulator.signal(signal.SIGINT, group=False)
-    code, stderr = emulator.finish()
-    assert code == 130
-    assert_clean(stderr)
-    assert not is_running(command)
-
-
-def test_sigterm_to_the_emulator_ends_its_command(running: list[EmulatorProcess]) -> None:
-    emulator = start(running, "--", *SLEEPER)
-    emulator.wait_until_serving()
-    command = emulator.command_pid()
-    emulator.signal(signal.SIGTERM, group=False)
-    code, stderr = emulator.finish()
-    assert code == 128 + signal.SIGTERM
+    assert code == 128 + signum  # 130 for Ctrl-C
     assert_clean(stderr)
     assert not is_running(command)
 

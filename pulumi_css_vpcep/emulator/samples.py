@@ -9,17 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = [
-    "SAMPLE_ACCESS_KEY",
-    "SAMPLE_CLUSTER_ID",
-    "SAMPLE_DISABLED_CLUSTER_ID",
-    "SAMPLE_PROJECT_ID",
-    "SAMPLE_REGION",
-    "SAMPLE_SECRET_KEY",
-    "generate_connections",
-    "sample_clusters",
-]
-
 SAMPLE_REGION = "cn-north-4"
 SAMPLE_PROJECT_ID = "0a1b2c3d4e5f40718293a4b5c6d7e8f9"
 SAMPLE_CLUSTER_ID = "4f3deec3-efa6-4ee3-a5b1-7a2bbd7d9e7a"
