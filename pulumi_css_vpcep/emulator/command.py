@@ -83,11 +83,18 @@ def _parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Serve the CSS and IAM endpoints on loopback with sample data, checking signatures.",
         epilog="After '--', a command to run against the emulator (for example: -- css-vpcep connections "
-        f"--cluster-id {SAMPLE_CLUSTER_ID}); the emulator stops when it ends and its exit status is returned.",
+        f"--cluster-id {SAMPLE_CLUSTER_ID}), with HW_ACCESS_KEY, HW_SECRET_KEY, HW_REGION_NAME, HW_PROJECT_ID, "
+        "HW_CSS_ENDPOINT and HW_AUTH_URL set for the data served; the emulator stops when it ends and its "
+        "exit status is returned.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
     parser.add_argument("--port", type=_integer(0, 65535), default=0, help="the port (default 0: a free one)")
-    parser.add_argument("--data", metavar="FILE", help="a JSON file of credentials, projects and clusters")
+    parser.add_argument(
+        "--data",
+        metavar="FILE",
+        help='a JSON file of the data to serve: {"credentials": {AK: SK}, "projects": {REGION: PROJECT_ID}, '
+        '"clusters": [{"id": ID, "project_id": PROJECT_ID, "generate": N}]}; each key is optional',
+    )
     parser.add_argument("--page-cap", type=_integer(1), default=100, help="the most connections a page holds")
     parser.add_argument(
         "--latency-ms", type=_number(0, 600_000), default=0.0, help="milliseconds added to every request"
