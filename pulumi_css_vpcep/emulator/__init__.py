@@ -1,0 +1,59 @@
+"""A local stand-in for the CSS and IAM endpoints, so everything runs without a cloud account.
+
+It serves, on a loopback address only:
+
+- ``GET /v1.0/{project_id}/clusters/{cluster_id}/vpcepservice/connections`` with ``offset`` and
+  ``limit``, a page cap, and the service's loose types (``"maxSession": "3000"``);
+- ``GET /v3/projects?name={region}`` as IAM does;
+- a control API under ``/_emulator/`` (unsigned) to change data and inject faults from another
+  process (its routes are listed in ``control.py``).
+
+Every API request must be signed (``SDK-HMAC-SHA256``) with a known key pair and a date within 15
+minutes, or it is refused with 401 ``APIGW.0301`` as the gateway does. Responses are written in one
+piece, connections are kept alive, and requests are served concurrently, so the emulator is not the
+bottleneck of a benchmark.
+
+Run it with ``css-vpcep emulator`` (or ``python -m pulumi_css_vpcep.emulator``); give a command after
+``--`` to run it with the ``HW_*`` variables pointing at the emulator. From Python, ``with Emulator()
+as emu:`` serves from a thread.
+
+The parts, each in its own module: ``samples`` (the sample data), ``state`` (what is served, and the
+data-file model), ``faults`` (injected failures), ``http`` (HTTP/1.1 framing), ``service`` (the CSS and
+IAM APIs: signatures, routing, handlers), ``control`` (the control API), ``server`` (``Emulator``) and
+``command`` (``css-vpcep emulator``). Importing this package does not import Pulumi or gRPC.
+"""
+
+from __future__ import annotations
+
+from .command import main
+from .faults import Fault
+from .samples import (
+    SAMPLE_ACCESS_KEY,
+    SAMPLE_CLUSTER_ID,
+    SAMPLE_DISABLED_CLUSTER_ID,
+    SAMPLE_PROJECT_ID,
+    SAMPLE_REGION,
+    SAMPLE_SECRET_KEY,
+    generate_connections,
+)
+from .server import Emulator
+from .service import MAX_CLOCK_SKEW
+from .state import Cluster, EmulatorState, ReadTarget, sample_state
+
+__all__ = [
+    "MAX_CLOCK_SKEW",
+    "SAMPLE_ACCESS_KEY",
+    "SAMPLE_CLUSTER_ID",
+    "SAMPLE_DISABLED_CLUSTER_ID",
+    "SAMPLE_PROJECT_ID",
+    "SAMPLE_REGION",
+    "SAMPLE_SECRET_KEY",
+    "Cluster",
+    "Emulator",
+    "EmulatorState",
+    "Fault",
+    "ReadTarget",
+    "generate_connections",
+    "main",
+    "sample_state",
+]

@@ -1,0 +1,7 @@
+"""``python -m pulumi_css_vpcep.emulator``: the same as ``css-vpcep emulator``."""
+
+import sys
+
+from .command import main
+
+sys.exit(main())

@@ -1,0 +1,166 @@
+"""The CSS and IAM APIs as the gateway in front of them answers: signature checks, routing, handlers
+and injected faults.
+
+- ``GET /v1.0/{project_id}/clusters/{cluster_id}/vpcepservice/connections`` with ``offset`` and
+  ``limit``, a page cap, and the service's loose types;
+- ``GET /v3/projects?name={region}`` as IAM answers it.
+
+Every request must be signed (``SDK-HMAC-SHA256``) with a known key pair and a date within
+``MAX_CLOCK_SKEW`` seconds, or it is refused with 401 ``APIGW.0301`` as the gateway does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
+
+from ..signing import DATE_FORMAT, canonical_request, parse_authorization, signature
+from .faults import fault_response, gateway_error
+from .http import Request, Response
+from .samples import generate_connections
+from .state import EmulatorState
+
+__all__ = ["MAX_CLOCK_SKEW", "Service"]
+
+MAX_CLOCK_SKEW = 15 * 60
+"""How far, in seconds, a request's ``X-Sdk-Date`` may be from the gateway's clock."""
+
+
+def css_error(status: int, code: str, message: str) -> Response:
+    """An error in the CSS service's shape: ``{"errCode", "externalMessage"}``."""
+    return Response.json(status, {"errCode": code, "externalMessage": message})
+
+
+def _refused(reason: str) -> Response:
+    return gateway_error(401, "APIGW.0301", f"Incorrect IAM authentication information: {reason}")
+
+
+class Service:
+    """The CSS and IAM APIs over one ``EmulatorState``."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    async def respond(self, request: Request) -> Response:
+        """Answer an API request, with the state's latency and faults, and count it."""
+        target = "iam" if request.path.startswith("/v3/") else "css"
+        state = self.state
+        fault = state.pick_fault(target)
+        if state.latency:
+            await asyncio.sleep(state.latency)
+        if fault is not None and fault.kind == "delay":
+            await asyncio.sleep(fault.delay)
+            fault = None
+        response = fault_response(fault) if fault is not None else self._api(request, target)
+        with state.lock:
+            state.requests[target] += 1
+            state.requests[f"status:{response.status}"] += 1
+        return response
+
+    def _api(self, request: Request, target: str) -> Response:
+        if request.method != "GET":
+            return gateway_error(405, "APIGW.0101", "The API does not exist or has not been published")
+        refused = self._authenticate(request)
+        if refused is not None:
+            return refused
+        query = _query(request.query)
+        segments = [unquote(s) for s in request.path.strip("/").split("/")]
+        if target == "iam":
+            if segments != ["v3", "projects"]:
+                return Response.json(404, {"error": {"code": "404", "message": "Not found"}})
+            return self._projects(query.get("name"))
+        if (
+            len(segments) == 6
+            and segments[0] == "v1.0"
+            and segments[2] == "clusters"
+            and segments[4:] == ["vpcepservice", "connections"]
+        ):
+            return self._connections(segments[1], segments[3], query, request.headers)
+        return gateway_error(404, "APIGW.0101", "The API does not exist or has not been published")
+
+    def _authenticate(self, request: Request) -> Response | None:
+        """None if the request is signed with a known key, within the clock skew; else the refusal."""
+        parts = parse_authorization(request.headers.get("authorization", ""))
+        if parts is None:
+            return _refused("no signature")
+        secret = self.state.credentials.get(parts["Access"])
+        if secret is None:
+            return _refused("unknown key")
+        sdk_date = request.headers.get("x-sdk-date", "")
+        try:
+            signed_at = datetime.strptime(sdk_date, DATE_FORMAT).replace(tzinfo=UTC)
+        except ValueError:
+            return _refused("bad X-Sdk-Date")
+        now = datetime.now(UTC) + timedelta(seconds=self.state.clock_offset)
+        if abs((now - signed_at).total_seconds()) > MAX_CLOCK_SKEW:
+            return _refused("the request time is out of range")
+        signed = parts["SignedHeaders"].split(";")
+        if "host" not in signed or "x-sdk-date" not in signed or any(h not in request.headers for h in signed):
+            return _refused("headers")
+        body_hash = hashlib.sha256(request.body).hexdigest()
+        canonical = canonical_request(request.method, request.path, request.query, request.headers, signed, body_hash)
+        if not hmac.compare_digest(signature(secret, sdk_date, canonical), parts["Signature"]):
+            return _refused("verify aksk signature fail")
+        return None
+
+    def _projects(self, name: str | None) -> Response:
+        with self.state.lock:
+            listed = self.state.projects
+            regions = [name] if name is not None else list(listed)
+            projects = [
+                {"id": project_id, "name": region, "domain_id": "emulator", "enabled": True}
+                for region in regions
+                for project_id in listed.get(region, [])
+            ]
+        return Response.json(200, {"projects": projects, "links": {"self": "/v3/projects"}})
+
+    def _connections(
+        self, project_id: str, cluster_id: str, query: Mapping[str, str], headers: Mapping[str, str]
+    ) -> Response:
+        state = self.state
+        header_project = headers.get("x-project-id")
+        if header_project is not None and header_project != project_id:
+            return _refused("project")
+        try:
+            offset = int(query.get("offset", "0"))
+            limit = int(query.get("limit", str(state.default_limit)))
+        except ValueError:
+            return css_error(400, "CSS.0001", "Invalid offset or limit.")
+        if offset < 0 or limit < 1:
+            return css_error(400, "CSS.0001", "Invalid offset or limit.")
+        with state.lock:
+            cluster = state.clusters.get(cluster_id)
+            if cluster is None or cluster.project_id != project_id:
+                return css_error(403, "CSS.0015", "No permission to access this cluster or it does not exist.")
+            if not cluster.enabled:
+                return css_error(400, "CSS.5182", "The VPC endpoint service of the cluster is not enabled.")
+            start = 0 if state.ignore_offset else offset
+            payload = {
+                "connections": cluster.connections[start : start + min(limit, state.page_cap)],
+                "vpcepUpdateSwitch": cluster.vpcep_update_switch,
+                "total_count": len(cluster.connections),
+                "vpcServiceName": cluster.vpc_service_name,
+                "permissions": cluster.permissions,
+            }
+            state.requests[f"css:{cluster_id}"] += 1
+            body = json.dumps(payload, separators=(",", ":")).encode()
+            if cluster.grow_times > 0 and cluster.grow_by > 0:
+                cluster.grow_times -= 1
+                cluster.connections.extend(
+                    generate_connections(cluster.grow_by, prefix="grown", start=len(cluster.connections))
+                )
+        return Response(200, body)
+
+
+def _query(text: str) -> dict[str, str]:
+    query: dict[str, str] = {}
+    for item in text.split("&"):
+        if item:
+            key, _, value = item.partition("=")
+            query[unquote(key)] = unquote(value)
+    return query

@@ -1,0 +1,89 @@
+"""``Emulator`` in a test's own process: what it serves from a data file, and how it stops."""
+
+from __future__ import annotations
+
+import gc
+import logging
+
+import httpx
+import pytest
+
+from pulumi_css_vpcep.client import read_vpcep_connections
+from pulumi_css_vpcep.emulator import (
+    SAMPLE_CLUSTER_ID,
+    SAMPLE_PROJECT_ID,
+    SAMPLE_REGION,
+    Cluster,
+    Emulator,
+    EmulatorState,
+)
+
+pytestmark = pytest.mark.timeout(30)
+
+
+def test_environ_names_the_served_datas_first_key_pair_and_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    state = EmulatorState.from_json(
+        {
+            "credentials": {"MYAK": "MYSK", "OTHERAK": "OTHERSK"},
+            "projects": {"eu-west-101": "p-eu"},
+            "clusters": [{"id": "mine", "project_id": "p-eu", "generate": 3}],
+        }
+    )
+    with Emulator(state) as emulator:
+        env = emulator.environ()
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        result = read_vpcep_connections("mine")
+    assert (env["HW_ACCESS_KEY"], env["HW_SECRET_KEY"], env["HW_REGION_NAME"]) == ("MYAK", "MYSK", "eu-west-101")
+    assert result.total_count == 3
+
+
+def test_a_data_file_without_clusters_serves_the_sample_clusters() -> None:
+    state = EmulatorState.from_json({"credentials": {"MYAK": "MYSK"}})
+    assert SAMPLE_CLUSTER_ID in state.clusters
+    assert state.read_target().region == SAMPLE_REGION
+
+
+def test_the_read_target_is_the_first_enabled_cluster_that_iam_lists() -> None:
+    state = EmulatorState.from_json(
+        {
+            "projects": {"cn-north-4": SAMPLE_PROJECT_ID, "ap-southeast-3": ["p-ap", "p-ap2"]},
+            "clusters": [
+                {"id": "unlisted", "project_id": "p-nowhere"},
+                {"id": "off", "project_id": SAMPLE_PROJECT_ID, "enabled": False},
+                {"id": "on", "project_id": "p-ap2"},
+            ],
+        }
+    )
+    target = state.read_target()
+    assert (target.region, target.project_id, target.cluster_id) == ("ap-southeast-3", "p-ap2", "on")
+
+
+def test_the_read_target_without_a_readable_cluster_is_the_first_project() -> None:
+    state = EmulatorState.from_json({"projects": {"eu-west-101": "p-eu"}, "clusters": []})
+    target = state.read_target()
+    assert (target.region, target.project_id, target.cluster_id) == ("eu-west-101", "p-eu", None)
+
+
+def test_a_cluster_accepts_the_apis_spelling_and_the_field_names() -> None:
+    spelt_as_the_api = Cluster.from_json({"id": "c", "vpcServiceName": "svc", "vpcepUpdateSwitch": True})
+    spelt_as_fields = Cluster.from_json({"id": "c", "vpc_service_name": "svc", "vpcep_update_switch": True})
+    assert spelt_as_the_api == spelt_as_fields
+    assert spelt_as_the_api.vpc_service_name == "svc"
+
+
+def test_a_cluster_without_an_id_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="id"):
+        Cluster.from_json({"generate": 3})
+
+
+def test_stopping_closes_open_connections_and_leaves_no_task_pending(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    emulator = Emulator().start()
+    with httpx.Client(base_url=emulator.url, trust_env=False) as client:
+        assert client.get("/_emulator/requests").status_code == 200  # the connection stays open
+        emulator.stop()
+        gc.collect()
+        with pytest.raises(httpx.TransportError):
+            client.get("/_emulator/requests")
+    assert "destroyed" not in caplog.text
