@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError, InvalidInputError
+from .retries import DEFAULT_MAX_RETRIES, RetryPolicy
 
 __all__ = [
     "DEFAULT_CLOUD",
@@ -43,8 +44,6 @@ __all__ = [
 ]
 
 DEFAULT_CLOUD = "myhuaweicloud.com"
-DEFAULT_MAX_RETRIES = 5
-"""As in the Terraform provider: five retries, so at most six attempts."""
 
 _MAX_RETRIES_CEILING = 100
 _ES_REGIONS = frozenset({"cn-north-1", "cn-east-2"})
@@ -207,8 +206,8 @@ class Settings:
     """When true, TLS certificates are not verified (``HW_INSECURE``); a warning is given on every read."""
     ca_bundle: str | None = None
     """A CA bundle to trust instead of the default one (``SSL_CERT_FILE``)."""
-    max_retries: int = DEFAULT_MAX_RETRIES
-    """How many times a retryable failure is retried (``HW_MAX_RETRIES``)."""
+    retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(max_retries=DEFAULT_MAX_RETRIES))
+    """How failures are retried; its ``max_retries`` is always set (the caller's, ``HW_MAX_RETRIES`` or 5)."""
 
     def __reduce_ex__(self, protocol: Any) -> NoReturn:
         raise TypeError("settings hold credentials and are never serialized")
@@ -382,6 +381,7 @@ def resolve_settings(
     config: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     config_namespace: str = "huaweicloud",
+    retry: RetryPolicy | None = None,
 ) -> Settings:
     """Resolve every setting of a read, or raise the error that names what is wrong and where to fix it.
 
@@ -392,6 +392,8 @@ def resolve_settings(
         may be text, booleans or numbers.
     :param environ: the environment to read (``os.environ`` when omitted).
     :param config_namespace: the config namespace named in messages (``huaweicloud`` or ``css-vpcep``).
+    :param retry: the caller's retry policy; when it leaves ``max_retries`` open, ``HW_MAX_RETRIES``
+        (else 5) fills it in.
     """
     env = os.environ if environ is None else environ
     layers = _layers(config, env, config_namespace)
@@ -414,5 +416,5 @@ def resolve_settings(
         iam_endpoint=auth_url or iam_endpoint_for(resolved_region, cloud),
         insecure=_parse_bool(_first(layers, "insecure")),
         ca_bundle=ca_bundle,
-        max_retries=_parse_retries(_first(layers, "max_retries")),
+        retry=(retry or RetryPolicy()).with_default_retries(_parse_retries(_first(layers, "max_retries"))),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -28,3 +29,19 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
+
+
+RETRY_LINE = re.compile(r"attempt \d+ of \d+ failed: .+; retrying in \d+(\.\d+)? s$")
+"""A line the command writes on stderr for each retry, as it happens."""
+
+
+def assert_error_after_retries(result: subprocess.CompletedProcess[str], code: int) -> str:
+    """Exit ``code``, nothing on stdout, no traceback, and on stderr retry lines, then one error line;
+    return the error line."""
+    assert result.returncode == code, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    *retries, error = result.stderr.strip().splitlines()
+    assert all(RETRY_LINE.search(line) for line in retries), result.stderr
+    assert not RETRY_LINE.search(error), result.stderr
+    return error

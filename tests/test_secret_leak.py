@@ -25,6 +25,7 @@ import grpc
 import httpx
 import pytest
 from google.protobuf import json_format, struct_pb2
+from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
 
@@ -201,14 +202,13 @@ def test_client_objects_and_results_never_show_a_credential(service: Emulator) -
     assert_no_secret("the result", result.model_dump_json(), repr(result), result.to_outputs())
 
 
-def test_insecure_mode_warning_never_shows_a_credential(service: Emulator) -> None:
+def test_insecure_mode_warning_never_shows_a_credential(service: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     prepare(service, SUCCESS)
     env = {**hw_environ(service, SUCCESS), "HW_INSECURE": "true"}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        read_vpcep_connections(SAMPLE_CLUSTER_ID, environ=env)
-    assert caught, "HW_INSECURE must warn"
-    assert_no_secret("the warning", [str(w.message) for w in caught])
+    caplog.set_level(logging.WARNING, logger="pulumi_css_vpcep")
+    read_vpcep_connections(SAMPLE_CLUSTER_ID, environ=env)
+    assert caplog.records, "HW_INSECURE must warn"
+    assert_no_secret("the warning", caplog.text)
 
 
 # --- The command --------------------------------------------------------------------------------------------
@@ -293,7 +293,9 @@ def test_dynamic_provider_state_never_holds_a_credential(service: Emulator, dyna
     assert_no_secret("the state", response.id, outputs, PROVIDER)
 
     configured = VpcepConnectionsProvider()
-    configured._config = {"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY, "securityToken": TOKEN}
+    stack_config = {"huaweicloud:accessKey": ACCESS_KEY, "huaweicloud:secretKey": SECRET_KEY,
+                    "huaweicloud:securityToken": TOKEN}
+    configured.configure(ConfigureRequest(Config(stack_config, "leak")))
     assert_no_secret("a configured provider, serialized", serialize_provider(configured), repr(configured))
 
 
