@@ -10,6 +10,8 @@ One resolver serves every face. For each setting the first source that gives a v
 
 Credentials resolve as a group: the first source that names an access key must also give its secret
 key, and only that source's security token is used, so a key is never paired with another's secret.
+A credential must be printable ASCII without whitespace; any other is refused here, before anything is
+sent, in a message that names where it came from and never shows it.
 This module reads the environment and the mappings it is given; it performs no other I/O.
 """
 
@@ -300,6 +302,21 @@ def _config_error(source: str, err: InvalidInputError) -> ConfigurationError:
     return ConfigurationError(f"invalid {source}: {err.reason}")
 
 
+def _credential(found: tuple[str, str]) -> str:
+    """A credential as found, if it is printable ASCII without whitespace; the message names only its source.
+
+    Anything else cannot go into an HTTP header as it is (a line break would even split it), and is
+    most often a paste gone wrong.
+    """
+    value, source = found
+    if not (value.isascii() and value.isprintable()) or " " in value:
+        raise ConfigurationError(
+            f"invalid {source}: a credential must be printable ASCII without spaces or line breaks "
+            "(the value is not shown)"
+        )
+    return value
+
+
 def _credentials(layers: list[_Layer]) -> Credentials:
     for layer in layers:
         access = layer.get("access_key")
@@ -314,9 +331,9 @@ def _credentials(layers: list[_Layer]) -> Credentials:
             )
         token = layer.get("security_token")
         return Credentials(
-            access_key=access[0],
-            secret_key=secret[0],
-            security_token=token[0] if token else None,
+            access_key=_credential(access),
+            secret_key=_credential(secret),
+            security_token=_credential(token) if token else None,
             source=access[1],
         )
     raise ConfigurationError(

@@ -386,6 +386,18 @@ def test_every_retry_is_logged_at_warning_as_it_happens(
         assert "\n" not in line
 
 
+def test_a_token_with_a_line_break_is_refused_before_anything_is_sent(
+    emulator: Emulator, emulator_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HW_SECURITY_TOKEN", "tok\r\nSECRETPART")
+    with pytest.raises(ConfigurationError) as info:
+        read_vpcep_connections(SAMPLE_CLUSTER_ID)
+    assert str(info.value).startswith("invalid HW_SECURITY_TOKEN: ")
+    assert "SECRETPART" not in str(info.value)
+    assert info.value.exit_code == 3
+    assert sum(emulator.state.requests.values()) == 0
+
+
 def test_a_credential_that_cannot_be_sent_fails_once_and_is_never_shown(emulator: Emulator) -> None:
     # Settings made by hand skip the check that resolve_settings makes: the error still shows no secret.
     settings = resolve_settings(project_id=SAMPLE_PROJECT_ID, environ=emulator.environ())

@@ -201,6 +201,48 @@ def test_resource_ids_name_region_project_and_cluster() -> None:
             parse_resource_id(bad)
 
 
+BAD_CREDENTIALS = {
+    "a line break inside": "tok\r\nCANARYPART",
+    "a newline inside": "AKPART\nCANARYPART",
+    "non-ASCII": "密钥XCANARYPART",
+    "an inner space": "CANARY PART",
+    "a tab": "CANARY\tPART",
+    "a control character": "CANARY\x00PART",
+}
+
+
+@pytest.mark.parametrize("value", BAD_CREDENTIALS.values(), ids=BAD_CREDENTIALS.keys())
+@pytest.mark.parametrize("variable", ["HW_ACCESS_KEY", "HW_SECRET_KEY", "HW_SECURITY_TOKEN"])
+def test_a_malformed_credential_names_its_variable_and_never_shows_its_value(variable: str, value: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_settings(environ={**BASE, variable: value})
+    message = str(info.value)
+    assert f"invalid {variable}:" in message
+    assert "printable ASCII" in message
+    for shown in (value, "CANARY", "PART", "密钥", repr(value)[1:-1]):
+        assert shown not in message
+    assert info.value.exit_code == 3
+
+
+@pytest.mark.parametrize("key", ["accessKey", "secretKey", "securityToken"])
+def test_a_malformed_credential_in_pulumi_config_names_its_key(key: str) -> None:
+    config = {"accessKey": "AK_CFG", "secretKey": "SK_CFG", key: "tok\r\nCANARYPART"}
+    with pytest.raises(ConfigurationError, match=f"invalid Pulumi config huaweicloud:{key}:") as info:
+        resolve_settings(config=config, environ=BASE)
+    assert "CANARYPART" not in str(info.value)
+
+
+def test_a_malformed_sdk_variable_is_named_too() -> None:
+    env = {"HUAWEICLOUD_SDK_AK": "AK_SDK", "HUAWEICLOUD_SDK_SK": "密钥", "HW_REGION_NAME": "cn-north-4"}
+    with pytest.raises(ConfigurationError, match="invalid HUAWEICLOUD_SDK_SK:"):
+        resolve_settings(environ=env)
+
+
+def test_a_credential_keeps_printable_punctuation_and_loses_only_surrounding_whitespace() -> None:
+    credentials = resolve_settings(environ={**BASE, "HW_SECRET_KEY": " a+b/c=d~!@#$%^&*()\n"}).credentials
+    assert credentials.secret_key == "a+b/c=d~!@#$%^&*()"
+
+
 def test_the_callers_retry_count_wins_over_hw_max_retries_which_wins_over_the_default() -> None:
     env = {**BASE, "HW_MAX_RETRIES": "2"}
     assert resolve_settings(environ=env, retry=RetryPolicy(max_retries=7)).retry.max_retries == 7
