@@ -1,10 +1,10 @@
 """TLS for a read: which certificates are trusted, and what a failed handshake means.
 
-Verification is on unless ``HW_INSECURE`` turns it off. A CA store is loaded only for ``https``, once per
-process. A failed handshake is told apart by the ``ssl`` exception that httpx keeps in its exception
-chain: a verification failure (``ssl.SSLCertVerificationError``) cannot succeed on a retry; any other
-``ssl.SSLError`` may be a network hiccup or a server that does not speak TLS at all, which
-``answers_plain_http`` settles.
+Verification is on unless ``HW_INSECURE`` turns it off. A CA store is loaded only when a read will
+contact an ``https`` endpoint, once per process. A failed handshake is told apart by the ``ssl``
+exception that httpx keeps in its exception chain: a verification failure
+(``ssl.SSLCertVerificationError``) cannot succeed on a retry; any other ``ssl.SSLError`` may be a
+network hiccup or a server that does not speak TLS at all, which ``answers_plain_http`` settles.
 """
 
 from __future__ import annotations
@@ -57,7 +57,9 @@ def verify_for(settings: Settings) -> ssl.SSLContext | bool:
     """
     if settings.insecure:
         return False
-    if not any(url.startswith("https:") for url in (settings.css_endpoint, settings.iam_endpoint)):
+    # IAM is asked only for a project id that no setting gives.
+    contacted = (settings.css_endpoint,) if settings.project_id else (settings.css_endpoint, settings.iam_endpoint)
+    if not any(url.startswith("https:") for url in contacted):
         # Plain http, which settings allow only to loopback: no CA store to load. A context that trusts
         # nothing still refuses any https it might meet.
         return _trust_nothing_context()

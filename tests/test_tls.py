@@ -122,3 +122,13 @@ def test_a_handshake_cut_short_by_a_server_that_is_not_http_is_retried(fast_retr
         finally:
             stop.set()
             thread.join()
+
+
+def test_an_https_iam_endpoint_that_a_given_project_id_makes_unneeded_loads_no_ca_store() -> None:
+    env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_REGION_NAME": "cn-north-4", "HW_PROJECT_ID": "p",
+           "HW_CSS_ENDPOINT": "http://127.0.0.1:1"}
+    context = verify_for(resolve_settings(environ=env))
+    assert isinstance(context, ssl.SSLContext)
+    assert context.get_ca_certs() == []
+    without_project = {key: value for key, value in env.items() if key != "HW_PROJECT_ID"}
+    assert verify_for(resolve_settings(environ=without_project)) is not context
