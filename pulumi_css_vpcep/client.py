@@ -10,11 +10,9 @@ ask for), ``projects`` (project ids, remembered) and ``pool`` (connections share
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -23,12 +21,14 @@ import httpx
 from .http_errors import Redactor, UnreadableAnswer, api_error, final_error, json_object, tls_mismatch_error
 from .models import ConnectionsPage, VpcepConnectionsResult
 from .paging import Pagination
-from .pool import ConnectionPool
+from .pool import ConnectionPool, client_options
 from .projects import PROJECT_IDS, ProjectIds, project_id_from
 from .retries import RETRY_STATUSES, RetryPolicy
 from .settings import Settings, resolve_settings, validate_cluster_id
 from .signing import HmacSigner, canonical_query
 from .tls import INSECURE_WARNING, answers_plain_http, handshake_failure, is_verification_failure
+
+# asyncio is imported where it is used: a synchronous read that fits in one page needs no event loop.
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -52,6 +52,93 @@ MAX_CONCURRENT_PAGES = 10
 """How many pages are fetched at once after the first."""
 
 _T = TypeVar("_T")
+Outcome = httpx.Response | httpx.TransportError
+"""What one attempt of a request gives: an answer, or the network's failure."""
+
+
+class _Attempts:
+    """The attempts of one request: judges each outcome, says how long to wait before the next one, and
+    raises the project's error when no attempt is left. Both the synchronous and the async read use it."""
+
+    def __init__(self, url: str, retry: RetryPolicy, deadline: float, redact: Redactor) -> None:
+        self.url = url
+        self.target = httpx.URL(url)
+        self.number = 0
+        self._retry = retry
+        self._deadline = deadline
+        self._redact = redact
+
+    def needs_probe(self, outcome: Outcome) -> bool:
+        """Whether a failed TLS handshake with an ``https`` endpoint may have met a plain-HTTP port."""
+        return (
+            isinstance(outcome, httpx.TransportError)
+            and self.target.scheme == "https"
+            and handshake_failure(outcome) is not None
+        )
+
+    def judge(self, outcome: Outcome, started: float, plain_http: bool = False) -> dict[str, Any] | float:
+        """The answer's JSON object, or the seconds to wait before the next attempt."""
+        self.number += 1
+        retry_after = None
+        error: Exception
+        if isinstance(outcome, httpx.Response):
+            logger.info(
+                "GET %s -> %d in %.0f ms (request id %s)", self.url, outcome.status_code,
+                (time.monotonic() - started) * 1000, outcome.headers.get("x-request-id", "-"),
+            )
+            if outcome.status_code < 400:
+                try:
+                    return json_object(outcome)
+                except UnreadableAnswer as exc:
+                    error, retryable = exc, True
+            else:
+                error = api_error(outcome, self.number, self._redact)
+                retryable = outcome.status_code in RETRY_STATUSES
+                retry_after = outcome.headers.get("retry-after")
+        elif plain_http:
+            error, retryable = tls_mismatch_error(self.target), False
+        elif isinstance(outcome, httpx.LocalProtocolError):
+            error, retryable = outcome, False  # a request this client cannot send: no retry mends it
+        elif isinstance(outcome, httpx.TimeoutException):
+            error, retryable = outcome, True
+        else:
+            error, retryable = outcome, not is_verification_failure(outcome)
+
+        delay = self._retry.delay(self.number, retry_after) if retryable else None
+        if delay is None or time.monotonic() + delay > self._deadline:
+            raise final_error(error, self.number, self.target, self._redact) from None
+        logger.warning(
+            "attempt %d of %d failed: %s; retrying in %.1f s",
+            self.number, self._retry.attempts, final_error(error, 1, self.target, self._redact), delay,
+        )
+        return delay
+
+
+def _connections_url(settings: Settings, project_id: str, cluster_id: str) -> str:
+    return f"{settings.css_endpoint}/v1.0/{project_id}/clusters/{cluster_id}/vpcepservice/connections"
+
+
+def _page_query(offset: int) -> list[tuple[str, str]]:
+    return [("offset", str(offset)), ("limit", str(REQUEST_LIMIT))]
+
+
+def _probe_timeout(timeout: httpx.Timeout) -> float:
+    return timeout.connect or DEFAULT_TIMEOUT.connect or 10.0
+
+
+def _result(settings: Settings, cluster_id: str, project_id: str, pages: Pagination) -> VpcepConnectionsResult:
+    connections = pages.connections(cluster_id)
+    return VpcepConnectionsResult(
+        cluster_id=cluster_id,
+        project_id=project_id,
+        region=settings.region,
+        endpoint=settings.css_endpoint,
+        connections=connections,
+        permissions=pages.permissions(),
+        vpc_service_name=pages.first.vpc_service_name,
+        vpcep_update_switch=pages.first.vpcep_update_switch,
+        total_count=len(connections),
+    )
 
 
 class VpcepClient:
@@ -60,7 +147,7 @@ class VpcepClient:
     Use it as an async context manager. ``pool`` lends long-lived connections (the caller closes it);
     without one the client opens its own and closes them on exit. ``transport`` replaces the network
     (tests); ``timeout`` and ``retry`` override the defaults and the settings; ``sleep`` waits between
-    attempts.
+    attempts (``asyncio.sleep`` by default).
     """
 
     def __init__(
@@ -73,7 +160,7 @@ class VpcepClient:
         concurrency: int = MAX_CONCURRENT_PAGES,
         pool: ConnectionPool | None = None,
         project_ids: ProjectIds = PROJECT_IDS,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         if pool is not None and transport is not None:
             raise ValueError("give the transport to the ConnectionPool, not to a client that borrows it")
@@ -91,8 +178,6 @@ class VpcepClient:
             limits=httpx.Limits(max_connections=concurrency + 2, max_keepalive_connections=concurrency),
         )
         self._http = self._pool.client_for(settings)
-        if settings.insecure:
-            logger.warning(INSECURE_WARNING)  # on every read: the spec asks for it each time, not once
 
     def __repr__(self) -> str:
         return f"VpcepClient(region={self._settings.region!r}, endpoint={self._settings.css_endpoint!r})"
@@ -110,55 +195,27 @@ class VpcepClient:
         if self._own_pool:
             await self._pool.aclose()
 
-    async def _send(self, url: str, headers: Mapping[str, str]) -> httpx.Response:
-        sent = time.monotonic()
-        response = await self._http.get(url, headers=headers, auth=self._auth, timeout=self._timeout)
-        logger.info(
-            "GET %s -> %d in %.0f ms (request id %s)", url, response.status_code,
-            (time.monotonic() - sent) * 1000, response.headers.get("x-request-id", "-"),
-        )
-        return response
-
     async def _get_json(
         self, url: str, query: Iterable[tuple[str, str]], headers: Mapping[str, str], deadline: float
     ) -> dict[str, Any]:
         """GET a JSON object, retrying what is worth retrying; raise the project's error otherwise."""
-        full_url = f"{url}?{canonical_query(query)}"
-        target = httpx.URL(url)
-        attempt = 0
+        import asyncio
+
+        attempts = _Attempts(f"{url}?{canonical_query(query)}", self._retry, deadline, self._redact)
         while True:
-            attempt += 1
-            retry_after = None
+            started = time.monotonic()
+            outcome: Outcome
             try:
-                response = await self._send(full_url, headers)
-                if response.status_code < 400:
-                    return json_object(response)
-                error: Exception = api_error(response, attempt, self._redact)
-                retryable = response.status_code in RETRY_STATUSES
-                retry_after = response.headers.get("retry-after")
-            except (UnreadableAnswer, httpx.TimeoutException) as exc:
-                error, retryable = exc, True
-            except httpx.LocalProtocolError as exc:
-                error, retryable = exc, False  # a request this client cannot send: no retry mends it
+                outcome = await self._http.get(attempts.url, headers=headers, auth=self._auth, timeout=self._timeout)
             except httpx.TransportError as exc:
-                error, retryable = exc, not is_verification_failure(exc)
-                if retryable and await self._speaks_plain_http(target, exc):
-                    error, retryable = tls_mismatch_error(target), False
-
-            delay = self._retry.delay(attempt, retry_after) if retryable else None
-            if delay is None or time.monotonic() + delay > deadline:
-                raise final_error(error, attempt, target, self._redact) from None
-            logger.warning(
-                "attempt %d of %d failed: %s; retrying in %.1f s",
-                attempt, self._retry.attempts, final_error(error, 1, target, self._redact), delay,
+                outcome = exc
+            plain_http = attempts.needs_probe(outcome) and await asyncio.to_thread(
+                answers_plain_http, attempts.target, _probe_timeout(self._timeout)
             )
-            await self._sleep(delay)
-
-    async def _speaks_plain_http(self, target: httpx.URL, exc: httpx.TransportError) -> bool:
-        """Whether a failed TLS handshake with an ``https`` endpoint was with a plain-HTTP port."""
-        if target.scheme != "https" or handshake_failure(exc) is None:
-            return False
-        return await answers_plain_http(target, self._timeout.connect or DEFAULT_TIMEOUT.connect or 10.0)
+            verdict = attempts.judge(outcome, started, plain_http)
+            if isinstance(verdict, dict):
+                return verdict
+            await (self._sleep or asyncio.sleep)(verdict)
 
     async def project_id(self, deadline: float | None = None) -> str:
         """The project id: from the settings, or looked up once per process from the region through IAM."""
@@ -174,6 +231,8 @@ class VpcepClient:
 
     async def _gather(self, coros: Iterable[Coroutine[Any, Any, _T]]) -> list[_T]:
         """Run coroutines at most ``concurrency`` at once; on the first failure cancel the rest."""
+        import asyncio
+
         gate = asyncio.Semaphore(self._concurrency)
 
         async def gated(coro: Coroutine[Any, Any, _T]) -> _T:
@@ -189,32 +248,75 @@ class VpcepClient:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
 
+    async def _page(self, project_id: str, cluster_id: str, offset: int, deadline: float) -> ConnectionsPage:
+        url = _connections_url(self._settings, project_id, cluster_id)
+        body = await self._get_json(url, _page_query(offset), {"X-Project-Id": project_id}, deadline)
+        return ConnectionsPage.model_validate(body)
+
     async def read(self, cluster_id: str) -> VpcepConnectionsResult:
         """Read every connection of a cluster. ``cluster_id`` must already be validated."""
+        if self._settings.insecure:
+            logger.warning(INSECURE_WARNING)  # on every read: the spec asks for it each time, not once
         deadline = time.monotonic() + self._retry.total_timeout
         project_id = await self.project_id(deadline)
-        url = f"{self._settings.css_endpoint}/v1.0/{project_id}/clusters/{cluster_id}/vpcepservice/connections"
-        headers = {"X-Project-Id": project_id}
+        first = await self._page(project_id, cluster_id, 0, deadline)
+        return await self.read_rest(cluster_id, project_id, Pagination(first), deadline)
 
-        async def page(offset: int) -> ConnectionsPage:
-            query = [("offset", str(offset)), ("limit", str(REQUEST_LIMIT))]
-            return ConnectionsPage.model_validate(await self._get_json(url, query, headers, deadline))
-
-        pages = Pagination(await page(0))
+    async def read_rest(
+        self, cluster_id: str, project_id: str, pages: Pagination, deadline: float
+    ) -> VpcepConnectionsResult:
+        """Finish a read whose first page is in ``pages``: fetch every page still wanted, at once."""
         while offsets := pages.wanted():
-            pages.add(await self._gather(page(offset) for offset in offsets))
-        connections = pages.connections(cluster_id)
-        return VpcepConnectionsResult(
-            cluster_id=cluster_id,
-            project_id=project_id,
-            region=self._settings.region,
-            endpoint=self._settings.css_endpoint,
-            connections=connections,
-            permissions=pages.permissions(),
-            vpc_service_name=pages.first.vpc_service_name,
-            vpcep_update_switch=pages.first.vpcep_update_switch,
-            total_count=len(connections),
-        )
+            pages.add(await self._gather(self._page(project_id, cluster_id, offset, deadline) for offset in offsets))
+        return _result(self._settings, cluster_id, project_id, pages)
+
+
+class _FirstPage:
+    """The start of a synchronous read, without an event loop: the project id and the first page.
+
+    Most clusters fit in one page, and then this is the whole read: no asyncio, no concurrency.
+    """
+
+    def __init__(self, settings: Settings, timeout: httpx.Timeout, deadline: float) -> None:
+        self._settings = settings
+        self._timeout = timeout
+        self._deadline = deadline
+        self._auth = HmacSigner(settings.credentials)
+        self._redact = Redactor.of(settings.credentials)
+        self._http = httpx.Client(limits=httpx.Limits(max_connections=1), **client_options(settings))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _get_json(self, url: str, query: Iterable[tuple[str, str]], headers: Mapping[str, str]) -> dict[str, Any]:
+        attempts = _Attempts(f"{url}?{canonical_query(query)}", self._settings.retry, self._deadline, self._redact)
+        while True:
+            started = time.monotonic()
+            outcome: Outcome
+            try:
+                outcome = self._http.get(attempts.url, headers=headers, auth=self._auth, timeout=self._timeout)
+            except httpx.TransportError as exc:
+                outcome = exc
+            plain_http = attempts.needs_probe(outcome) and answers_plain_http(
+                attempts.target, _probe_timeout(self._timeout)
+            )
+            verdict = attempts.judge(outcome, started, plain_http)
+            if isinstance(verdict, dict):
+                return verdict
+            time.sleep(verdict)
+
+    def project_id(self) -> str:
+        """The project id: from the settings, remembered, or looked up through IAM and remembered."""
+        settings = self._settings
+        known = settings.project_id or PROJECT_IDS.remembered(settings)
+        if known:
+            return known
+        body = self._get_json(f"{settings.iam_endpoint}/projects", [("name", settings.region)], {})
+        return PROJECT_IDS.remember(settings, project_id_from(body, settings.region))
+
+    def page(self, project_id: str, cluster_id: str) -> ConnectionsPage:
+        url = _connections_url(self._settings, project_id, cluster_id)
+        return ConnectionsPage.model_validate(self._get_json(url, _page_query(0), {"X-Project-Id": project_id}))
 
 
 async def aread_vpcep_connections(
@@ -263,6 +365,9 @@ async def aread_vpcep_connections(
 
 def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
     """Run a coroutine to completion from synchronous code, even where an event loop is running."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
     # The value travels beside the main task, not as its result: asyncio.run formats the main task,
     # result included, when it restores the SIGINT handler (CPython 3.11.7 and 3.12.1; not 3.13.0).
     box: list[_T] = []
@@ -281,6 +386,13 @@ def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
     return box[0]
 
 
+async def _read_rest(
+    settings: Settings, timeout: httpx.Timeout, cluster_id: str, project_id: str, pages: Pagination, deadline: float
+) -> VpcepConnectionsResult:
+    async with VpcepClient(settings, timeout=timeout) as client:
+        return await client.read_rest(cluster_id, project_id, pages, deadline)
+
+
 def read_vpcep_connections(
     cluster_id: str,
     *,
@@ -294,17 +406,31 @@ def read_vpcep_connections(
     retry: RetryPolicy | None = None,
 ) -> VpcepConnectionsResult:
     """Read every VPC endpoint connection of a CSS cluster; the synchronous twin of
-    ``aread_vpcep_connections``, with the same arguments and errors."""
-    return run_sync(
-        aread_vpcep_connections(
-            cluster_id,
-            project_id=project_id,
-            region=region,
-            endpoint=endpoint,
-            config=config,
-            environ=environ,
-            config_namespace=config_namespace,
-            timeout=timeout,
-            retry=retry,
-        )
+    ``aread_vpcep_connections``, with the same arguments and errors.
+
+    The project id and the first page are read without an event loop; only a cluster of several pages
+    starts one, to fetch the other pages at once.
+    """
+    cluster_id = validate_cluster_id(cluster_id)
+    settings = resolve_settings(
+        project_id=project_id,
+        region=region,
+        endpoint=endpoint,
+        config=config,
+        environ=environ,
+        config_namespace=config_namespace,
+        retry=retry,
     )
+    if settings.insecure:
+        logger.warning(INSECURE_WARNING)  # on every read: the spec asks for it each time, not once
+    deadline = time.monotonic() + settings.retry.total_timeout
+    timeout = timeout or DEFAULT_TIMEOUT
+    start = _FirstPage(settings, timeout, deadline)
+    try:
+        found_project_id = start.project_id()
+        pages = Pagination(start.page(found_project_id, cluster_id))
+    finally:
+        start.close()
+    if not pages.wanted():
+        return _result(settings, cluster_id, found_project_id, pages)
+    return run_sync(_read_rest(settings, timeout, cluster_id, found_project_id, pages, deadline))

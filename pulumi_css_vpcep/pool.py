@@ -14,9 +14,8 @@ every read keeps its own timeouts and retry rules.
 
 from __future__ import annotations
 
-import asyncio
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -24,12 +23,31 @@ from . import __version__
 from .settings import Settings, is_loopback
 from .tls import verify_for
 
-__all__ = ["DEFAULT_POOL_LIMITS", "ConnectionPool"]
+if TYPE_CHECKING:
+    import asyncio
+
+__all__ = ["DEFAULT_POOL_LIMITS", "ConnectionPool", "client_options"]
 
 DEFAULT_POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
 """Room for several reads at once (each fetches up to 10 pages together); idle connections kept 30 s."""
 
 _Key = tuple[object, bool]
+
+
+def client_options(settings: Settings) -> dict[str, Any]:
+    """The options of every HTTP client of a read: TLS, proxies, headers, redirects; never credentials.
+
+    Raises ``ConfigurationError`` when ``SSL_CERT_FILE`` names no usable CA bundle.
+    """
+    return {
+        "verify": verify_for(settings),
+        # HTTP(S)_PROXY applies to the cloud; never send this machine's own service through a proxy.
+        "trust_env": not all(
+            is_loopback(httpx.URL(url).host) for url in (settings.css_endpoint, settings.iam_endpoint)
+        ),
+        "headers": {"User-Agent": f"pulumi-css-vpcep/{__version__}", "Accept": "application/json"},
+        "follow_redirects": False,
+    }
 
 
 class ConnectionPool:
@@ -72,26 +90,17 @@ class ConnectionPool:
         if self._closed:
             raise RuntimeError("this ConnectionPool is closed")
         self._check_loop()
-        verify = verify_for(settings)
-        # HTTP(S)_PROXY applies to the cloud; never send this machine's own service through a proxy.
-        trust_env = not all(
-            is_loopback(httpx.URL(url).host) for url in (settings.css_endpoint, settings.iam_endpoint)
-        )
-        key = (verify, trust_env)
+        options = client_options(settings)
+        key = (options["verify"], options["trust_env"])
         client = self._clients.get(key)
         if client is None:
-            client = httpx.AsyncClient(
-                verify=verify,
-                transport=self._transport,
-                limits=self._limits,
-                headers={"User-Agent": f"pulumi-css-vpcep/{__version__}", "Accept": "application/json"},
-                follow_redirects=False,
-                trust_env=trust_env,
-            )
+            client = httpx.AsyncClient(transport=self._transport, limits=self._limits, **options)
             self._clients[key] = client
         return client
 
     def _check_loop(self) -> None:
+        import asyncio  # here, not above: the command's synchronous one-page read imports no asyncio
+
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

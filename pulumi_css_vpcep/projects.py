@@ -7,13 +7,15 @@ to look again).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigurationError
 from .settings import Settings
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["PROJECT_IDS", "ProjectIds", "project_id_from"]
 
@@ -38,12 +40,23 @@ class ProjectIds:
         access_key = hashlib.sha256(settings.credentials.access_key.encode()).hexdigest()
         return access_key, settings.region, settings.iam_endpoint
 
+    def remembered(self, settings: Settings) -> str | None:
+        """The project id found earlier for ``settings``, if any."""
+        return self._found.get(self._key(settings))
+
+    def remember(self, settings: Settings, project_id: str) -> str:
+        """Keep ``project_id`` as the one for ``settings``; return it."""
+        self._found[self._key(settings)] = project_id
+        return project_id
+
     async def get(self, settings: Settings, lookup: Callable[[], Coroutine[Any, Any, str]]) -> str:
         """The project id for ``settings``: remembered, or found by ``lookup`` (at most one at a time)."""
         key = self._key(settings)
         found = self._found.get(key)
         if found:
             return found
+        import asyncio  # here, not above: a synchronous read that needs no lookup imports no asyncio
+
         loop = asyncio.get_running_loop()
         task = self._pending.get(key)
         if task is None or task.get_loop() is not loop:

@@ -9,9 +9,9 @@ network hiccup or a server that does not speak TLS at all, which ``answers_plain
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
+import socket
 import ssl
 
 import httpx
@@ -89,23 +89,20 @@ def handshake_failure(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
-async def answers_plain_http(url: httpx.URL, timeout: float) -> bool:
+def answers_plain_http(url: httpx.URL, timeout: float) -> bool:
     """Whether the server of ``url`` answers a plain-text HTTP request on its port.
 
     Asked only after a TLS handshake with it failed, to tell a plain-HTTP port (a mismatch no retry
     mends) from a flaky network. The probe is ``HEAD /`` without credentials; nothing of the read is sent.
     """
-    host, port = url.host, url.port or (443 if url.scheme == "https" else 80)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    probe = f"HEAD / HTTP/1.1\r\nHost: {url.netloc.decode('ascii')}\r\nConnection: close\r\n\r\n"
     try:
-        async with asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_connection(host, port)
-            try:
-                writer.write(f"HEAD / HTTP/1.1\r\nHost: {url.netloc.decode('ascii')}\r\nConnection: close\r\n\r\n"
-                             .encode("ascii"))
-                await writer.drain()
-                head = await reader.read(5)
-            finally:
-                writer.close()
-    except (OSError, TimeoutError):
+        with socket.create_connection((url.host, port), timeout=timeout) as connection:
+            connection.sendall(probe.encode("ascii"))
+            head = b""
+            while len(head) < 5 and (more := connection.recv(5 - len(head))):
+                head += more
+    except OSError:
         return False
     return head == b"HTTP/"
