@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -444,3 +447,18 @@ def test_an_echoed_credential_is_redacted_in_every_part_of_an_api_error() -> Non
     err = api_error(_response(403, body), redact=Redactor(["AKCANARY1"]))
     assert "AKCANARY1" not in repr(vars(err))
     assert str(err) == "HTTP 403 <redacted>: AK <redacted> refused (request id <redacted>)"
+
+
+def test_a_one_page_read_from_synchronous_code_starts_no_event_loop(emulator: Emulator) -> None:
+    # The command's small read pays for no asyncio import: checked in a fresh interpreter.
+    script = (
+        "import sys\n"
+        "from pulumi_css_vpcep.client import read_vpcep_connections\n"
+        f"assert read_vpcep_connections({SAMPLE_CLUSTER_ID!r}).total_count == 3\n"
+        "print('asyncio' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env={**os.environ, **emulator.environ()},
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr
