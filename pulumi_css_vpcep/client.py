@@ -69,11 +69,13 @@ class _Attempts:
         self._redact = redact
 
     def needs_probe(self, outcome: Outcome) -> bool:
-        """Whether a failed TLS handshake with an ``https`` endpoint may have met a plain-HTTP port."""
+        """Whether the first attempt's TLS handshake with an ``https`` endpoint failed or timed out, as it
+        does with a plain-HTTP port (which may wait for a line break that a TLS hello never sends)."""
         return (
-            isinstance(outcome, httpx.TransportError)
+            self.number == 0
             and self.target.scheme == "https"
-            and handshake_failure(outcome) is not None
+            and isinstance(outcome, httpx.TransportError)
+            and (isinstance(outcome, httpx.ConnectTimeout) or handshake_failure(outcome) is not None)
         )
 
     def judge(self, outcome: Outcome, started: float, plain_http: bool = False) -> dict[str, Any] | float:
@@ -123,7 +125,7 @@ def _page_query(offset: int) -> list[tuple[str, str]]:
 
 
 def _probe_timeout(timeout: httpx.Timeout) -> float:
-    return timeout.connect or DEFAULT_TIMEOUT.connect or 10.0
+    return min(timeout.connect or 10.0, 2.0)
 
 
 def _result(settings: Settings, cluster_id: str, project_id: str, pages: Pagination) -> VpcepConnectionsResult:

@@ -92,8 +92,9 @@ def handshake_failure(exc: BaseException) -> ssl.SSLError | None:
 def answers_plain_http(url: httpx.URL, timeout: float) -> bool:
     """Whether the server of ``url`` answers a plain-text HTTP request on its port.
 
-    Asked only after a TLS handshake with it failed, to tell a plain-HTTP port (a mismatch no retry
-    mends) from a flaky network. The probe is ``HEAD /`` without credentials; nothing of the read is sent.
+    Asked only after a TLS handshake with it failed or timed out, to tell a plain-HTTP port (a mismatch
+    no retry mends) from a flaky network. The probe is ``HEAD /`` without credentials; nothing of the
+    read is sent. A TLS port that refuses plain HTTP answers 400 (nginx, Apache, Go do): not a mismatch.
     """
     port = url.port or (443 if url.scheme == "https" else 80)
     probe = f"HEAD / HTTP/1.1\r\nHost: {url.netloc.decode('ascii')}\r\nConnection: close\r\n\r\n"
@@ -101,8 +102,9 @@ def answers_plain_http(url: httpx.URL, timeout: float) -> bool:
         with socket.create_connection((url.host, port), timeout=timeout) as connection:
             connection.sendall(probe.encode("ascii"))
             head = b""
-            while len(head) < 5 and (more := connection.recv(5 - len(head))):
+            while len(head) < 12 and (more := connection.recv(12 - len(head))):
                 head += more
     except OSError:
         return False
-    return head == b"HTTP/"
+    # "HTTP/1.1 401": the status is the three digits after the first space.
+    return head.startswith(b"HTTP/") and head[9:12] != b"400"

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import trustme
 
@@ -19,7 +20,7 @@ from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emul
 from pulumi_css_vpcep.errors import TransportError
 from pulumi_css_vpcep.retries import RetryPolicy
 from pulumi_css_vpcep.settings import resolve_settings
-from pulumi_css_vpcep.tls import INSECURE_WARNING, verify_for
+from pulumi_css_vpcep.tls import INSECURE_WARNING, answers_plain_http, verify_for
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +78,11 @@ def test_https_to_a_plain_http_port_is_named_a_mismatch_and_not_retried(
 ) -> None:
     env = {**emulator.environ(), "HW_CSS_ENDPOINT": emulator.url.replace("http://", "https://")}
     caplog.set_level(logging.WARNING, logger="pulumi_css_vpcep")
+    # The emulator waits for a line break, which a TLS hello may or may not hold: the handshake is either
+    # cut short or timed out, and both are recognised.
     with pytest.raises(TransportError) as info:
-        read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, environ=env)
+        read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, environ=env,
+                               timeout=httpx.Timeout(5.0, connect=0.5))
     message = str(info.value)
     assert message.startswith(f"TLS/HTTP mismatch: 127.0.0.1:{emulator.port} answers in plain HTTP, not TLS")
     assert "after" not in message
@@ -97,7 +101,7 @@ def test_https_to_a_plain_http_server_that_answers_the_handshake_is_a_mismatch_t
             env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_REGION_NAME": "cn-north-4", "HW_PROJECT_ID": "p",
                    "HW_CSS_ENDPOINT": f"https://127.0.0.1:{server.server_address[1]}"}
             with pytest.raises(TransportError, match="TLS/HTTP mismatch"):
-                read_vpcep_connections("c", environ=env)
+                read_vpcep_connections("c", environ=env, timeout=httpx.Timeout(5.0, connect=0.5))
         finally:
             server.shutdown()
 
@@ -132,3 +136,20 @@ def test_an_https_iam_endpoint_that_a_given_project_id_makes_unneeded_loads_no_c
     assert context.get_ca_certs() == []
     without_project = {key: value for key, value in env.items() if key != "HW_PROJECT_ID"}
     assert verify_for(resolve_settings(environ=without_project)) is not context
+
+
+def test_a_tls_port_that_answers_plain_http_with_400_is_no_mismatch() -> None:
+    class RefusesPlainHttp(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:
+            self.send_error(400, "The plain HTTP request was sent to HTTPS port")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), RefusesPlainHttp) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            assert not answers_plain_http(httpx.URL(f"https://127.0.0.1:{server.server_address[1]}"), 2.0)
+        finally:
+            server.shutdown()
