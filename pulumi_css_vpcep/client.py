@@ -1,45 +1,41 @@
-"""The read path: transport, retries, pagination and error mapping.
+"""The read: signed requests with retries, the project id, then every page of a cluster's connections.
 
-``read_vpcep_connections`` (and its async twin) is the one read every face is built on. It validates
-its inputs and settings before anything is sent, looks the project id up through IAM when it is not
-given, reads the first page, then every other page concurrently, and returns one
-``VpcepConnectionsResult``. Every HTTP failure becomes one of the errors of ``errors.py`` here and
-nowhere else.
+``read_vpcep_connections`` (and its async twin) is the one read every face is built on. It validates its
+inputs and settings before anything is sent, looks the project id up through IAM when it is not given,
+reads the first page, then every other page concurrently, and returns one ``VpcepConnectionsResult``.
+The parts it uses each live in their own module: ``retries`` (when to try again), ``tls`` (what is
+trusted), ``http_errors`` (answers and failures as the project's errors), ``paging`` (which pages to
+ask for), ``projects`` (project ids, remembered) and ``pool`` (connections shared across reads).
 """
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
-import functools
-import hashlib
 import logging
-import math
-import os
-import random
-import re
-import ssl
 import time
-import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx
 
-from . import __version__
-from .errors import ApiError, ConfigurationError, IncompleteReadError, TransportError
-from .models import Connection, ConnectionsPage, Permission, VpcepConnectionsResult
-from .settings import Settings, is_loopback, resolve_settings, validate_cluster_id
+from .http_errors import Redactor, UnreadableAnswer, api_error, final_error, json_object, tls_mismatch_error
+from .models import ConnectionsPage, VpcepConnectionsResult
+from .paging import Pagination
+from .pool import ConnectionPool, client_options
+from .projects import PROJECT_IDS, ProjectIds, project_id_from
+from .retries import RETRY_STATUSES, RetryPolicy
+from .settings import Settings, resolve_settings, validate_cluster_id
 from .signing import HmacSigner, canonical_query
+from .tls import INSECURE_WARNING, answers_plain_http, handshake_failure, is_verification_failure
+
+# asyncio is imported where it is used: a synchronous read that fits in one page needs no event loop.
 
 __all__ = [
     "DEFAULT_TIMEOUT",
-    "InsecureTransportWarning",
+    "ConnectionPool",
     "RetryPolicy",
     "VpcepClient",
+    "api_error",
     "aread_vpcep_connections",
     "read_vpcep_connections",
 ]
@@ -54,198 +50,106 @@ REQUEST_LIMIT = 100
 that caps it lower shows its real page size on the first page."""
 MAX_CONCURRENT_PAGES = 10
 """How many pages are fetched at once after the first."""
-MAX_PAGES = 10_000
-"""A hard stop for a service whose data never stops growing."""
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _T = TypeVar("_T")
+Outcome = httpx.Response | httpx.TransportError
+"""What one attempt of a request gives: an answer, or the network's failure."""
 
 
-class InsecureTransportWarning(UserWarning):
-    """TLS verification is off (``HW_INSECURE=true``)."""
+class _Attempts:
+    """The attempts of one request: judges each outcome, says how long to wait before the next one, and
+    raises the project's error when no attempt is left. Both the synchronous and the async read use it."""
 
+    def __init__(self, url: str, retry: RetryPolicy, deadline: float, redact: Redactor) -> None:
+        self.url = url
+        self.target = httpx.URL(url)
+        self.number = 0
+        self._retry = retry
+        self._deadline = deadline
+        self._redact = redact
 
-# The spec asks for the warning on every read, not once per place as Python shows warnings by default.
-warnings.simplefilter("always", InsecureTransportWarning)
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How retryable failures are retried: exponential backoff with jitter, bounded in count and time."""
-
-    max_retries: int | None = None
-    """Retries after the first attempt; ``None`` takes ``HW_MAX_RETRIES`` (default 5)."""
-    base_delay: float = 0.5
-    """The first backoff, in seconds; it doubles with every retry."""
-    max_delay: float = 8.0
-    """The longest backoff between two attempts, in seconds."""
-    max_retry_after: float = 60.0
-    """The longest ``Retry-After`` honoured; a longer one is cut to this."""
-    total_timeout: float = 180.0
-    """The whole read, retries and waits included, ends within this many seconds."""
-
-    def backoff(self, retry: int) -> float:
-        """The wait before retry number ``retry`` (0-based): half fixed, half random."""
-        ceiling = min(self.max_delay, self.base_delay * (2.0**retry))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
-
-
-def _parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date), or ``None``."""
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            return None
-        seconds = when.timestamp() - time.time()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-_TAG = re.compile(r"<[^>]*>")
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    line = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-def _error_fields(body: Any) -> tuple[str | None, str | None]:
-    """The (code, message) of every error body shape the service, IAM and the gateway send."""
-    if not isinstance(body, dict):
-        return None, None
-    nested = body.get("error")
-    if isinstance(nested, dict):
-        body = nested
-    for code_key, message_key in (
-        ("errCode", "externalMessage"),
-        ("error_code", "error_msg"),
-        ("code", "message"),
-    ):
-        code, message = body.get(code_key), body.get(message_key)
-        if code is not None or message is not None:
-            if message is None and code_key == "errCode":
-                message = body.get("errMsg")
-            return (
-                _one_line(str(code)) if code is not None else None,
-                _one_line(str(message)) if message is not None else None,
-            )
-    return None, None
-
-
-def api_error(response: httpx.Response, attempts: int = 1) -> ApiError:
-    """The ``ApiError`` for an error response, whatever shape its body has (JSON, HTML, text, none)."""
-    request_id = response.headers.get("x-request-id")
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    code, message = _error_fields(body)
-    if isinstance(body, dict) and not request_id:
-        found = body.get("request_id") or body.get("requestId")
-        request_id = str(found) if found else None
-    if message is None:
-        text = response.text
-        if "html" in response.headers.get("content-type", "").lower() or text.lstrip().startswith("<"):
-            title = _TITLE.search(text)
-            shown = _one_line(_TAG.sub(" ", title.group(1) if title else text), 120)
-            message = f"the gateway answered with an HTML page: {shown or 'no title'}"
-        elif text.strip():
-            message = _one_line(text)
-        else:
-            message = response.reason_phrase or "no message"
-    return ApiError(response.status_code, code, message, request_id, attempts=attempts)
-
-
-def _is_tls_verification_failure(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-class _Unreadable(Exception):
-    """A 2xx answer whose body is not the JSON object it should be."""
-
-
-@functools.lru_cache(maxsize=8)
-def _verifying_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
-    """A verifying context trusting ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else httpx's default CAs;
-    built once per process: loading a CA store takes about 20 ms."""
-    if cert_file:
-        try:
-            return ssl.create_default_context(cafile=cert_file)
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigurationError(f"SSL_CERT_FILE {cert_file!r} cannot be used as a CA bundle: {exc}") from None
-    if cert_dir:
-        return ssl.create_default_context(capath=cert_dir)
-    return httpx.create_ssl_context(trust_env=False)
-
-
-@functools.lru_cache(maxsize=1)
-def _trust_nothing_context() -> ssl.SSLContext:
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-
-
-def _verify(settings: Settings) -> ssl.SSLContext | bool:
-    if settings.insecure:
-        warnings.warn(
-            "TLS certificate verification is off (HW_INSECURE): the service's identity is not checked",
-            InsecureTransportWarning,
-            stacklevel=4,
+    def needs_probe(self, outcome: Outcome) -> bool:
+        """Whether the first attempt's TLS handshake with an ``https`` endpoint failed or timed out, as it
+        does with a plain-HTTP port (which may wait for a line break that a TLS hello never sends)."""
+        return (
+            self.number == 0
+            and self.target.scheme == "https"
+            and isinstance(outcome, httpx.TransportError)
+            and (isinstance(outcome, httpx.ConnectTimeout) or handshake_failure(outcome) is not None)
         )
-        return False
-    if not any(url.startswith("https:") for url in (settings.css_endpoint, settings.iam_endpoint)):
-        # Plain http, which settings allow only to loopback: no CA store to load. A context that trusts
-        # nothing still refuses any https it might meet.
-        return _trust_nothing_context()
-    return _verifying_context(settings.ca_bundle, os.environ.get("SSL_CERT_DIR"))
+
+    def judge(self, outcome: Outcome, started: float, plain_http: bool = False) -> dict[str, Any] | float:
+        """The answer's JSON object, or the seconds to wait before the next attempt."""
+        self.number += 1
+        retry_after = None
+        error: Exception
+        if isinstance(outcome, httpx.Response):
+            logger.info(
+                "GET %s -> %d in %.0f ms (request id %s)", self.url, outcome.status_code,
+                (time.monotonic() - started) * 1000, outcome.headers.get("x-request-id", "-"),
+            )
+            if outcome.status_code < 400:
+                try:
+                    return json_object(outcome)
+                except UnreadableAnswer as exc:
+                    error, retryable = exc, True
+            else:
+                error = api_error(outcome, self.number, self._redact)
+                retryable = outcome.status_code in RETRY_STATUSES
+                retry_after = outcome.headers.get("retry-after")
+        elif plain_http:
+            error, retryable = tls_mismatch_error(self.target), False
+        elif isinstance(outcome, httpx.LocalProtocolError):
+            error, retryable = outcome, False  # a request this client cannot send: no retry mends it
+        elif isinstance(outcome, httpx.TimeoutException):
+            error, retryable = outcome, True
+        else:
+            error, retryable = outcome, not is_verification_failure(outcome)
+
+        delay = self._retry.delay(self.number, retry_after) if retryable else None
+        if delay is None or time.monotonic() + delay > self._deadline:
+            raise final_error(error, self.number, self.target, self._redact) from None
+        logger.warning(
+            "attempt %d of %d failed: %s; retrying in %.1f s",
+            self.number, self._retry.attempts, final_error(error, 1, self.target, self._redact), delay,
+        )
+        return delay
 
 
-_project_ids: dict[tuple[str, str, str], str] = {}
-"""Project ids found through IAM, by (hash of the access key, region, IAM endpoint)."""
-_project_lookups: dict[tuple[str, str, str], asyncio.Task[str]] = {}
-"""IAM lookups under way, shared by the reads of one event loop that need the same project id."""
+def _connections_url(settings: Settings, project_id: str, cluster_id: str) -> str:
+    return f"{settings.css_endpoint}/v1.0/{project_id}/clusters/{cluster_id}/vpcepservice/connections"
 
 
-def _lookup_done(key: tuple[str, str, str], task: asyncio.Task[str]) -> None:
-    if _project_lookups.get(key) is task:
-        del _project_lookups[key]
-    if not task.cancelled():
-        task.exception()  # every waiter sees the failure; this marks it seen even when none is left
+def _page_query(offset: int) -> list[tuple[str, str]]:
+    return [("offset", str(offset)), ("limit", str(REQUEST_LIMIT))]
 
 
-class _Collector:
-    """Connections and permissions gathered across pages, each id once, in the service's order."""
+def _probe_timeout(timeout: httpx.Timeout) -> float:
+    return min(timeout.connect or 10.0, 2.0)
 
-    def __init__(self, first: ConnectionsPage) -> None:
-        self.first = first
-        self.connections: dict[str, Connection] = {}
-        self.permissions: dict[str, Permission] = {}
-        self.add(first)
 
-    def add(self, page: ConnectionsPage) -> int:
-        """Add a page; return how many connections it brought that were not seen before."""
-        before = len(self.connections)
-        for connection in page.connections:
-            self.connections.setdefault(connection.id or connection.model_dump_json(), connection)
-        for permission in page.permissions:
-            self.permissions.setdefault(permission.id or permission.model_dump_json(), permission)
-        return len(self.connections) - before
+def _result(settings: Settings, cluster_id: str, project_id: str, pages: Pagination) -> VpcepConnectionsResult:
+    connections = pages.connections(cluster_id)
+    return VpcepConnectionsResult(
+        cluster_id=cluster_id,
+        project_id=project_id,
+        region=settings.region,
+        endpoint=settings.css_endpoint,
+        connections=connections,
+        permissions=pages.permissions(),
+        vpc_service_name=pages.first.vpc_service_name,
+        vpcep_update_switch=pages.first.vpcep_update_switch,
+        total_count=len(connections),
+    )
 
 
 class VpcepClient:
-    """Reads a cluster's VPC endpoint connections through one pool of signed HTTP connections.
+    """Reads a cluster's VPC endpoint connections with signed, retried requests.
 
-    Use it as an async context manager. ``transport`` replaces the network (tests); ``timeout`` and
-    ``retry`` override the defaults.
+    Use it as an async context manager. ``pool`` lends long-lived connections (the caller closes it);
+    without one the client opens its own and closes them on exit. ``transport`` replaces the network
+    (tests); ``timeout`` and ``retry`` override the defaults and the settings; ``sleep`` waits between
+    attempts (``asyncio.sleep`` by default).
     """
 
     def __init__(
@@ -256,27 +160,26 @@ class VpcepClient:
         timeout: httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
         concurrency: int = MAX_CONCURRENT_PAGES,
+        pool: ConnectionPool | None = None,
+        project_ids: ProjectIds = PROJECT_IDS,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
+        if pool is not None and transport is not None:
+            raise ValueError("give the transport to the ConnectionPool, not to a client that borrows it")
         self._settings = settings
-        self._retry = retry or RetryPolicy()
-        self._max_retries = (
-            self._retry.max_retries if self._retry.max_retries is not None else settings.max_retries
-        )
+        self._retry = settings.retry if retry is None else retry.with_default_retries(settings.retry.retries)
+        self._timeout = timeout or DEFAULT_TIMEOUT
         self._concurrency = concurrency
-        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-        self._http = httpx.AsyncClient(
-            auth=HmacSigner(settings.credentials),
-            timeout=timeout or DEFAULT_TIMEOUT,
-            verify=_verify(settings),
+        self._project_ids = project_ids
+        self._sleep = sleep
+        self._auth = HmacSigner(settings.credentials)
+        self._redact = Redactor.of(settings.credentials)
+        self._own_pool = pool is None
+        self._pool = pool or ConnectionPool(
             transport=transport,
             limits=httpx.Limits(max_connections=concurrency + 2, max_keepalive_connections=concurrency),
-            headers={"User-Agent": f"pulumi-css-vpcep/{__version__}", "Accept": "application/json"},
-            follow_redirects=False,
-            # HTTP(S)_PROXY applies to the cloud; never send this machine's own service through a proxy.
-            trust_env=not all(
-                is_loopback(httpx.URL(url).host) for url in (settings.css_endpoint, settings.iam_endpoint)
-            ),
         )
+        self._http = self._pool.client_for(settings)
 
     def __repr__(self) -> str:
         return f"VpcepClient(region={self._settings.region!r}, endpoint={self._settings.css_endpoint!r})"
@@ -290,142 +193,48 @@ class VpcepClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
+        """Close the client's own connections; a borrowed pool stays open for its owner."""
+        if self._own_pool:
+            await self._pool.aclose()
 
     async def _get_json(
         self, url: str, query: Iterable[tuple[str, str]], headers: Mapping[str, str], deadline: float
     ) -> dict[str, Any]:
         """GET a JSON object, retrying what is worth retrying; raise the project's error otherwise."""
-        full_url = f"{url}?{canonical_query(query)}"
-        attempt = 0
+        import asyncio
+
+        attempts = _Attempts(f"{url}?{canonical_query(query)}", self._retry, deadline, self._redact)
         while True:
-            attempt += 1
-            response: httpx.Response | None = None
+            started = time.monotonic()
+            outcome: Outcome
             try:
-                sent = time.monotonic()
-                response = await self._http.get(full_url, headers=headers)
-                logger.info(
-                    "GET %s -> %d in %.0f ms (request id %s)", full_url, response.status_code,
-                    (time.monotonic() - sent) * 1000, response.headers.get("x-request-id", "-"),
-                )
-                if response.status_code >= 400:
-                    error: Exception = api_error(response, attempt)
-                    retryable = response.status_code in RETRY_STATUSES
-                else:
-                    return self._json_object(response)
-            except _Unreadable as exc:
-                error, retryable = exc, True
-            except httpx.TimeoutException as exc:
-                error, retryable = exc, True
+                outcome = await self._http.get(attempts.url, headers=headers, auth=self._auth, timeout=self._timeout)
             except httpx.TransportError as exc:
-                error, retryable = exc, not _is_tls_verification_failure(exc)
-
-            delay = self._retry_delay(attempt, response) if retryable else None
-            if delay is None or time.monotonic() + delay > deadline:
-                raise self._final_error(error, attempt, full_url) from None
-            logger.info(
-                "retrying GET %s in %.2fs (attempt %d of %d): %s",
-                url, delay, attempt + 1, self._max_retries + 1, self._final_error(error, attempt, url),
+                outcome = exc
+            plain_http = attempts.needs_probe(outcome) and await asyncio.to_thread(
+                answers_plain_http, attempts.target, _probe_timeout(self._timeout)
             )
-            await self._sleep(delay)
-
-    def _retry_delay(self, attempt: int, response: httpx.Response | None) -> float | None:
-        """The wait before the next attempt, or ``None`` when the retries are used up."""
-        if attempt > self._max_retries:
-            return None
-        retry_after = _parse_retry_after(response.headers.get("retry-after")) if response else None
-        if retry_after is not None:
-            return min(retry_after, self._retry.max_retry_after)
-        return self._retry.backoff(attempt - 1)
-
-    @staticmethod
-    def _json_object(response: httpx.Response) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except (ValueError, httpx.DecodingError) as exc:
-            raise _Unreadable(f"the answer is not JSON ({_one_line(str(exc), 120)})") from None
-        if not isinstance(body, dict):
-            raise _Unreadable(f"the answer is a JSON {type(body).__name__}, not an object")
-        return body
-
-    def _redact(self, text: str) -> str:
-        """``text`` with any credential of this client replaced: a gateway may echo the access key."""
-        credentials = self._settings.credentials
-        for secret in (credentials.secret_key, credentials.security_token, credentials.access_key):
-            if secret:
-                text = text.replace(secret, "<redacted>")
-        return text
-
-    def _final_error(self, error: Exception, attempts: int, url: str) -> Exception:
-        if isinstance(error, ApiError):
-            return ApiError(
-                error.status,
-                self._redact(error.code) if error.code else None,
-                self._redact(error.message),
-                error.request_id,
-                attempts=attempts,
-            )
-        suffix = f" after {attempts} attempts" if attempts > 1 else ""
-        host = httpx.URL(url).host
-        if isinstance(error, _Unreadable):
-            return TransportError(f"unreadable answer from {host}: {self._redact(str(error))}{suffix}")
-        if isinstance(error, httpx.TimeoutException):
-            return TransportError(f"timed out talking to {host} ({type(error).__name__}){suffix}")
-        if _is_tls_verification_failure(error):
-            return TransportError(
-                f"TLS verification failed for {host}: {_one_line(str(error), 200)} "
-                "(trust its CA with SSL_CERT_FILE)"
-            )
-        detail = self._redact(_one_line(str(error), 200)) or type(error).__name__
-        return TransportError(f"network failure talking to {host}: {detail}{suffix}")
+            verdict = attempts.judge(outcome, started, plain_http)
+            if isinstance(verdict, dict):
+                return verdict
+            await (self._sleep or asyncio.sleep)(verdict)
 
     async def project_id(self, deadline: float | None = None) -> str:
-        """The project id: from the settings, or looked up once per process from the region through IAM.
-
-        Concurrent reads in one event loop that need the same lookup share a single IAM request.
-        """
+        """The project id: from the settings, or looked up once per process from the region through IAM."""
         if self._settings.project_id:
             return self._settings.project_id
-        settings = self._settings
-        key = (
-            hashlib.sha256(settings.credentials.access_key.encode()).hexdigest(),
-            settings.region,
-            settings.iam_endpoint,
-        )
-        cached = _project_ids.get(key)
-        if cached:
-            return cached
-        loop = asyncio.get_running_loop()
-        lookup = _project_lookups.get(key)
-        if lookup is None or lookup.get_loop() is not loop:
-            lookup = loop.create_task(
-                self._lookup_project(deadline if deadline is not None else time.monotonic() + self._retry.total_timeout)
-            )
-            _project_lookups[key] = lookup
-            lookup.add_done_callback(lambda task: _lookup_done(key, task))
-        project_id = await asyncio.shield(lookup)
-        _project_ids[key] = project_id
-        return project_id
+        until = deadline if deadline is not None else time.monotonic() + self._retry.total_timeout
+        return await self._project_ids.get(self._settings, lambda: self._lookup_project(until))
 
     async def _lookup_project(self, deadline: float) -> str:
         settings = self._settings
         body = await self._get_json(f"{settings.iam_endpoint}/projects", [("name", settings.region)], {}, deadline)
-        projects = body.get("projects")
-        matches = [
-            p for p in (projects if isinstance(projects, list) else [])
-            if isinstance(p, dict) and p.get("name") == settings.region and p.get("id")
-        ]
-        if len(matches) != 1:
-            found = "no project" if not matches else f"{len(matches)} projects"
-            raise ConfigurationError(
-                f"IAM found {found} named {settings.region!r} for these credentials: "
-                "set the project id (project_id, HW_PROJECT_ID or huaweicloud:projectId)"
-            )
-        return str(matches[0]["id"])
+        return project_id_from(body, settings.region)
 
     async def _gather(self, coros: Iterable[Coroutine[Any, Any, _T]]) -> list[_T]:
         """Run coroutines at most ``concurrency`` at once; on the first failure cancel the rest."""
+        import asyncio
+
         gate = asyncio.Semaphore(self._concurrency)
 
         async def gated(coro: Coroutine[Any, Any, _T]) -> _T:
@@ -441,69 +250,75 @@ class VpcepClient:
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
 
+    async def _page(self, project_id: str, cluster_id: str, offset: int, deadline: float) -> ConnectionsPage:
+        url = _connections_url(self._settings, project_id, cluster_id)
+        body = await self._get_json(url, _page_query(offset), {"X-Project-Id": project_id}, deadline)
+        return ConnectionsPage.model_validate(body)
+
     async def read(self, cluster_id: str) -> VpcepConnectionsResult:
         """Read every connection of a cluster. ``cluster_id`` must already be validated."""
+        if self._settings.insecure:
+            logger.warning(INSECURE_WARNING)  # on every read: the spec asks for it each time, not once
         deadline = time.monotonic() + self._retry.total_timeout
         project_id = await self.project_id(deadline)
-        url = f"{self._settings.css_endpoint}/v1.0/{project_id}/clusters/{cluster_id}/vpcepservice/connections"
-        headers = {"X-Project-Id": project_id}
+        first = await self._page(project_id, cluster_id, 0, deadline)
+        return await self.read_rest(cluster_id, project_id, Pagination(first), deadline)
 
-        async def page(offset: int) -> ConnectionsPage:
-            body = await self._get_json(url, [("offset", str(offset)), ("limit", str(REQUEST_LIMIT))],
-                                        headers, deadline)
-            return ConnectionsPage.model_validate(body)
+    async def read_rest(
+        self, cluster_id: str, project_id: str, pages: Pagination, deadline: float
+    ) -> VpcepConnectionsResult:
+        """Finish a read whose first page is in ``pages``: fetch every page still wanted, at once."""
+        while offsets := pages.wanted():
+            pages.add(await self._gather(self._page(project_id, cluster_id, offset, deadline) for offset in offsets))
+        return _result(self._settings, cluster_id, project_id, pages)
 
-        first = await page(0)
-        collected = _Collector(first)
-        page_size = len(first.connections)
-        total = first.total_count
-        fetched = 1
-        reached_end = False
-        if total is None:
-            # The service did not say how many there are: walk on until a short or empty page.
-            offset = page_size
-            while page_size and fetched < MAX_PAGES:
-                next_page = await page(offset)
-                fetched += 1
-                if collected.add(next_page) == 0 or len(next_page.connections) < page_size:
-                    break
-                offset += page_size
-            reached_end = True
-        else:
-            next_offset = page_size
-            while page_size and len(collected.connections) < total and fetched < MAX_PAGES:
-                offsets = list(range(next_offset, total, page_size))[: MAX_PAGES - fetched]
-                if not offsets:
-                    break
-                pages = await self._gather(page(offset) for offset in offsets)
-                fetched += len(pages)
-                brought = sum(collected.add(p) for p in pages)
-                total = max([total, *(p.total_count for p in pages if p.total_count is not None)])
-                next_offset = offsets[-1] + page_size
-                if any(len(p.connections) < page_size for p in pages):
-                    reached_end = True
-                    break
-                if brought == 0:
-                    break
-            if total <= len(collected.connections):
-                reached_end = True
-        if not reached_end:
-            raise IncompleteReadError(
-                f"the service reported {total} connections for cluster {cluster_id} but its pages "
-                f"brought only {len(collected.connections)} distinct ones after {fetched} requests "
-                "(pages repeat: the service may be ignoring 'offset')"
+
+class _FirstPage:
+    """The start of a synchronous read, without an event loop: the project id and the first page.
+
+    Most clusters fit in one page, and then this is the whole read: no asyncio, no concurrency.
+    """
+
+    def __init__(self, settings: Settings, timeout: httpx.Timeout, deadline: float) -> None:
+        self._settings = settings
+        self._timeout = timeout
+        self._deadline = deadline
+        self._auth = HmacSigner(settings.credentials)
+        self._redact = Redactor.of(settings.credentials)
+        self._http = httpx.Client(limits=httpx.Limits(max_connections=1), **client_options(settings))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _get_json(self, url: str, query: Iterable[tuple[str, str]], headers: Mapping[str, str]) -> dict[str, Any]:
+        attempts = _Attempts(f"{url}?{canonical_query(query)}", self._settings.retry, self._deadline, self._redact)
+        while True:
+            started = time.monotonic()
+            outcome: Outcome
+            try:
+                outcome = self._http.get(attempts.url, headers=headers, auth=self._auth, timeout=self._timeout)
+            except httpx.TransportError as exc:
+                outcome = exc
+            plain_http = attempts.needs_probe(outcome) and answers_plain_http(
+                attempts.target, _probe_timeout(self._timeout)
             )
-        return VpcepConnectionsResult(
-            cluster_id=cluster_id,
-            project_id=project_id,
-            region=self._settings.region,
-            endpoint=self._settings.css_endpoint,
-            connections=list(collected.connections.values()),
-            permissions=list(collected.permissions.values()),
-            vpc_service_name=first.vpc_service_name,
-            vpcep_update_switch=first.vpcep_update_switch,
-            total_count=len(collected.connections),
-        )
+            verdict = attempts.judge(outcome, started, plain_http)
+            if isinstance(verdict, dict):
+                return verdict
+            time.sleep(verdict)
+
+    def project_id(self) -> str:
+        """The project id: from the settings, remembered, or looked up through IAM and remembered."""
+        settings = self._settings
+        known = settings.project_id or PROJECT_IDS.remembered(settings)
+        if known:
+            return known
+        body = self._get_json(f"{settings.iam_endpoint}/projects", [("name", settings.region)], {})
+        return PROJECT_IDS.remember(settings, project_id_from(body, settings.region))
+
+    def page(self, project_id: str, cluster_id: str) -> ConnectionsPage:
+        url = _connections_url(self._settings, project_id, cluster_id)
+        return ConnectionsPage.model_validate(self._get_json(url, _page_query(0), {"X-Project-Id": project_id}))
 
 
 async def aread_vpcep_connections(
@@ -518,6 +333,7 @@ async def aread_vpcep_connections(
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: httpx.Timeout | None = None,
     retry: RetryPolicy | None = None,
+    pool: ConnectionPool | None = None,
 ) -> VpcepConnectionsResult:
     """Read every VPC endpoint connection of a CSS cluster (async).
 
@@ -532,6 +348,8 @@ async def aread_vpcep_connections(
     :param config: Pulumi configuration by short key (``accessKey``, ``region``, ...), ranked below
         the arguments and above the environment.
     :param environ: the environment to read settings from (``os.environ`` when omitted).
+    :param pool: long-lived connections to read through (the caller closes it); else the read opens
+        its own and closes them before it returns.
     """
     cluster_id = validate_cluster_id(cluster_id)
     settings = resolve_settings(
@@ -541,37 +359,40 @@ async def aread_vpcep_connections(
         config=config,
         environ=environ,
         config_namespace=config_namespace,
+        retry=retry,
     )
-    async with VpcepClient(settings, transport=transport, timeout=timeout, retry=retry) as client:
+    async with VpcepClient(settings, transport=transport, timeout=timeout, pool=pool) as client:
         return await client.read(cluster_id)
-
-
-class _Outcome(Generic[_T]):
-    """A result behind a short repr: ``asyncio.run`` formats its main task, result included, when it
-    restores the SIGINT handler, and the repr of a large result costs more than the read's requests."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: _T) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "<outcome>"
-
-
-async def _outcome(coro: Coroutine[Any, Any, _T]) -> _Outcome[_T]:
-    return _Outcome(await coro)
 
 
 def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
     """Run a coroutine to completion from synchronous code, even where an event loop is running."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    # The value travels beside the main task, not as its result: asyncio.run formats the main task,
+    # result included, when it restores the SIGINT handler (CPython 3.11.7 and 3.12.1; not 3.13.0).
+    box: list[_T] = []
+
+    async def main() -> None:
+        box.append(await coro)
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(_outcome(coro)).value
-    # Inside a running loop (a notebook, an async program): run on a private loop in a worker thread.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, _outcome(coro)).result().value
+        asyncio.run(main())
+    else:
+        # Inside a running loop (a notebook, an async program): run on a private loop in a worker thread.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            worker.submit(asyncio.run, main()).result()
+    return box[0]
+
+
+async def _read_rest(
+    settings: Settings, timeout: httpx.Timeout, cluster_id: str, project_id: str, pages: Pagination, deadline: float
+) -> VpcepConnectionsResult:
+    async with VpcepClient(settings, timeout=timeout) as client:
+        return await client.read_rest(cluster_id, project_id, pages, deadline)
 
 
 def read_vpcep_connections(
@@ -587,17 +408,31 @@ def read_vpcep_connections(
     retry: RetryPolicy | None = None,
 ) -> VpcepConnectionsResult:
     """Read every VPC endpoint connection of a CSS cluster; the synchronous twin of
-    ``aread_vpcep_connections``, with the same arguments and errors."""
-    return run_sync(
-        aread_vpcep_connections(
-            cluster_id,
-            project_id=project_id,
-            region=region,
-            endpoint=endpoint,
-            config=config,
-            environ=environ,
-            config_namespace=config_namespace,
-            timeout=timeout,
-            retry=retry,
-        )
+    ``aread_vpcep_connections``, with the same arguments and errors.
+
+    The project id and the first page are read without an event loop; only a cluster of several pages
+    starts one, to fetch the other pages at once.
+    """
+    cluster_id = validate_cluster_id(cluster_id)
+    settings = resolve_settings(
+        project_id=project_id,
+        region=region,
+        endpoint=endpoint,
+        config=config,
+        environ=environ,
+        config_namespace=config_namespace,
+        retry=retry,
     )
+    if settings.insecure:
+        logger.warning(INSECURE_WARNING)  # on every read: the spec asks for it each time, not once
+    deadline = time.monotonic() + settings.retry.total_timeout
+    timeout = timeout or DEFAULT_TIMEOUT
+    start = _FirstPage(settings, timeout, deadline)
+    try:
+        found_project_id = start.project_id()
+        pages = Pagination(start.page(found_project_id, cluster_id))
+    finally:
+        start.close()
+    if not pages.wanted():
+        return _result(settings, cluster_id, found_project_id, pages)
+    return run_sync(_read_rest(settings, timeout, cluster_id, found_project_id, pages, deadline))

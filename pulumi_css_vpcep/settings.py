@@ -10,6 +10,8 @@ One resolver serves every face. For each setting the first source that gives a v
 
 Credentials resolve as a group: the first source that names an access key must also give its secret
 key, and only that source's security token is used, so a key is never paired with another's secret.
+A credential must be printable ASCII without whitespace; any other is refused here, before anything is
+sent, in a message that names where it came from and never shows it.
 This module reads the environment and the mappings it is given; it performs no other I/O.
 """
 
@@ -24,6 +26,7 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError, InvalidInputError
+from .retries import DEFAULT_MAX_RETRIES, RetryPolicy
 
 __all__ = [
     "CONFIG_KEYS",
@@ -44,8 +47,6 @@ __all__ = [
 ]
 
 DEFAULT_CLOUD = "myhuaweicloud.com"
-DEFAULT_MAX_RETRIES = 5
-"""As in the Terraform provider: five retries, so at most six attempts."""
 
 _MAX_RETRIES_CEILING = 100
 _ES_REGIONS = frozenset({"cn-north-1", "cn-east-2"})
@@ -208,8 +209,8 @@ class Settings:
     """When true, TLS certificates are not verified (``HW_INSECURE``); a warning is given on every read."""
     ca_bundle: str | None = None
     """A CA bundle to trust instead of the default one (``SSL_CERT_FILE``)."""
-    max_retries: int = DEFAULT_MAX_RETRIES
-    """How many times a retryable failure is retried (``HW_MAX_RETRIES``)."""
+    retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(max_retries=DEFAULT_MAX_RETRIES))
+    """How failures are retried; its ``max_retries`` is always set (the caller's, ``HW_MAX_RETRIES`` or 5)."""
 
     def __reduce_ex__(self, protocol: Any) -> NoReturn:
         raise TypeError("settings hold credentials and are never serialized")
@@ -304,6 +305,21 @@ def _config_error(source: str, err: InvalidInputError) -> ConfigurationError:
     return ConfigurationError(f"invalid {source}: {err.reason}")
 
 
+def _credential(found: tuple[str, str]) -> str:
+    """A credential as found, if it is printable ASCII without whitespace; the message names only its source.
+
+    Anything else cannot go into an HTTP header as it is (a line break would even split it), and is
+    most often a paste gone wrong.
+    """
+    value, source = found
+    if not (value.isascii() and value.isprintable()) or " " in value:
+        raise ConfigurationError(
+            f"invalid {source}: a credential must be printable ASCII without spaces or line breaks "
+            "(the value is not shown)"
+        )
+    return value
+
+
 def _credentials(layers: list[_Layer]) -> Credentials:
     for layer in layers:
         access = layer.get("access_key")
@@ -318,9 +334,9 @@ def _credentials(layers: list[_Layer]) -> Credentials:
             )
         token = layer.get("security_token")
         return Credentials(
-            access_key=access[0],
-            secret_key=secret[0],
-            security_token=token[0] if token else None,
+            access_key=_credential(access),
+            secret_key=_credential(secret),
+            security_token=_credential(token) if token else None,
             source=access[1],
         )
     raise ConfigurationError(
@@ -385,6 +401,7 @@ def resolve_settings(
     config: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
     config_namespace: str = "huaweicloud",
+    retry: RetryPolicy | None = None,
 ) -> Settings:
     """Resolve every setting of a read, or raise the error that names what is wrong and where to fix it.
 
@@ -395,6 +412,8 @@ def resolve_settings(
         may be text, booleans or numbers.
     :param environ: the environment to read (``os.environ`` when omitted).
     :param config_namespace: the config namespace named in messages (``huaweicloud`` or ``css-vpcep``).
+    :param retry: the caller's retry policy; when it leaves ``max_retries`` open, ``HW_MAX_RETRIES``
+        (else 5) fills it in.
     """
     env = os.environ if environ is None else environ
     layers = _layers(config, env, config_namespace)
@@ -417,5 +436,5 @@ def resolve_settings(
         iam_endpoint=auth_url or iam_endpoint_for(resolved_region, cloud),
         insecure=_parse_bool(_first(layers, "insecure")),
         ca_bundle=ca_bundle,
-        max_retries=_parse_retries(_first(layers, "max_retries")),
+        retry=(retry or RetryPolicy()).with_default_retries(_parse_retries(_first(layers, "max_retries"))),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -10,8 +11,8 @@ from typing import Any
 
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, Emulator
 
-RETRY_LINE_PREFIX = "css-vpcep: retrying"
-"""How the command's line for each retry starts (the client logs it at WARNING)."""
+RETRY_LINE = re.compile(r"attempt \d+ of \d+ failed: .+; retrying in \d+(\.\d+)? s$")
+"""A line the command writes on stderr for each retry, as it happens (the client logs it at WARNING)."""
 
 
 def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -32,7 +33,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -
     assert result.returncode == code, result.stderr
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.strip().splitlines() if not line.startswith(RETRY_LINE_PREFIX)]
+    lines = [line for line in result.stderr.strip().splitlines() if not RETRY_LINE.search(line)]
     assert len(lines) == 1, result.stderr
     assert result.stderr.strip().splitlines()[-1] == lines[0], result.stderr
     return lines[0]
@@ -41,3 +42,15 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -
 def serve_connections(emulator: Emulator, connections: Sequence[Mapping[str, Any]]) -> None:
     """Make the emulator's sample cluster serve exactly ``connections`` (in the API's spelling)."""
     emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[:] = [dict(c) for c in connections]
+
+
+def assert_error_after_retries(result: subprocess.CompletedProcess[str], code: int) -> str:
+    """Exit ``code``, nothing on stdout, no traceback, and on stderr retry lines, then one error line;
+    return the error line."""
+    assert result.returncode == code, result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    *retries, error = result.stderr.strip().splitlines()
+    assert all(RETRY_LINE.search(line) for line in retries), result.stderr
+    assert not RETRY_LINE.search(error), result.stderr
+    return error

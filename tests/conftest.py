@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from pulumi_css_vpcep import client
 from pulumi_css_vpcep.emulator import Emulator, sample_state
+from pulumi_css_vpcep.projects import PROJECT_IDS
+from pulumi_css_vpcep.retries import RetryPolicy
 
 _SETTING_PREFIXES = ("HW_", "HUAWEICLOUD_SDK_")
 
@@ -19,9 +20,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in list(os.environ):
         if name.startswith(_SETTING_PREFIXES) or name in ("SSL_CERT_FILE", "CLUSTER_ID"):
             monkeypatch.delenv(name)
-    client._project_ids.clear()
+    PROJECT_IDS.clear()
     yield
-    client._project_ids.clear()
+    PROJECT_IDS.clear()
 
 
 @pytest.fixture
@@ -41,6 +42,6 @@ def emulator_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> dict[st
 
 
 @pytest.fixture
-def fast_retry() -> client.RetryPolicy:
+def fast_retry() -> RetryPolicy:
     """Retries with millisecond backoff, so fault tests spend no time sleeping."""
-    return client.RetryPolicy(base_delay=0.001, max_delay=0.01, total_timeout=30.0)
+    return RetryPolicy(base_delay=0.001, max_delay=0.01, total_timeout=30.0)

@@ -17,7 +17,7 @@ from pulumi_css_vpcep.emulator import (
     Emulator,
     Fault,
 )
-from tests.command import assert_one_line_error, run_cli
+from tests.command import assert_error_after_retries, assert_one_line_error, run_cli
 
 
 def test_json_output_is_exactly_the_outputs(emulator: Emulator, emulator_env: dict[str, str]) -> None:
@@ -106,7 +106,7 @@ def test_five_503s_exit_5_when_retries_do_not_allow(emulator: Emulator) -> None:
     emulator.state.set_faults([Fault(status=503, retry_after="0", times=5)])
     env = {**emulator.environ(), "HW_MAX_RETRIES": "3"}
     result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--project-id", SAMPLE_PROJECT_ID, env=env)
-    line = assert_one_line_error(result, 5)
+    line = assert_error_after_retries(result, 5)
     assert "HTTP 503" in line
     assert "after 4 attempts" in line
 

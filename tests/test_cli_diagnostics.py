@@ -14,7 +14,7 @@ import pytest
 
 from pulumi_css_vpcep import cli, client
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator, Fault
-from tests.command import RETRY_LINE_PREFIX, assert_one_line_error, run_cli
+from tests.command import RETRY_LINE, assert_one_line_error, run_cli
 
 
 @pytest.fixture
@@ -71,10 +71,6 @@ def test_importing_the_command_sets_no_warnings_state() -> None:
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.xfail(
-    reason="passes once the client logs each retry at WARNING (the read-path rework); today it logs at INFO",
-    strict=False,
-)
 def test_each_retry_is_one_line_on_stderr_without_verbose_and_stdout_stays_json(emulator: Emulator) -> None:
     emulator.state.set_faults([Fault(status=503, retry_after="0", times=2)])
     result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--project-id", SAMPLE_PROJECT_ID,
@@ -83,7 +79,7 @@ def test_each_retry_is_one_line_on_stderr_without_verbose_and_stdout_stays_json(
     assert json.loads(result.stdout)["total_count"] == 3
     lines = result.stderr.splitlines()
     assert len(lines) == 2, result.stderr
-    assert all(line.startswith(RETRY_LINE_PREFIX) for line in lines), result.stderr
+    assert all(line.startswith("css-vpcep: ") and RETRY_LINE.search(line) for line in lines), result.stderr
 
 
 def test_the_insecure_transport_warning_is_one_line_without_source(emulator: Emulator) -> None:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import warnings
+import logging
+import os
+import subprocess
+import sys
 from typing import Any
 
 import httpx
 import pytest
 
-from pulumi_css_vpcep import client as client_module
 from pulumi_css_vpcep.client import (
-    InsecureTransportWarning,
     RetryPolicy,
     VpcepClient,
     api_error,
@@ -29,7 +30,10 @@ from pulumi_css_vpcep.emulator import (
     generate_connections,
 )
 from pulumi_css_vpcep.errors import ApiError, ConfigurationError, InvalidInputError, TransportError
-from pulumi_css_vpcep.settings import resolve_settings
+from pulumi_css_vpcep.http_errors import Redactor
+from pulumi_css_vpcep.retries import RETRY_STATUSES
+from pulumi_css_vpcep.settings import Credentials, Settings, resolve_settings
+from pulumi_css_vpcep.tls import INSECURE_WARNING
 
 
 def _ids(raw: list[dict[str, Any]]) -> list[str]:
@@ -218,8 +222,7 @@ def test_retry_after_is_honoured(emulator: Emulator) -> None:
         waits.append(seconds)
 
     async def read() -> int:
-        async with VpcepClient(settings, retry=RetryPolicy(base_delay=0.25, max_delay=1.0)) as client:
-            client._sleep = record
+        async with VpcepClient(settings, retry=RetryPolicy(base_delay=0.25, max_delay=1.0), sleep=record) as client:
             return (await client.read(SAMPLE_CLUSTER_ID)).total_count
 
     assert asyncio.run(read()) == 3
@@ -269,14 +272,16 @@ def test_refused_connection_is_a_transport_error(fast_retry: RetryPolicy) -> Non
         read_vpcep_connections("c", environ=env, retry=fast_retry)
 
 
-def test_insecure_mode_warns_on_every_read(emulator: Emulator, emulator_env: dict[str, str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_insecure_mode_warns_on_every_read_in_one_line(emulator: Emulator, emulator_env: dict[str, str],
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setenv("HW_INSECURE", "true")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        read_vpcep_connections(SAMPLE_CLUSTER_ID)
-        read_vpcep_connections(SAMPLE_CLUSTER_ID)
-    assert sum(issubclass(w.category, InsecureTransportWarning) for w in caught) == 2
+    caplog.set_level(logging.WARNING, logger="pulumi_css_vpcep")
+    read_vpcep_connections(SAMPLE_CLUSTER_ID)
+    read_vpcep_connections(SAMPLE_CLUSTER_ID)
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == [INSECURE_WARNING, INSECURE_WARNING]
+    assert "\n" not in INSECURE_WARNING
 
 
 def test_unreadable_ca_bundle_is_a_configuration_error_before_anything_is_sent(
@@ -336,7 +341,7 @@ def test_request_id_is_taken_from_the_body_when_the_header_is_missing() -> None:
 
 
 def test_retry_decisions_cover_exactly_the_transient_statuses() -> None:
-    assert {429, 500, 502, 503, 504} == client_module.RETRY_STATUSES
+    assert {429, 500, 502, 503, 504} == RETRY_STATUSES
 
 
 def test_concurrent_reads_share_one_project_lookup(emulator: Emulator, emulator_env: dict[str, str]) -> None:
@@ -367,3 +372,93 @@ def test_a_proxy_in_the_environment_is_not_used_for_a_loopback_service(
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     assert read_vpcep_connections(SAMPLE_CLUSTER_ID).total_count == 3
+
+
+def test_every_retry_is_logged_at_warning_as_it_happens(
+    emulator: Emulator, emulator_env: dict[str, str], fast_retry: RetryPolicy, caplog: pytest.LogCaptureFixture
+) -> None:
+    emulator.state.set_faults([Fault(status=503, times=2)])
+    caplog.set_level(logging.WARNING, logger="pulumi_css_vpcep")
+    assert read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, retry=fast_retry).total_count == 3
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(lines) == 2
+    for attempt, line in enumerate(lines, 1):
+        assert line.startswith(f"attempt {attempt} of 6 failed: HTTP 503")
+        assert line.endswith(" s")
+        assert "retrying in " in line
+        assert "\n" not in line
+
+
+def test_a_token_with_a_line_break_is_refused_before_anything_is_sent(
+    emulator: Emulator, emulator_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HW_SECURITY_TOKEN", "tok\r\nSECRETPART")
+    with pytest.raises(ConfigurationError) as info:
+        read_vpcep_connections(SAMPLE_CLUSTER_ID)
+    assert str(info.value).startswith("invalid HW_SECURITY_TOKEN: ")
+    assert "SECRETPART" not in str(info.value)
+    assert info.value.exit_code == 3
+    assert sum(emulator.state.requests.values()) == 0
+
+
+def test_a_credential_that_cannot_be_sent_fails_once_and_is_never_shown(emulator: Emulator) -> None:
+    # Settings made by hand skip the check that resolve_settings makes: the error still shows no secret.
+    settings = resolve_settings(project_id=SAMPLE_PROJECT_ID, environ=emulator.environ())
+    unsendable = Settings(
+        region=settings.region,
+        project_id=settings.project_id,
+        credentials=Credentials(settings.credentials.access_key, settings.credentials.secret_key, "tok\r\nLEAKPART"),
+        css_endpoint=settings.css_endpoint,
+        iam_endpoint=settings.iam_endpoint,
+    )
+
+    async def read() -> None:
+        async with VpcepClient(unsendable) as client:
+            await client.read(SAMPLE_CLUSTER_ID)
+
+    with pytest.raises(TransportError) as info:
+        asyncio.run(read())
+    assert "LEAKPART" not in str(info.value)
+    assert "after" not in str(info.value)
+    assert sum(emulator.state.requests.values()) == 0
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "Illegal header value b'tok\\r\\nLEAKPART-1'",
+        "value 'tok\\r\\nLEAKPART-1'",
+        "tok%0D%0ALEAKPART-1 in a URL",
+        '{"token": "tok\\r\\nLEAKPART-1"}',
+        "a line\nLEAKPART-1 on the next",
+        "b'\\xe5\\xaf\\x86\\xe9\\x92\\xa5XLEAKPART-2'",
+        "%E5%AF%86%E9%92%A5XLEAKPART-2",
+        "\\u5bc6\\u94a5XLEAKPART-2",
+    ],
+)
+def test_redaction_catches_every_encoding_of_a_secret(shown: str) -> None:
+    redact = Redactor(["tok\r\nLEAKPART-1", "密钥XLEAKPART-2", None])
+    assert "LEAKPART" not in redact(shown)
+    assert "<redacted>" in redact(shown)
+
+
+def test_an_echoed_credential_is_redacted_in_every_part_of_an_api_error() -> None:
+    body = b'{"error_code": "AKCANARY1", "error_msg": "AK AKCANARY1 refused", "request_id": "AKCANARY1"}'
+    err = api_error(_response(403, body), redact=Redactor(["AKCANARY1"]))
+    assert "AKCANARY1" not in repr(vars(err))
+    assert str(err) == "HTTP 403 <redacted>: AK <redacted> refused (request id <redacted>)"
+
+
+def test_a_one_page_read_from_synchronous_code_starts_no_event_loop(emulator: Emulator) -> None:
+    # The command's small read pays for no asyncio import: checked in a fresh interpreter.
+    script = (
+        "import sys\n"
+        "from pulumi_css_vpcep.client import read_vpcep_connections\n"
+        f"assert read_vpcep_connections({SAMPLE_CLUSTER_ID!r}).total_count == 3\n"
+        "print('asyncio' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env={**os.environ, **emulator.environ()},
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr

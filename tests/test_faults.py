@@ -28,7 +28,7 @@ from pulumi_css_vpcep.emulator import (
 )
 from pulumi_css_vpcep.errors import ApiError, IncompleteReadError, TransportError
 from pulumi_css_vpcep.models import ConnectionsPage, VpcepConnectionsResult
-from tests.command import assert_one_line_error, run_cli
+from tests.command import RETRY_LINE, assert_error_after_retries, assert_one_line_error, run_cli
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -152,9 +152,12 @@ def test_an_endless_retry_after_storm_ends_in_one_error_after_the_retries(emulat
 
 def test_the_command_exits_5_when_a_retry_after_storm_outlasts_the_retries(emulator: Emulator, big: Cluster) -> None:
     emulator.state.set_faults([Fault(status=429, retry_after="0")])
-    line = assert_one_line_error(connections_command(emulator, HW_MAX_RETRIES="3"), 5)
+    result = connections_command(emulator, HW_MAX_RETRIES="3")
+    line = assert_error_after_retries(result, 5)
     assert "HTTP 429" in line
     assert "after 4 attempts" in line
+    shown = [match.group(0) for match in map(RETRY_LINE.search, result.stderr.splitlines()) if match]
+    assert [text.split(" failed")[0] for text in shown] == ["attempt 1 of 4", "attempt 2 of 4", "attempt 3 of 4"]
 
 
 def test_a_retry_after_beyond_the_read_deadline_gives_up_without_waiting(emulator: Emulator, big: Cluster) -> None:
@@ -188,7 +191,7 @@ def test_the_command_exits_5_on_persistent_timeouts(emulator: Emulator, big: Clu
         "connections", "--cluster-id", BIG, "--project-id", SAMPLE_PROJECT_ID, "--timeout", "0.2",
         env={**emulator.environ(), "HW_MAX_RETRIES": "1"},
     )
-    assert "timed out" in assert_one_line_error(result, 5)
+    assert "timed out" in assert_error_after_retries(result, 5)
 
 
 # --- Broken bodies -------------------------------------------------------------------------------------
@@ -228,7 +231,7 @@ def test_persistently_broken_answers_end_in_one_readable_error(
 @pytest.mark.parametrize("kind", ["truncate", "non_json", "html"])
 def test_the_command_exits_5_on_persistently_broken_answers(emulator: Emulator, big: Cluster, kind: Any) -> None:
     emulator.state.set_faults([Fault(kind=kind, status=502, retry_after="0")])
-    line = assert_one_line_error(connections_command(emulator, HW_MAX_RETRIES="1"), 5)
+    line = assert_error_after_retries(connections_command(emulator, HW_MAX_RETRIES="1"), 5)
     assert "<" not in line
 
 

@@ -10,12 +10,15 @@ that would land in the state.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import pickle
+import re
 import subprocess
 import sys
 import traceback
+import urllib.parse
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +28,7 @@ import grpc
 import httpx
 import pytest
 from google.protobuf import json_format, struct_pb2
+from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
 
@@ -53,8 +57,36 @@ SECRET_KEY = "sk-canary-5f1e9d2c-leak"
 WRONG_SECRET_KEY = "sk-canary-wrong-0b4e7a-leak"
 UNKNOWN_ACCESS_KEY = "AKCANARYUNKNOWN4LEAK"
 TOKEN = "token-canary-8b7a6c-leak"
-SECRETS = (ACCESS_KEY, SECRET_KEY, WRONG_SECRET_KEY, UNKNOWN_ACCESS_KEY, TOKEN)
-"""Every credential a test uses; none may appear anywhere a user or a log can see."""
+CRLF_TOKEN = "tok-crlf-7d1\r\nLEAKPART-crlf-7d1"
+LF_ACCESS_KEY = "AKLF7d2\nLEAKPART-lf-7d2"
+CJK_ACCESS_KEY = "密钥XLEAKPART-cjk-7d3"
+SPACED_SECRET_KEY = "sk-space-7d4 LEAKPART-space-7d4"
+SECRETS = (
+    ACCESS_KEY, SECRET_KEY, WRONG_SECRET_KEY, UNKNOWN_ACCESS_KEY, TOKEN,
+    CRLF_TOKEN, LF_ACCESS_KEY, CJK_ACCESS_KEY, SPACED_SECRET_KEY,
+)
+"""Every credential a test uses; none may appear anywhere a user or a log can see, in any encoding."""
+
+
+def encodings(secret: str) -> set[str]:
+    """The forms in which a secret could show in a text: as it is, escaped as in a repr, as bytes,
+    percent- and JSON-encoded, and each piece of it between whitespace or control characters."""
+    utf8 = secret.encode("utf-8")
+    forms = {
+        secret,
+        repr(secret)[1:-1],
+        ascii(secret)[1:-1],
+        repr(utf8)[2:-1],
+        urllib.parse.quote(secret, safe=""),
+        urllib.parse.quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        utf8.decode("latin-1"),
+    }
+    forms.update(piece for piece in re.split(r"[\s\x00-\x1f]+", secret) if len(piece) >= 6)
+    return forms
+
+
+LEAKS = {form: secret for secret in SECRETS for form in encodings(secret)}
 
 UNREACHABLE = "http://127.0.0.1:9"
 BIG = "big-cluster"
@@ -75,6 +107,9 @@ class Scenario:
     no_projects: bool = False
     ignore_offset: bool = False
     unreachable: bool = False
+    token: str = TOKEN
+    sends_nothing: bool = False
+    """The read must fail before any request is sent."""
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -92,7 +127,11 @@ FAILURES = [
     Scenario("endpoint service disabled (400)", "CSS.5182", cluster_id=SAMPLE_DISABLED_CLUSTER_ID),
     Scenario("malformed cluster id", "bad/cluster id", cluster_id="bad/cluster id"),
     Scenario("service ignores offset", "ignoring 'offset'", cluster_id=BIG, ignore_offset=True),
-    Scenario("unreachable endpoint", "connection attempts failed", unreachable=True),
+    Scenario("unreachable endpoint", "network failure talking to 127.0.0.1", unreachable=True),
+    Scenario("token with CR/LF", "printable ASCII", token=CRLF_TOKEN, sends_nothing=True),
+    Scenario("access key with a line break", "printable ASCII", access_key=LF_ACCESS_KEY, sends_nothing=True),
+    Scenario("non-ASCII access key", "printable ASCII", access_key=CJK_ACCESS_KEY, sends_nothing=True),
+    Scenario("secret key with an inner space", "printable ASCII", secret_key=SPACED_SECRET_KEY, sends_nothing=True),
     Scenario(
         "unreadable CA bundle",
         "SSL_CERT_FILE",
@@ -110,8 +149,13 @@ def assert_failed_for(scenario: Scenario, text: str) -> None:
 def assert_no_secret(where: str, *texts: object) -> None:
     for text in texts:
         rendered = text if isinstance(text, str) else repr(text)
-        for secret in SECRETS:
-            assert secret not in rendered, f"a credential leaked into {where}: {rendered[:400]}"
+        for form, secret in LEAKS.items():
+            assert form not in rendered, f"a credential ({secret!r}) leaked into {where}: {rendered[:400]}"
+
+
+def assert_nothing_sent(service: Emulator, scenario: Scenario) -> None:
+    if scenario.sends_nothing:
+        assert sum(service.state.requests.values()) == 0, service.state.requests
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +172,7 @@ def prepare(service: Emulator, scenario: Scenario) -> None:
     state.set_faults(list(scenario.faults))
     state.ignore_offset = scenario.ignore_offset
     state.add_cluster(Cluster(id=BIG, connections=generate_connections(300)))
+    state.reset_counts()
 
 
 def endpoint(service: Emulator, scenario: Scenario) -> str:
@@ -138,7 +183,7 @@ def hw_environ(service: Emulator, scenario: Scenario) -> dict[str, str]:
     """The ``HW_*`` variables of the scenario, with a security token and one retry."""
     env = {
         "HW_ACCESS_KEY": scenario.access_key,
-        "HW_SECURITY_TOKEN": TOKEN,
+        "HW_SECURITY_TOKEN": scenario.token,
         "HW_REGION_NAME": SAMPLE_REGION,
         "HW_CSS_ENDPOINT": endpoint(service, scenario),
         "HW_AUTH_URL": f"{service.url}/v3",
@@ -182,6 +227,7 @@ def test_client_failures_never_show_a_credential(
     assert_no_secret("the traceback", "".join(traceback.format_exception(error)))
     assert_no_secret("the log", caplog.text, [r.getMessage() for r in caplog.records], [r.args for r in caplog.records])
     assert_no_secret("a warning", [str(w.message) for w in caught])
+    assert_nothing_sent(service, scenario)
 
 
 def test_client_objects_and_results_never_show_a_credential(service: Emulator) -> None:
@@ -201,14 +247,13 @@ def test_client_objects_and_results_never_show_a_credential(service: Emulator) -
     assert_no_secret("the result", result.model_dump_json(), repr(result), result.to_outputs())
 
 
-def test_insecure_mode_warning_never_shows_a_credential(service: Emulator) -> None:
+def test_insecure_mode_warning_never_shows_a_credential(service: Emulator, caplog: pytest.LogCaptureFixture) -> None:
     prepare(service, SUCCESS)
     env = {**hw_environ(service, SUCCESS), "HW_INSECURE": "true"}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        read_vpcep_connections(SAMPLE_CLUSTER_ID, environ=env)
-    assert caught, "HW_INSECURE must warn"
-    assert_no_secret("the warning", [str(w.message) for w in caught])
+    caplog.set_level(logging.WARNING, logger="pulumi_css_vpcep")
+    read_vpcep_connections(SAMPLE_CLUSTER_ID, environ=env)
+    assert caplog.records, "HW_INSECURE must warn"
+    assert_no_secret("the warning", caplog.text)
 
 
 # --- The command --------------------------------------------------------------------------------------------
@@ -228,6 +273,9 @@ def test_command_failures_never_show_a_credential(service: Emulator, scenario: S
     assert result.returncode in (2, 3, 4, 5), result.stderr
     assert_failed_for(scenario, result.stderr)
     assert_no_secret("the command's output", result.stdout, result.stderr)
+    assert_nothing_sent(service, scenario)
+    if scenario.sends_nothing:
+        assert result.returncode == 3, result.stderr
 
 
 # --- The dynamic provider, in Pulumi's provider host ---------------------------------------------------------
@@ -251,7 +299,7 @@ def dynamic_host(request: pytest.FixtureRequest) -> Iterator[ProviderProcess]:
 def huaweicloud_config(service: Emulator, scenario: Scenario) -> dict[str, str]:
     config = {
         "huaweicloud:accessKey": scenario.access_key,
-        "huaweicloud:securityToken": TOKEN,
+        "huaweicloud:securityToken": scenario.token,
         "huaweicloud:region": SAMPLE_REGION,
         "huaweicloud:authUrl": f"{service.url}/v3",
     }
@@ -278,6 +326,7 @@ def test_dynamic_provider_failures_never_show_a_credential(
     assert_failed_for(scenario, error.details())
     assert_no_secret("the provider's error", error.details(), str(error))
     assert_no_secret("the provider host's stderr", dynamic_host.stderr())
+    assert_nothing_sent(service, scenario)
 
 
 def test_dynamic_provider_state_never_holds_a_credential(service: Emulator, dynamic_host: ProviderProcess) -> None:
@@ -293,7 +342,9 @@ def test_dynamic_provider_state_never_holds_a_credential(service: Emulator, dyna
     assert_no_secret("the state", response.id, outputs, PROVIDER)
 
     configured = VpcepConnectionsProvider()
-    configured._config = {"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY, "securityToken": TOKEN}
+    stack_config = {"huaweicloud:accessKey": ACCESS_KEY, "huaweicloud:secretKey": SECRET_KEY,
+                    "huaweicloud:securityToken": TOKEN}
+    configured.configure(ConfigureRequest(Config(stack_config, "leak")))
     assert_no_secret("a configured provider, serialized", serialize_provider(configured), repr(configured))
 
 
@@ -331,6 +382,7 @@ def test_plugin_failures_never_show_a_credential(
     assert_failed_for(scenario, error.details())
     assert_no_secret("the plugin's error", error.details(), str(error))
     assert_no_secret("the plugin's stderr", plugin.stderr())
+    assert_nothing_sent(service, scenario)
 
 
 def test_plugin_state_never_holds_a_credential(service: Emulator, plugin: ProviderProcess) -> None:

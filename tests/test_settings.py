@@ -7,6 +7,7 @@ import pickle
 import pytest
 
 from pulumi_css_vpcep.errors import ConfigurationError, InvalidInputError
+from pulumi_css_vpcep.retries import RetryPolicy
 from pulumi_css_vpcep.settings import (
     css_endpoint_for,
     iam_endpoint_for,
@@ -145,8 +146,8 @@ def test_remote_http_endpoint_from_environment_is_refused() -> None:
 
 
 def test_max_retries_defaults_to_five_and_reads_hw_max_retries() -> None:
-    assert resolve_settings(environ=BASE).max_retries == 5
-    assert resolve_settings(environ={**BASE, "HW_MAX_RETRIES": "10"}).max_retries == 10
+    assert resolve_settings(environ=BASE).retry.max_retries == 5
+    assert resolve_settings(environ={**BASE, "HW_MAX_RETRIES": "10"}).retry.max_retries == 10
     with pytest.raises(ConfigurationError, match="HW_MAX_RETRIES"):
         resolve_settings(environ={**BASE, "HW_MAX_RETRIES": "many"})
     with pytest.raises(ConfigurationError, match="HW_MAX_RETRIES"):
@@ -190,7 +191,7 @@ def test_pulumi_config_values_may_be_booleans_and_numbers() -> None:
     settings = resolve_settings(config={"insecure": True, "projectId": "p1"}, environ=BASE)
     assert settings.insecure is True
     assert resolve_settings(config={"insecure": False}, environ={**BASE, "HW_INSECURE": "true"}).insecure is False
-    assert resolve_settings(environ={**BASE, "HW_MAX_RETRIES": " 7 "}).max_retries == 7
+    assert resolve_settings(environ={**BASE, "HW_MAX_RETRIES": " 7 "}).retry.max_retries == 7
 
 
 def test_resource_ids_name_region_project_and_cluster() -> None:
@@ -198,3 +199,54 @@ def test_resource_ids_name_region_project_and_cluster() -> None:
     for bad in ("cn-north-4:p1", "cn-north-4:p1:c:1", "CN:p1:c", "cn-north-4:p/1:c", ""):
         with pytest.raises(InvalidInputError, match="id"):
             parse_resource_id(bad)
+
+
+BAD_CREDENTIALS = {
+    "a line break inside": "tok\r\nCANARYPART",
+    "a newline inside": "AKPART\nCANARYPART",
+    "non-ASCII": "密钥XCANARYPART",
+    "an inner space": "CANARY PART",
+    "a tab": "CANARY\tPART",
+    "a control character": "CANARY\x00PART",
+}
+
+
+@pytest.mark.parametrize("value", BAD_CREDENTIALS.values(), ids=BAD_CREDENTIALS.keys())
+@pytest.mark.parametrize("variable", ["HW_ACCESS_KEY", "HW_SECRET_KEY", "HW_SECURITY_TOKEN"])
+def test_a_malformed_credential_names_its_variable_and_never_shows_its_value(variable: str, value: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        resolve_settings(environ={**BASE, variable: value})
+    message = str(info.value)
+    assert f"invalid {variable}:" in message
+    assert "printable ASCII" in message
+    for shown in (value, "CANARY", "PART", "密钥", repr(value)[1:-1]):
+        assert shown not in message
+    assert info.value.exit_code == 3
+
+
+@pytest.mark.parametrize("key", ["accessKey", "secretKey", "securityToken"])
+def test_a_malformed_credential_in_pulumi_config_names_its_key(key: str) -> None:
+    config = {"accessKey": "AK_CFG", "secretKey": "SK_CFG", key: "tok\r\nCANARYPART"}
+    with pytest.raises(ConfigurationError, match=f"invalid Pulumi config huaweicloud:{key}:") as info:
+        resolve_settings(config=config, environ=BASE)
+    assert "CANARYPART" not in str(info.value)
+
+
+def test_a_malformed_sdk_variable_is_named_too() -> None:
+    env = {"HUAWEICLOUD_SDK_AK": "AK_SDK", "HUAWEICLOUD_SDK_SK": "密钥", "HW_REGION_NAME": "cn-north-4"}
+    with pytest.raises(ConfigurationError, match="invalid HUAWEICLOUD_SDK_SK:"):
+        resolve_settings(environ=env)
+
+
+def test_a_credential_keeps_printable_punctuation_and_loses_only_surrounding_whitespace() -> None:
+    credentials = resolve_settings(environ={**BASE, "HW_SECRET_KEY": " a+b/c=d~!@#$%^&*()\n"}).credentials
+    assert credentials.secret_key == "a+b/c=d~!@#$%^&*()"
+
+
+def test_the_callers_retry_count_wins_over_hw_max_retries_which_wins_over_the_default() -> None:
+    env = {**BASE, "HW_MAX_RETRIES": "2"}
+    assert resolve_settings(environ=env, retry=RetryPolicy(max_retries=7)).retry.max_retries == 7
+    assert resolve_settings(environ=env, retry=RetryPolicy(base_delay=0.1)).retry == RetryPolicy(
+        max_retries=2, base_delay=0.1
+    )
+    assert resolve_settings(environ=BASE).retry.attempts == 6

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import logging
+import socket
 import ssl
-import warnings
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import trustme
 
 from pulumi_css_vpcep import read_vpcep_connections
-from pulumi_css_vpcep.client import InsecureTransportWarning
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator, sample_state
 from pulumi_css_vpcep.errors import TransportError
+from pulumi_css_vpcep.retries import RetryPolicy
+from pulumi_css_vpcep.settings import resolve_settings
+from pulumi_css_vpcep.tls import INSECURE_WARNING, answers_plain_http, verify_for
 
 
 @pytest.fixture(scope="module")
@@ -48,23 +55,101 @@ def test_ssl_cert_file_names_the_authority_to_trust(
 
 
 def test_insecure_mode_reads_an_untrusted_service_with_a_warning(
-    tls_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+    tls_emulator: Emulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("HW_INSECURE", "true")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        assert read_vpcep_connections(SAMPLE_CLUSTER_ID).total_count == 3
-    assert any(issubclass(w.category, InsecureTransportWarning) for w in caught)
+    caplog.set_level(logging.WARNING, logger="pulumi_css_vpcep")
+    assert read_vpcep_connections(SAMPLE_CLUSTER_ID).total_count == 3
+    assert INSECURE_WARNING in caplog.messages
 
 
 def test_plain_http_to_loopback_loads_no_ca_store_yet_still_verifies_any_https() -> None:
-    from pulumi_css_vpcep.client import _verify
-    from pulumi_css_vpcep.settings import resolve_settings
-
     env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_REGION_NAME": "cn-north-4",
            "HW_CSS_ENDPOINT": "http://127.0.0.1:1", "HW_AUTH_URL": "http://127.0.0.1:1/v3"}
-    context = _verify(resolve_settings(environ=env))
+    context = verify_for(resolve_settings(environ=env))
     assert isinstance(context, ssl.SSLContext)
     assert context.verify_mode == ssl.CERT_REQUIRED
     assert context.check_hostname
     assert context.get_ca_certs() == []
+
+
+def test_https_to_a_plain_http_port_is_named_a_mismatch_and_not_retried(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = {**emulator.environ(), "HW_CSS_ENDPOINT": emulator.url.replace("http://", "https://")}
+    caplog.set_level(logging.WARNING, logger="pulumi_css_vpcep")
+    # The emulator waits for a line break, which a TLS hello may or may not hold: the handshake is either
+    # cut short or timed out, and both are recognised.
+    with pytest.raises(TransportError) as info:
+        read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, environ=env,
+                               timeout=httpx.Timeout(5.0, connect=0.5))
+    message = str(info.value)
+    assert message.startswith(f"TLS/HTTP mismatch: 127.0.0.1:{emulator.port} answers in plain HTTP, not TLS")
+    assert "after" not in message
+    assert not caplog.records, "a mismatch is not retried"
+
+
+def test_https_to_a_plain_http_server_that_answers_the_handshake_is_a_mismatch_too() -> None:
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_REGION_NAME": "cn-north-4", "HW_PROJECT_ID": "p",
+                   "HW_CSS_ENDPOINT": f"https://127.0.0.1:{server.server_address[1]}"}
+            with pytest.raises(TransportError, match="TLS/HTTP mismatch"):
+                read_vpcep_connections("c", environ=env, timeout=httpx.Timeout(5.0, connect=0.5))
+        finally:
+            server.shutdown()
+
+
+def test_a_handshake_cut_short_by_a_server_that_is_not_http_is_retried(fast_retry: RetryPolicy) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        stop = threading.Event()
+
+        def hang_up() -> None:
+            listener.settimeout(0.1)
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    listener.accept()[0].close()
+
+        thread = threading.Thread(target=hang_up, daemon=True)
+        thread.start()
+        try:
+            env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_REGION_NAME": "cn-north-4", "HW_PROJECT_ID": "p",
+                   "HW_CSS_ENDPOINT": f"https://127.0.0.1:{listener.getsockname()[1]}", "HW_MAX_RETRIES": "2"}
+            with pytest.raises(TransportError, match=r"network failure talking to 127\.0\.0\.1.* after 3 attempts"):
+                read_vpcep_connections("c", environ=env, retry=fast_retry)
+        finally:
+            stop.set()
+            thread.join()
+
+
+def test_an_https_iam_endpoint_that_a_given_project_id_makes_unneeded_loads_no_ca_store() -> None:
+    env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_REGION_NAME": "cn-north-4", "HW_PROJECT_ID": "p",
+           "HW_CSS_ENDPOINT": "http://127.0.0.1:1"}
+    context = verify_for(resolve_settings(environ=env))
+    assert isinstance(context, ssl.SSLContext)
+    assert context.get_ca_certs() == []
+    without_project = {key: value for key, value in env.items() if key != "HW_PROJECT_ID"}
+    assert verify_for(resolve_settings(environ=without_project)) is not context
+
+
+def test_a_tls_port_that_answers_plain_http_with_400_is_no_mismatch() -> None:
+    class RefusesPlainHttp(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:
+            self.send_error(400, "The plain HTTP request was sent to HTTPS port")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), RefusesPlainHttp) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            assert not answers_plain_http(httpx.URL(f"https://127.0.0.1:{server.server_address[1]}"), 2.0)
+        finally:
+            server.shutdown()

@@ -1,0 +1,186 @@
+"""From HTTP to the errors of ``errors.py``: the one place where an httpx response or exception becomes
+the project's error.
+
+Every text that reaches an error passes through ``Redactor``, which removes the read's credentials in
+every form an HTTP stack or a server might echo them (as sent, escaped as in a repr, as bytes,
+percent-encoded, JSON-escaped), so no error can show a secret whatever its cause.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import httpx
+
+from .errors import ApiError, CssVpcepError, TransportError
+from .settings import Credentials
+from .tls import is_verification_failure
+
+__all__ = [
+    "Redactor",
+    "UnreadableAnswer",
+    "api_error",
+    "final_error",
+    "json_object",
+    "tls_mismatch_error",
+]
+
+REDACTED = "<redacted>"
+_TAG = re.compile(r"<[^>]*>")
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_PIECES = re.compile(r"[\s\x00-\x1f\x7f]+")
+_SHORTEST_PIECE = 6
+"""Pieces of a secret split by whitespace or control characters are hidden too when at least this long."""
+
+
+class UnreadableAnswer(Exception):
+    """A 2xx answer whose body is not the JSON object it should be."""
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """``text`` on one line of printable characters, cut to ``limit``."""
+    line = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+class Redactor:
+    """Replaces every form of a set of secrets in a text with ``<redacted>``."""
+
+    def __init__(self, secrets: Iterable[str | None]) -> None:
+        forms: set[str] = set()
+        for secret in secrets:
+            if secret:
+                forms.update(_forms(secret))
+        # Longest first, so that a form is never half-replaced by a shorter one inside it.
+        self._forms = sorted(forms, key=len, reverse=True)
+
+    @classmethod
+    def of(cls, credentials: Credentials) -> Redactor:
+        """A redactor for the access key, secret key and security token of ``credentials``."""
+        return cls((credentials.access_key, credentials.secret_key, credentials.security_token))
+
+    def __call__(self, text: str) -> str:
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, REDACTED)
+        return text
+
+
+def _forms(secret: str) -> set[str]:
+    """The ways ``secret`` can appear in a text: as it is, repr- and bytes-escaped, percent- and
+    JSON-encoded, and its long pieces between whitespace or control characters."""
+    utf8 = secret.encode("utf-8", "backslashreplace")
+    forms = {
+        secret,
+        repr(secret)[1:-1],
+        ascii(secret)[1:-1],
+        repr(utf8)[2:-1],
+        secret.encode("unicode_escape").decode("ascii"),
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        json.dumps(secret)[1:-1],
+        utf8.decode("latin-1"),
+        " ".join(_PIECES.split(secret)).strip(),
+    }
+    forms.update(piece for piece in _PIECES.split(secret) if len(piece) >= _SHORTEST_PIECE)
+    return {form for form in forms if form}
+
+
+def _error_fields(body: Any) -> tuple[str | None, str | None]:
+    """The (code, message) of every error body shape the service, IAM and the gateway send, as sent."""
+    if not isinstance(body, dict):
+        return None, None
+    nested = body.get("error")
+    if isinstance(nested, dict):
+        body = nested
+    for code_key, message_key in (
+        ("errCode", "externalMessage"),
+        ("error_code", "error_msg"),
+        ("code", "message"),
+    ):
+        code, message = body.get(code_key), body.get(message_key)
+        if code is not None or message is not None:
+            if message is None and code_key == "errCode":
+                message = body.get("errMsg")
+            return (str(code) if code is not None else None, str(message) if message is not None else None)
+    return None, None
+
+
+def api_error(response: httpx.Response, attempts: int = 1, redact: Redactor | None = None) -> ApiError:
+    """The ``ApiError`` for an error response, whatever shape its body has (JSON, HTML, text, none).
+
+    Every text taken from the answer is redacted (when ``redact`` is given) and put on one line.
+    """
+    clean = redact or Redactor(())
+    request_id = response.headers.get("x-request-id")
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    code, message = _error_fields(body)
+    if isinstance(body, dict) and not request_id:
+        found = body.get("request_id") or body.get("requestId")
+        request_id = str(found) if found else None
+    if message is not None:
+        message = one_line(clean(message))
+    else:
+        text = clean(response.text)
+        if "html" in response.headers.get("content-type", "").lower() or text.lstrip().startswith("<"):
+            title = _TITLE.search(text)
+            shown = one_line(_TAG.sub(" ", title.group(1) if title else text), 120)
+            message = f"the gateway answered with an HTML page: {shown or 'no title'}"
+        elif text.strip():
+            message = one_line(text)
+        else:
+            message = response.reason_phrase or "no message"
+    return ApiError(
+        response.status_code,
+        one_line(clean(code)) if code else None,
+        message,
+        one_line(clean(request_id)) if request_id else None,
+        attempts=attempts,
+    )
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object of a 2xx answer; ``UnreadableAnswer`` when it is anything else."""
+    try:
+        body = response.json()
+    except (ValueError, httpx.DecodingError) as exc:
+        raise UnreadableAnswer(f"the answer is not JSON ({one_line(str(exc), 120)})") from None
+    if not isinstance(body, dict):
+        raise UnreadableAnswer(f"the answer is a JSON {type(body).__name__}, not an object")
+    return body
+
+
+def tls_mismatch_error(url: httpx.URL) -> TransportError:
+    """The error for an ``https`` URL whose port answers in plain HTTP."""
+    return TransportError(
+        f"TLS/HTTP mismatch: {url.host}:{url.port or 443} answers in plain HTTP, not TLS "
+        "(check the endpoint's port; http:// is allowed only to a loopback address)"
+    )
+
+
+def final_error(error: Exception, attempts: int, url: httpx.URL, redact: Redactor) -> CssVpcepError:
+    """The project's error for the last failure of a request, after ``attempts`` attempts."""
+    if isinstance(error, CssVpcepError):
+        if isinstance(error, ApiError):
+            return ApiError(error.status, error.code, error.message, error.request_id, attempts=attempts)
+        return error
+    suffix = f" after {attempts} attempts" if attempts > 1 else ""
+    host = url.host
+    if isinstance(error, UnreadableAnswer):
+        return TransportError(f"unreadable answer from {host}: {redact(str(error))}{suffix}")
+    if isinstance(error, httpx.TimeoutException):
+        return TransportError(f"timed out talking to {host} ({type(error).__name__}){suffix}")
+    if is_verification_failure(error):
+        return TransportError(
+            f"TLS verification failed for {host}: {one_line(redact(str(error)), 200)} "
+            "(trust its CA with SSL_CERT_FILE)"
+        )
+    detail = one_line(redact(str(error)), 200) or type(error).__name__
+    return TransportError(f"network failure talking to {host}: {detail}{suffix}")

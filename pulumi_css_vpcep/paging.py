@@ -1,0 +1,105 @@
+"""Which pages to ask for and when to stop: the paging decision, without any I/O.
+
+The first page shows the service's real page size (it may cap the size asked for) and, usually, its
+``total_count``. Every other page is then asked for at once. Without a ``total_count`` pages are
+walked one by one. The walk stops when the count is reached, on a page shorter than the first (the
+last one), or when a round of pages brings nothing new. Connections are kept each id once, in the
+service's order. A read that stops short of the count without having seen the last page is an
+``IncompleteReadError``: the service's pages repeat rather than end.
+
+The client drives it::
+
+    pages = Pagination(first_page)
+    while offsets := pages.wanted():
+        pages.add([await fetch(offset) for offset in offsets])   # concurrently, in order
+    connections = pages.connections()                            # or IncompleteReadError
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .errors import IncompleteReadError
+from .models import Connection, ConnectionsPage, Permission
+
+__all__ = ["MAX_PAGES", "Pagination"]
+
+MAX_PAGES = 10_000
+"""A hard stop for a service whose data never stops growing."""
+
+
+class Pagination:
+    """The state of one read's pages: what was collected, what to ask for next, whether it is complete."""
+
+    def __init__(self, first: ConnectionsPage, max_pages: int = MAX_PAGES) -> None:
+        self.first = first
+        """The first page: its size is the service's page size; it also carries the service's fields."""
+        self.page_size = len(first.connections)
+        self.total = first.total_count
+        """The service's count of connections: the largest any page reported (``None``: not said)."""
+        self.requests = 1
+        """How many pages have been fetched, the first included."""
+        self._max_pages = max_pages
+        self._walking = first.total_count is None
+        self._next_offset = self.page_size
+        self._done = self.page_size == 0
+        self._reached_end = False
+        self._connections: dict[str, Connection] = {}
+        self._permissions: dict[str, Permission] = {}
+        self._collect(first)
+
+    def wanted(self) -> list[int]:
+        """The offsets of the pages to fetch next (all at once), in order; empty when the read is over."""
+        if self._done or self.requests >= self._max_pages:
+            return []
+        if self._walking:
+            return [self._next_offset]
+        assert self.total is not None
+        if len(self._connections) >= self.total:
+            return []
+        return list(range(self._next_offset, self.total, self.page_size))[: self._max_pages - self.requests]
+
+    def add(self, pages: Sequence[ConnectionsPage]) -> None:
+        """Take in the pages fetched for the offsets ``wanted()`` returned, in the same order."""
+        self.requests += len(pages)
+        brought = sum(self._collect(page) for page in pages)
+        self._next_offset += self.page_size * len(pages)
+        short = any(len(page.connections) < self.page_size for page in pages)
+        if self._walking:
+            # Without a count, the walk ends on a short page, or on one that brings nothing new.
+            self._done = short or brought == 0
+            return
+        assert self.total is not None
+        self.total = max([self.total, *(page.total_count for page in pages if page.total_count is not None)])
+        if short:
+            self._done = self._reached_end = True
+        elif brought == 0:
+            self._done = True
+
+    def connections(self, cluster_id: str) -> list[Connection]:
+        """Every connection read, each id once, in the service's order.
+
+        Raises ``IncompleteReadError`` when the pages stopped short of the service's count without a
+        last page.
+        """
+        complete = self._walking or self._reached_end or (self.total or 0) <= len(self._connections)
+        if not complete:
+            raise IncompleteReadError(
+                f"the service reported {self.total} connections for cluster {cluster_id} but its pages "
+                f"brought only {len(self._connections)} distinct ones after {self.requests} requests "
+                "(pages repeat: the service may be ignoring 'offset')"
+            )
+        return list(self._connections.values())
+
+    def permissions(self) -> list[Permission]:
+        """The endpoint service's whitelist, each id once, in the service's order."""
+        return list(self._permissions.values())
+
+    def _collect(self, page: ConnectionsPage) -> int:
+        """Keep a page's connections and permissions; return how many connections were new."""
+        before = len(self._connections)
+        for connection in page.connections:
+            self._connections.setdefault(connection.id or connection.model_dump_json(), connection)
+        for permission in page.permissions:
+            self._permissions.setdefault(permission.id or permission.model_dump_json(), permission)
+        return len(self._connections) - before

@@ -1,0 +1,110 @@
+"""TLS for a read: which certificates are trusted, and what a failed handshake means.
+
+Verification is on unless ``HW_INSECURE`` turns it off. A CA store is loaded only when a read will
+contact an ``https`` endpoint, once per process. A failed handshake is told apart by the ``ssl``
+exception that httpx keeps in its exception chain: a verification failure
+(``ssl.SSLCertVerificationError``) cannot succeed on a retry; any other ``ssl.SSLError`` may be a
+network hiccup or a server that does not speak TLS at all, which ``answers_plain_http`` settles.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import socket
+import ssl
+
+import httpx
+
+from .errors import ConfigurationError
+from .settings import Settings
+
+__all__ = [
+    "INSECURE_WARNING",
+    "answers_plain_http",
+    "handshake_failure",
+    "is_verification_failure",
+    "verify_for",
+]
+
+INSECURE_WARNING = "TLS certificate verification is off (HW_INSECURE): the service's identity is not checked"
+"""The line a read logs at WARNING, every time, when verification is off."""
+
+
+@functools.lru_cache(maxsize=8)
+def _verifying_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """A verifying context trusting ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else httpx's default CAs;
+    built once per process: loading a CA store takes about 20 ms."""
+    if cert_file:
+        try:
+            return ssl.create_default_context(cafile=cert_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigurationError(f"SSL_CERT_FILE {cert_file!r} cannot be used as a CA bundle: {exc}") from None
+    if cert_dir:
+        return ssl.create_default_context(capath=cert_dir)
+    return httpx.create_ssl_context(trust_env=False)
+
+
+@functools.lru_cache(maxsize=1)
+def _trust_nothing_context() -> ssl.SSLContext:
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def verify_for(settings: Settings) -> ssl.SSLContext | bool:
+    """httpx's ``verify`` for these settings: ``False`` when insecure, else a verifying context.
+
+    Raises ``ConfigurationError`` when ``SSL_CERT_FILE`` names no usable CA bundle.
+    """
+    if settings.insecure:
+        return False
+    # IAM is asked only for a project id that no setting gives.
+    contacted = (settings.css_endpoint,) if settings.project_id else (settings.css_endpoint, settings.iam_endpoint)
+    if not any(url.startswith("https:") for url in contacted):
+        # Plain http, which settings allow only to loopback: no CA store to load. A context that trusts
+        # nothing still refuses any https it might meet.
+        return _trust_nothing_context()
+    return _verifying_context(settings.ca_bundle, os.environ.get("SSL_CERT_DIR"))
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from, outermost first: where httpx keeps the ``ssl`` one."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def is_verification_failure(exc: BaseException) -> bool:
+    """Whether a failed request failed because the server's certificate is not trusted."""
+    return any(isinstance(link, ssl.SSLCertVerificationError) for link in _chain(exc))
+
+
+def handshake_failure(exc: BaseException) -> ssl.SSLError | None:
+    """The ``ssl`` error that ended a TLS handshake (other than a verification failure), if one did."""
+    for link in _chain(exc):
+        if isinstance(link, ssl.SSLError) and not isinstance(link, ssl.SSLCertVerificationError):
+            return link
+    return None
+
+
+def answers_plain_http(url: httpx.URL, timeout: float) -> bool:
+    """Whether the server of ``url`` answers a plain-text HTTP request on its port.
+
+    Asked only after a TLS handshake with it failed or timed out, to tell a plain-HTTP port (a mismatch
+    no retry mends) from a flaky network. The probe is ``HEAD /`` without credentials; nothing of the
+    read is sent. A TLS port that refuses plain HTTP answers 400 (nginx, Apache, Go do): not a mismatch.
+    """
+    port = url.port or (443 if url.scheme == "https" else 80)
+    probe = f"HEAD / HTTP/1.1\r\nHost: {url.netloc.decode('ascii')}\r\nConnection: close\r\n\r\n"
+    try:
+        with socket.create_connection((url.host, port), timeout=timeout) as connection:
+            connection.sendall(probe.encode("ascii"))
+            head = b""
+            while len(head) < 12 and (more := connection.recv(12 - len(head))):
+                head += more
+    except OSError:
+        return False
+    # "HTTP/1.1 401": the status is the three digits after the first space.
+    return head.startswith(b"HTTP/") and head[9:12] != b"400"

@@ -1,0 +1,134 @@
+"""The paging decision on its own, without HTTP: which pages are asked for, when the read stops, and
+when its pages cannot be trusted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from pulumi_css_vpcep.emulator import generate_connections
+from pulumi_css_vpcep.errors import IncompleteReadError
+from pulumi_css_vpcep.models import ConnectionsPage
+from pulumi_css_vpcep.paging import Pagination
+
+Service = Callable[[int], ConnectionsPage]
+
+
+def service(items: list[dict[str, Any]], cap: int, *, count: bool = True, ignore_offset: bool = False) -> Service:
+    """A service holding ``items`` that answers pages of at most ``cap``."""
+
+    def page(offset: int) -> ConnectionsPage:
+        start = 0 if ignore_offset else offset
+        body: dict[str, Any] = {"connections": items[start : start + cap], "permissions": [{"id": "perm-1"}]}
+        if count:
+            body["total_count"] = len(items)
+        return ConnectionsPage.model_validate(body)
+
+    return page
+
+
+def walk(fetch: Service, cluster_id: str = "c") -> tuple[list[str], list[list[int]]]:
+    """Drive a read as the client does; return the ids read and the offsets asked for, round by round."""
+    pages = Pagination(fetch(0))
+    rounds = []
+    while offsets := pages.wanted():
+        rounds.append(offsets)
+        pages.add([fetch(offset) for offset in offsets])
+    return [str(c.id) for c in pages.connections(cluster_id)], rounds
+
+
+def ids(items: list[dict[str, Any]]) -> list[str]:
+    return [str(item["id"]) for item in items]
+
+
+def test_after_the_first_page_every_other_page_is_asked_for_at_once() -> None:
+    items = generate_connections(1000)
+    read, rounds = walk(service(items, 100))
+    assert read == ids(items)
+    assert rounds == [list(range(100, 1000, 100))]
+
+
+def test_one_page_is_the_whole_read() -> None:
+    items = generate_connections(3)
+    assert walk(service(items, 100)) == (ids(items), [])
+
+
+def test_the_first_page_shows_the_services_real_page_size() -> None:
+    items = generate_connections(50)
+    read, rounds = walk(service(items, 7))
+    assert read == ids(items)
+    assert rounds == [list(range(7, 50, 7))]
+
+
+def test_without_a_count_pages_are_walked_one_by_one_until_a_short_one() -> None:
+    items = generate_connections(25)
+    read, rounds = walk(service(items, 10, count=False))
+    assert read == ids(items)
+    assert rounds == [[10], [20]]
+
+
+def test_without_a_count_an_empty_page_ends_the_walk() -> None:
+    items = generate_connections(20)
+    read, rounds = walk(service(items, 10, count=False))
+    assert read == ids(items)
+    assert rounds == [[10], [20]]
+
+
+def test_without_a_count_a_page_that_brings_nothing_new_ends_the_walk() -> None:
+    items = generate_connections(10)
+    read, rounds = walk(service(items, 10, count=False, ignore_offset=True))
+    assert read == ids(items)
+    assert rounds == [[10]]
+
+
+def test_duplicate_ids_are_kept_once_in_the_services_order() -> None:
+    items = generate_connections(150)
+    items[120] = dict(items[5])
+    read, _ = walk(service(items, 100))
+    assert read == ids(items[:120] + items[121:])
+
+
+def test_an_empty_cluster_asks_for_nothing_more() -> None:
+    assert walk(service([], 100)) == ([], [])
+
+
+def test_connections_added_after_the_first_page_are_asked_for_in_another_round() -> None:
+    items = generate_connections(250)
+    grown = items + generate_connections(150, start=250)
+    answers = {0: service(items, 100)(0)}
+    later = service(grown, 100)
+    read, rounds = walk(lambda offset: answers.get(offset) or later(offset))
+    assert read == ids(grown)
+    assert rounds == [[100, 200], [300]]
+
+
+def test_pages_that_repeat_instead_of_ending_make_the_read_incomplete() -> None:
+    items = generate_connections(1000)
+    with pytest.raises(IncompleteReadError, match=r"reported 1000 connections for cluster big .* only 100 distinct"):
+        walk(service(items, 100, ignore_offset=True), "big")
+
+
+def test_a_count_with_an_empty_first_page_is_an_incomplete_read() -> None:
+    pages = Pagination(ConnectionsPage.model_validate({"connections": [], "total_count": 5}))
+    assert pages.wanted() == []
+    with pytest.raises(IncompleteReadError):
+        pages.connections("c")
+
+
+def test_the_page_limit_stops_a_service_that_never_ends() -> None:
+    items = generate_connections(100)
+    pages = Pagination(service(items, 10, count=False)(0), max_pages=3)
+    asked = []
+    while offsets := pages.wanted():
+        asked += offsets
+        pages.add([service(items, 10, count=False)(offset) for offset in offsets])
+    assert asked == [10, 20]
+    assert len(pages.connections("c")) == 30
+
+
+def test_permissions_are_kept_once() -> None:
+    pages = Pagination(service(generate_connections(30), 10)(0))
+    pages.add([service(generate_connections(30), 10)(offset) for offset in pages.wanted()])
+    assert [p.id for p in pages.permissions()] == ["perm-1"]
