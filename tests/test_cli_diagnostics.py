@@ -89,7 +89,7 @@ def test_the_insecure_transport_warning_is_one_line_without_source(emulator: Emu
     assert json.loads(result.stdout)["total_count"] == 3
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("css-vpcep: warning: TLS certificate verification is off")
+    assert lines[0].startswith("css-vpcep: TLS certificate verification is off")
     assert ".py" not in lines[0]
     assert "Warning" not in lines[0]
 
