@@ -16,6 +16,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from . import faces
 from .client import aread_vpcep_connections
+from .pool import ConnectionPool
 from .models import VpcepConnectionsResult
 from .plugin_server import main, report_errors
 from .schema import FUNCTION_TOKEN, PACKAGE, schema_json
@@ -74,14 +75,20 @@ def _preview(inputs: faces.Inputs) -> dict[str, PropertyValue]:
 
 class CssVpcepProvider(p.Provider):
     """The provider: configuration from ``configure`` (``css-vpcep:*``), else the environment at call time.
-    Credentials stay in this object's memory; no credential is ever written to a resource's state."""
+    Credentials stay in this object's memory; no credential is ever written to a resource's state.
 
-    def __init__(self) -> None:
+    ``pool`` keeps connections open across the process's reads (the server gives it one per process);
+    without it, each read opens and closes its own."""
+
+    def __init__(self, pool: ConnectionPool | None = None) -> None:
         self._config: dict[str, Any] = {}
+        self._pool = pool
 
     async def _read(self, named: Mapping[str, Any]) -> VpcepConnectionsResult:
         """The one read of the provider: what ``named`` names, with this provider's configuration."""
-        return await aread_vpcep_connections(**named, config=self._config, config_namespace=PACKAGE)
+        return await aread_vpcep_connections(
+            **named, config=self._config, config_namespace=PACKAGE, pool=self._pool
+        )
 
     def _inputs(self, props: Mapping[str, PropertyValue], *, allow_unknown: bool = True) -> faces.Inputs:
         """Checked inputs; a bad one is an ``InvalidInputError`` (the engine checked them before)."""

@@ -101,14 +101,18 @@ async def serve(engine_address: str, args: Sequence[str]) -> None:
         interceptors=[ErrorStatusInterceptor()], options=[("grpc.max_receive_message_length", _MAX_MESSAGE)]
     )
     from .plugin import CssVpcepProvider  # the provider imports this module for report_errors
+    from .pool import ConnectionPool
 
-    servicer = CssVpcepServicer(list(args), __version__, CssVpcepProvider(), engine_address=engine_address)
-    provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, grpc_server)
-    port = grpc_server.add_insecure_port("127.0.0.1:0")
-    await grpc_server.start()
-    sys.stdout.write(f"{port}\n")
-    sys.stdout.flush()
-    await grpc_server.wait_for_termination()
+    # One pool for the process: every invoke and read reuses its open TCP and TLS connections.
+    async with ConnectionPool() as pool:
+        provider = CssVpcepProvider(pool)
+        servicer = CssVpcepServicer(list(args), __version__, provider, engine_address=engine_address)
+        provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, grpc_server)
+        port = grpc_server.add_insecure_port("127.0.0.1:0")
+        await grpc_server.start()
+        sys.stdout.write(f"{port}\n")
+        sys.stdout.flush()
+        await grpc_server.wait_for_termination()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -25,6 +25,7 @@ from pulumi_css_vpcep.emulator import (
     Emulator,
 )
 from pulumi_css_vpcep.plugin import CssVpcepProvider
+from tests.connection_counter import ConnectionCounter
 from tests.provider_host import ProviderProcess, process_env, provider_process
 from tests.wire import plain, secret, struct
 
@@ -320,6 +321,20 @@ def test_invoke_returns_the_outputs(plugin: ProviderProcess) -> None:
     assert [c["status"] for c in result["connections"]] == ["accepted", "pendingAcceptance", "rejected"]
     assert result["connections"][1]["vpcepIpv6Address"] == "fd00:0:0:1::25"
     assert result["totalCount"] == 3
+
+
+def test_one_plugin_process_keeps_its_connections_across_invokes(emulator: Emulator) -> None:
+    with ConnectionCounter(emulator.port) as counter:
+        env = {**emulator.environ(), "HW_CSS_ENDPOINT": f"http://127.0.0.1:{counter.port}"}
+        with provider_process(PLUGIN_ARGS, process_env(**env)) as provider:
+            provider.stub.Configure(provider_pb2.ConfigureRequest(acceptSecrets=True))
+            totals = [
+                plain(getattr(invoke(provider, {"clusterId": SAMPLE_CLUSTER_ID}), "return"))["totalCount"]
+                for _ in range(20)
+            ]
+
+    assert totals == [3] * 20
+    assert counter.accepted == 1
 
 
 def test_invoke_with_bad_input_returns_failures_and_sends_nothing(
