@@ -37,8 +37,10 @@ __all__ = [
     "checked_inputs",
     "configuration",
     "drift",
+    "drift_notice",
     "identity",
     "known",
+    "output_value",
     "outputs_from",
     "pinned",
     "replacements",
@@ -195,15 +197,28 @@ def whole_numbers(value: Any) -> Any:
     return value
 
 
+def output_value(name: str, value: Any) -> Any:
+    """One output as a read gives it: integers as integers again (numbers cross Pulumi's wire as floats),
+    and each connection or permission with every field of its model (the engine drops null properties
+    inside a resource's outputs), ``None`` where the service gave none."""
+    value = whole_numbers(value)
+    (model, *_) = get_args(VpcepConnectionsResult.model_fields[name].annotation) or (None,)
+    if isinstance(value, list) and isinstance(model, type) and issubclass(model, BaseModel):
+        return [model.model_validate(item).model_dump(mode="json") for item in value]
+    return value
+
+
 def outputs_from(values: Mapping[str, Any], spell: Callable[[str], str] = camel_case) -> dict[str, Any]:
     """Outputs by other names (camelCase: a plugin's state, a mock's answer) as a read's snake_case outputs.
 
-    Every output is there (``None`` when missing, as in generated SDKs) and integers are integers again;
-    connections and permissions have their models' field names.
+    Every output is there (``None`` when missing, as in generated SDKs), each as ``output_value`` gives it.
     """
-    outputs = {name: whole_numbers(values.get(spell(name))) for name in OUTPUT_NAMES}
-    for name, field in VpcepConnectionsResult.model_fields.items():
-        (model, *_) = get_args(field.annotation) or (None,)
-        if isinstance(outputs[name], list) and isinstance(model, type) and issubclass(model, BaseModel):
-            outputs[name] = [model.model_validate(item).model_dump(mode="json") for item in outputs[name]]
-    return outputs
+    return {name: output_value(name, values.get(spell(name))) for name in OUTPUT_NAMES}
+
+
+def drift_notice(state: Mapping[str, Any], changed: list[str], spell: Callable[[str], str] = str) -> str:
+    """The one line a provider writes when a preview finds the service's data changed: the engine shows
+    a dynamic provider's diff without its details, so this names the outputs that changed."""
+    return f"css-vpcep: cluster {state.get('cluster_id')} drifted from the stored outputs: " + ", ".join(
+        map(spell, changed)
+    )

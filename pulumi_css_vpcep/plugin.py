@@ -16,9 +16,9 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from . import faces
 from .client import aread_vpcep_connections
-from .pool import ConnectionPool
 from .models import VpcepConnectionsResult
-from .plugin_server import main, report_errors
+from .plugin_server import EngineLog, main, report_errors
+from .pool import ConnectionPool
 from .schema import FUNCTION_TOKEN, PACKAGE, schema_json
 
 __all__ = ["CssVpcepProvider", "main", "outputs_to_properties"]
@@ -80,9 +80,10 @@ class CssVpcepProvider(p.Provider):
     ``pool`` keeps connections open across the process's reads (the server gives it one per process);
     without it, each read opens and closes its own."""
 
-    def __init__(self, pool: ConnectionPool | None = None) -> None:
+    def __init__(self, pool: ConnectionPool | None = None, log: EngineLog | None = None) -> None:
         self._config: dict[str, Any] = {}
         self._pool = pool
+        self._log = log
 
     async def _read(self, named: Mapping[str, Any]) -> VpcepConnectionsResult:
         """The one read of the provider: what ``named`` names, with this provider's configuration."""
@@ -125,11 +126,13 @@ class CssVpcepProvider(p.Provider):
         # Not replaced: re-read what the state names, so that the preview shows the service's drift.
         changed = replaces or faces.drift(olds, await self._read(faces.identity(olds)))
         diffs = [key for key in map(faces.camel_case, changed) if key not in request.ignore_changes]
-        replaced = [faces.camel_case(name) for name in replaces]
-        kinds = {True: p.PropertyDiffKind.UPDATE_REPLACE, False: p.PropertyDiffKind.UPDATE}
+        replaced = [faces.camel_case(name) for name in replaces if faces.camel_case(name) in diffs]
+        if diffs and not replaced and self._log is not None:
+            # A detailed diff would set the stored outputs against the inputs, showing them as deleted.
+            await self._log.info(faces.drift_notice(olds, diffs), request.urn)
         return p.DiffResponse(
-            changes=bool(diffs), replaces=[key for key in replaced if key in diffs], diffs=diffs,
-            detailed_diff={key: p.PropertyDiff(kinds[key in replaced], input_diff=key in replaced) for key in diffs},
+            changes=bool(diffs), replaces=replaced, diffs=diffs,
+            detailed_diff={key: p.PropertyDiff(p.PropertyDiffKind.UPDATE_REPLACE, input_diff=True) for key in replaced},
         )
 
     @report_errors

@@ -20,12 +20,20 @@ import grpc
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental import server
 from pulumi.provider.experimental.property_value import PropertyValue
-from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
 from . import __version__
 from .errors import ConfigurationError, CssVpcepError, InvalidInputError, TransportError
 
-__all__ = ["CALL_ERRORS", "CssVpcepServicer", "ErrorStatusInterceptor", "main", "report_errors", "serve"]
+__all__ = [
+    "CALL_ERRORS",
+    "CssVpcepServicer",
+    "EngineLog",
+    "ErrorStatusInterceptor",
+    "main",
+    "report_errors",
+    "serve",
+]
 
 _MAX_MESSAGE = 400 * 1024 * 1024
 """As the Pulumi SDK allows: a read of many connections can be a large message."""
@@ -83,6 +91,22 @@ class ErrorStatusInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc] 
         return grpc.unary_unary_rpc_method_handler(reporting, handler.request_deserializer, handler.response_serializer)
 
 
+class EngineLog:
+    """Diagnostics shown by the Pulumi CLI under a resource, through the engine's ``Log`` call."""
+
+    def __init__(self, engine_address: str) -> None:
+        self._channel = grpc.aio.insecure_channel(engine_address)
+        self._engine = engine_pb2_grpc.EngineStub(self._channel)
+
+    async def info(self, message: str, urn: str) -> None:
+        """Show ``message`` under the resource ``urn``; a diagnostic the engine cannot take is dropped."""
+        with contextlib.suppress(grpc.aio.AioRpcError):
+            await self._engine.Log(engine_pb2.LogRequest(severity=engine_pb2.INFO, message=message, urn=urn), timeout=5)
+
+    async def aclose(self) -> None:
+        await self._channel.close()
+
+
 class CssVpcepServicer(server.ProviderServicer):
     """The stock servicer, with the configuration diff sent as the protocol's enum."""
 
@@ -104,15 +128,19 @@ async def serve(engine_address: str, args: Sequence[str]) -> None:
     from .pool import ConnectionPool
 
     # One pool for the process: every invoke and read reuses its open TCP and TLS connections.
+    log = EngineLog(engine_address)
     async with ConnectionPool() as pool:
-        provider = CssVpcepProvider(pool)
+        provider = CssVpcepProvider(pool, log)
         servicer = CssVpcepServicer(list(args), __version__, provider, engine_address=engine_address)
         provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, grpc_server)
         port = grpc_server.add_insecure_port("127.0.0.1:0")
         await grpc_server.start()
         sys.stdout.write(f"{port}\n")
         sys.stdout.flush()
-        await grpc_server.wait_for_termination()
+        try:
+            await grpc_server.wait_for_termination()
+        finally:
+            await log.aclose()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -7,6 +7,7 @@ by reference; it keeps no client and no credential in its fields, and its serial
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -82,6 +83,9 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
         """Replace when what is read changes, else report the service's drift from ``olds`` (stored outputs)."""
         replaces = faces.replacements(faces.checked_inputs(_given(news)), olds)
         changed = replaces or faces.drift(olds, self._read(olds))
+        if changed and not replaces:
+            # The engine forwards the provider host's stderr to the CLI.
+            print(faces.drift_notice(olds, changed), file=sys.stderr, flush=True)
         return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
@@ -124,9 +128,11 @@ class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepC
         # The outputs only a read gives, declared so that their attributes resolve.
         props = {**inputs, **dict.fromkeys(faces.COMPUTED_NAMES)}
         super().__init__(VpcepConnectionsProvider(), resource_name, props, opts)
-        # Numbers cross the wire as floats: give the program back the integers the read returned.
-        self.total_count = self.total_count.apply(faces.whole_numbers)
-        self.connections = self.connections.apply(faces.whole_numbers)
+        # Give the program the values the read returned: the engine sends numbers as floats and drops
+        # null properties inside outputs.
+        self.total_count = self.total_count.apply(lambda value: faces.output_value("total_count", value))
+        self.connections = self.connections.apply(lambda value: faces.output_value("connections", value))
+        self.permissions = self.permissions.apply(lambda value: faces.output_value("permissions", value))
 
     @staticmethod
     def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> VpcepConnections:
