@@ -26,6 +26,7 @@ from pulumi_css_vpcep.emulator import (
 )
 from pulumi_css_vpcep.plugin import CssVpcepProvider
 from tests.connection_counter import ConnectionCounter
+from tests.fake_engine import fake_engine
 from tests.provider_host import ProviderProcess, process_env, provider_process
 from tests.wire import plain, secret, struct
 
@@ -251,20 +252,30 @@ def test_diff_reports_nothing_when_the_service_did_not_change(plugin: ProviderPr
     assert list(diff.replaces) == []
 
 
-def test_diff_reports_drift_as_an_update(plugin: ProviderProcess, emulator: Emulator) -> None:
-    created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
-    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections.append(
-        {"id": "d0000000-0000-4000-8000-000000000001", "status": "accepted", "maxSession": 10}
-    )
+def test_diff_reports_drift_as_an_update_named_in_a_diagnostic(emulator: Emulator) -> None:
+    with (
+        fake_engine() as (engine_address, engine),
+        provider_process(["-m", "pulumi_css_vpcep", engine_address], process_env(**emulator.environ())) as plugin,
+    ):
+        plugin.stub.Configure(provider_pb2.ConfigureRequest(acceptSecrets=True))
+        created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+        emulator.state.clusters[SAMPLE_CLUSTER_ID].connections.append(
+            {"id": "d0000000-0000-4000-8000-000000000001", "status": "accepted", "maxSession": 10}
+        )
 
-    diff = plugin.stub.Diff(provider_pb2.DiffRequest(
-        id=created.id, urn=URN, olds=created.properties, news=struct({"clusterId": SAMPLE_CLUSTER_ID})
-    ))
+        diff = plugin.stub.Diff(provider_pb2.DiffRequest(
+            id=created.id, urn=URN, olds=created.properties, news=struct({"clusterId": SAMPLE_CLUSTER_ID})
+        ))
 
     assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
     assert set(diff.diffs) == {"connections", "totalCount"}
     assert list(diff.replaces) == []
-    assert diff.detailedDiff["totalCount"].kind == provider_pb2.PropertyDiff.UPDATE
+    # No detailed diff: the engine sets an output's detailed diff against the new inputs, and the CLI
+    # then shows the stored connections as deleted (seen under the real engine). A diagnostic names them.
+    assert dict(diff.detailedDiff) == {}
+    assert [(log.urn, log.message) for log in engine.logged] == [
+        (URN, f"css-vpcep: cluster {SAMPLE_CLUSTER_ID} drifted from the stored outputs: connections, totalCount")
+    ]
 
 
 def test_diff_replaces_when_the_cluster_changes(plugin: ProviderProcess, emulator: Emulator) -> None:

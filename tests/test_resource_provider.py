@@ -215,6 +215,9 @@ def test_diff_reports_remote_drift(host: ProviderProcess, emulator: Emulator) ->
 
     assert response.changes == proto.DiffResponse.DIFF_SOME
     assert list(response.replaces) == []
+    # A dynamic provider's diff has no details: the engine passes the host's stderr to the CLI instead.
+    notice = f"css-vpcep: cluster {SAMPLE_CLUSTER_ID} drifted from the stored outputs: connections"
+    assert notice in host.stderr().splitlines()
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import TOOLCHAIN_VARIABLE, Backend, toolchain
+from tests.e2e.engine import TOOLCHAIN_VARIABLE, Backend, toolchain
 
 
 def _strict() -> bool:
@@ -27,14 +27,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, None, None]:
-    outcome = yield
-    report = outcome.get_result()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     if report.skipped and _strict() and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.longrepr = f"skipped under CI, which counts as a failure: {reason}"
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +44,7 @@ def bin_dir() -> Path:
     found = toolchain()
     if found is None:
         pytest.skip(f"no pinned Pulumi toolchain: run `make e2e` (it builds one and sets {TOOLCHAIN_VARIABLE})")
-    return found
+    return Path(found)
 
 
 @pytest.fixture

@@ -29,8 +29,7 @@ from pulumi_css_vpcep.emulator import (
     Emulator,
     generate_connections,
 )
-
-from engine import VENV_BIN, Backend
+from tests.e2e.engine import VENV_BIN, Backend
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PLUGIN = VENV_BIN / "pulumi-resource-css-vpcep"

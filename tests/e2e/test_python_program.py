@@ -31,8 +31,7 @@ from pulumi_css_vpcep.emulator import (
     Emulator,
     generate_connections,
 )
-
-from engine import VENV_BIN, Backend, InlineStack
+from tests.e2e.engine import VENV_BIN, Backend, InlineStack
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RESOURCE_TYPE = "pulumi-python:dynamic/css-vpcep:VpcepConnections"
@@ -141,8 +140,8 @@ def test_drift_shows_as_one_update_naming_the_changed_outputs_then_up_stores_it(
         cluster.connections[0]["status"] = "rejected"
 
     preview = read_stack.preview(diff=True)
-    assert preview.change_summary.get("update") == 1, preview.change_summary
-    assert set(preview.change_summary) <= {"update", "same"}
+    assert preview.change_summary.get(auto.OpType.UPDATE) == 1, preview.change_summary
+    assert set(preview.change_summary) <= {auto.OpType.UPDATE, auto.OpType.SAME}
     # A dynamic provider's diff cannot carry a detailed diff: the provider names the drift in one line,
     # which the CLI passes on from the provider host's stderr.
     notice = r"^css-vpcep: cluster \S+ drifted from the stored outputs: connections, total_count$"
