@@ -34,7 +34,7 @@ from tests.e2e.engine import VENV_BIN, Backend
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PLUGIN = VENV_BIN / "pulumi-resource-css-vpcep"
 RESOURCE_ID = f"{SAMPLE_REGION}:{SAMPLE_PROJECT_ID}:{SAMPLE_CLUSTER_ID}"
-NODE_TOOLS = {"typescript": "5.9.3", "@types/node": "20.9.5", "@pulumi/pulumi": "3.270.0"}
+NODE_TOOLS = {"typescript": "5.9.3", "@types/node": "20.19.43", "@pulumi/pulumi": "3.270.0"}
 
 pytestmark = pytest.mark.timeout(1200)
 
@@ -180,16 +180,41 @@ def node_tools(bin_dir: Path) -> Path:
     return prefix / "node_modules"
 
 
-def test_the_generated_typescript_sdk_compiles(sdks: Path, node_tools: Path) -> None:
+@pytest.fixture(scope="module")
+def typescript_sdk(sdks: Path, node_tools: Path) -> Path:
+    """The generated Node.js SDK, compiled with ``tsc`` into its ``bin`` folder, as its package builds it."""
     package = sdks / "nodejs"
     (package / "node_modules").symlink_to(node_tools)
-
     compiled = subprocess.run(
         [str(node_tools / ".bin" / "tsc"), "-p", str(package)], cwd=package, capture_output=True, text=True
     )
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    shutil.copy(package / "package.json", package / "bin" / "package.json")
+    return package / "bin"
+
+
+def test_the_generated_typescript_sdk_compiles(typescript_sdk: Path) -> None:
+    assert (typescript_sdk / "vpcepConnections.js").is_file()
+    assert (typescript_sdk / "index.d.ts").is_file()
+
+
+def test_the_typescript_example_compiles_against_the_generated_sdk(
+    typescript_sdk: Path, node_tools: Path, tmp_path: Path
+) -> None:
+    """The example cannot run here (no Node.js language host), but it type-checks against the SDK."""
+    project = tmp_path / "typescript"
+    shutil.copytree(EXAMPLES / "typescript", project, ignore=shutil.ignore_patterns("node_modules"))
+    modules = project / "node_modules"
+    (modules / "@pulumi").mkdir(parents=True)
+    (modules / "@pulumi" / "pulumi").symlink_to(node_tools / "@pulumi" / "pulumi")
+    (modules / "@pulumi" / "css-vpcep").symlink_to(typescript_sdk)
+    (modules / "@types").symlink_to(node_tools / "@types")
+
+    compiled = subprocess.run(
+        [str(node_tools / ".bin" / "tsc"), "-p", str(project), "--noEmit"], cwd=project, capture_output=True, text=True
+    )
 
     assert compiled.returncode == 0, compiled.stdout + compiled.stderr
-    assert (package / "bin" / "vpcepConnections.js").is_file()
 
 
 def test_the_generated_python_sdk_creates_invokes_and_gets_by_id(
