@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import subprocess
+import sys
 
 import httpx
 import pytest
@@ -87,3 +89,40 @@ def test_stopping_closes_open_connections_and_leaves_no_task_pending(caplog: pyt
         with pytest.raises(httpx.TransportError):
             client.get("/_emulator/requests")
     assert "destroyed" not in caplog.text
+
+
+def test_stopping_with_an_idle_connection_open_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    # Its task is cancelled: that must not reach asyncio's exception handler (a CancelledError traceback).
+    caplog.set_level(logging.WARNING, logger="asyncio")
+    with Emulator() as emulator, httpx.Client(base_url=emulator.url, trust_env=False) as client:
+        assert client.get("/_emulator/requests").status_code == 200
+        emulator.stop()
+    assert [record.getMessage() for record in caplog.records if record.name == "asyncio"] == []
+
+
+DROP_THEN_READ = """
+import logging
+from pulumi_css_vpcep.client import read_vpcep_connections
+from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, Emulator, Fault, sample_state
+from pulumi_css_vpcep.retries import RetryPolicy
+
+logging.getLogger("pulumi_css_vpcep").setLevel(logging.ERROR)  # not the retry's warning
+for _ in range({runs}):
+    with Emulator(sample_state()) as emulator:
+        emulator.state.set_faults([Fault(kind="drop", times=1)])
+        result = read_vpcep_connections(
+            SAMPLE_CLUSTER_ID, environ=emulator.environ(), retry=RetryPolicy(base_delay=0.001, max_delay=0.01)
+        )
+        assert result.total_count > 0 and emulator.state.requests["status:0"] == 1
+print("ok")
+"""
+"""A read that a dropped connection makes retry, then leaving ``with Emulator()``: ``runs`` times."""
+
+
+def test_leaving_the_emulator_after_a_dropped_read_prints_nothing() -> None:
+    # The read's last connection may still be open, or closing, as the emulator stops: about one
+    # run in three printed a CancelledError traceback on stderr. Twenty runs all missed it 1 in 3,000 times.
+    done = subprocess.run(
+        [sys.executable, "-c", DROP_THEN_READ.format(runs=20)], capture_output=True, text=True, timeout=25
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "ok\n", "")

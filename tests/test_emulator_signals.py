@@ -12,6 +12,7 @@ import os
 import pty
 import select
 import signal
+import socket
 import subprocess
 import sys
 import termios
@@ -61,6 +62,8 @@ def assert_clean(stderr: str) -> None:
     assert "Traceback" not in stderr
     assert "Task was destroyed" not in stderr
     assert "KeyboardInterrupt" not in stderr
+    assert "CancelledError" not in stderr
+    assert "never retrieved" not in stderr
 
 
 SIGNALS = {
@@ -104,6 +107,38 @@ def test_a_lone_emulator_stops_cleanly_on_a_signal(running: list[EmulatorProcess
     code, stderr = emulator.finish()
     assert code == 0
     assert_clean(stderr)
+
+
+def test_ctrl_c_with_a_dropped_request_and_a_connection_left_open_stops_cleanly(
+    running: list[EmulatorProcess],
+) -> None:
+    emulator = start(running)
+    url = emulator.line(emulator.stdout)
+    emulator.read_exports()
+    address = ("127.0.0.1", int(url.rsplit(":", 1)[1]))
+    faults = b'[{"kind": "drop", "times": 1}]'
+    assert exchange(address, b"POST /_emulator/faults", faults).startswith(b"HTTP/1.1 200")
+    assert exchange(address, b"GET /v1.0/p/clusters/c/vpcepservice/connections") == b""  # dropped
+    with socket.create_connection(address, timeout=TIMEOUT) as idle:  # kept alive as Ctrl-C comes
+        idle.sendall(b"GET /_emulator/requests HTTP/1.1\r\nHost: emulator\r\n\r\n")
+        assert idle.recv(65536).startswith(b"HTTP/1.1 200")
+        emulator.signal(signal.SIGINT, group=True)
+        code, stderr = emulator.finish()
+    assert code == 0
+    assert_clean(stderr)
+
+
+def exchange(address: tuple[str, int], request_line: bytes, body: bytes = b"") -> bytes:
+    """The start of the answer to one request on a connection of its own, or b"" if it was dropped."""
+    with socket.create_connection(address, timeout=TIMEOUT) as connection:
+        connection.sendall(
+            request_line + b" HTTP/1.1\r\nHost: emulator\r\nConnection: close\r\n"
+            + b"Content-Length: %d\r\n\r\n" % len(body) + body
+        )
+        try:
+            return connection.recv(65536)
+        except ConnectionResetError:
+            return b""
 
 
 COUNTER = [

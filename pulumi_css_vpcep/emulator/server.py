@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import ssl
 import threading
 from typing import Self
@@ -45,6 +46,7 @@ class Emulator:
         self._server: asyncio.Server | None = None
         self._service = Service(self.state)
         self._connections: set[asyncio.Task[None]] = set()
+        self._closing = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -79,33 +81,51 @@ class Emulator:
 
     async def start_serving(self) -> asyncio.Server:
         """Start serving on the running loop and return the server; raises OSError if the port is taken."""
+        self._closing = False
         server = await asyncio.start_server(
-            self._connection, self.host, self.port, backlog=1024, limit=1 << 16, ssl=self.tls
+            self._accept, self.host, self.port, backlog=1024, limit=1 << 16, ssl=self.tls
         )
         self.port = server.sockets[0].getsockname()[1]
         self._server = server
         return server
 
     async def aclose(self) -> None:
-        """Stop serving: close the listening socket and every open connection."""
+        """Stop serving: close the listening socket and every open connection, and wait for their tasks."""
         server, self._server = self._server, None
+        self._closing = True
         if server is not None:
             server.close()
-        open_connections = list(self._connections)
-        for task in open_connections:
-            task.cancel()
-        await asyncio.gather(*open_connections, return_exceptions=True)
+        # A connection accepted just before the close may start its task while the others end: loop.
+        while self._connections:
+            open_connections = list(self._connections)
+            for task in open_connections:
+                task.cancel()
+            await asyncio.wait(open_connections)
         if server is not None:
             await server.wait_closed()
 
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Serve a new connection in a task of the emulator's own, which ``aclose`` cancels and awaits.
+
+        It is not a coroutine on purpose. asyncio's streams would run a coroutine in a task of theirs,
+        whose done-callback (before Python 3.13) calls ``task.exception()``: that raises for a cancelled
+        task, so each connection still open at shutdown printed a ``CancelledError`` traceback. Here the
+        task is in ``_connections`` from the moment the connection is accepted, even before it first runs.
+        """
+        if self._closing:  # accepted as aclose began: it would never be answered
+            writer.transport.abort()
+            return
+        task = asyncio.get_running_loop().create_task(serve_connection(reader, writer, self._respond))
         self._connections.add(task)
-        try:
-            await serve_connection(reader, writer, self._respond)
-        finally:
-            self._connections.discard(task)
+        task.add_done_callback(functools.partial(self._connection_done, writer))
+
+    def _connection_done(self, writer: asyncio.StreamWriter, task: asyncio.Task[None]) -> None:
+        self._connections.discard(task)
+        writer.close()  # a no-op once serve_connection has closed it, as it does unless cancelled before it ran
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            task.get_loop().call_exception_handler(
+                {"message": "Unhandled exception in an emulator connection", "exception": exc, "task": task}
+            )
 
     async def _respond(self, request: Request) -> Response:
         if request.path.startswith(control.PREFIX):
