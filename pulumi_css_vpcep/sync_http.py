@@ -166,7 +166,7 @@ def _detail(exc: BaseException) -> str | None:
             return "peer closed connection without sending complete message body: incomplete chunked read"
         received = len(exc.partial)
         return (
-            "peer closed connection without sending complete message body: "
-            f"received {received} bytes, expected {received + exc.expected}"
+            "peer closed connection without sending complete message body "
+            f"(received {received} bytes, expected {received + exc.expected})"
         )
     return None
