@@ -32,7 +32,7 @@ pytestmark = pytest.mark.timeout(60)
 ONE_RETRY = RetryPolicy(max_retries=1, base_delay=0.001, max_delay=0.01, total_timeout=20.0)
 FAST_TIMEOUT = httpx.Timeout(5.0, read=0.3)
 
-LOOSE_CONNECTIONS = [
+LOOSE_CONNECTIONS: list[dict[str, Any]] = [
     {"id": "loose-1", "status": "accepted", "maxSession": "3000", "vpcepIp": "10.0.0.1", "unknown": {"x": 1}},
     {"id": "loose-2", "status": "pendingAcceptance", "maxSession": 2.0, "updated_at": "2024-01-01T00:00:00Z"},
     {"id": None, "status": None, "specificationName": 7, "created_at": True, "vpcepDnsName": "中文\u001b[31m"},
@@ -42,12 +42,11 @@ LOOSE_CONNECTIONS = [
 
 def _both_reads_fail(**options: Any) -> tuple[CssVpcepError, CssVpcepError]:
     """The error of the synchronous read (http.client) and of the async read (httpx), with the same options."""
-    errors = []
-    for read in (lambda: read_vpcep_connections(**options), lambda: asyncio.run(aread_vpcep_connections(**options))):
-        with pytest.raises(CssVpcepError) as info:
-            read()
-        errors.append(info.value)
-    return errors[0], errors[1]
+    with pytest.raises(CssVpcepError) as sync_read:
+        read_vpcep_connections(**options)
+    with pytest.raises(CssVpcepError) as async_read:
+        asyncio.run(aread_vpcep_connections(**options))
+    return sync_read.value, async_read.value
 
 
 @pytest.mark.parametrize(
