@@ -4,7 +4,7 @@ attempt, and the project's error when none is left.
 The async read (httpx) and the synchronous first page (``http.client``) each send a request their own
 way and hand every outcome here: an answer, or a ``NetworkFailure``. What is retried, after how long
 (``RetryPolicy``, with ``Retry-After``), what is logged and which error ends a request is decided here
-once for both.
+once for both; so are the headers every request carries and how long it may take.
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ __all__ = [
     "VpcepClient",
     "api_error",
     "aread_vpcep_connections",
+    "read_resolved",
     "read_vpcep_connections",
 ]
 
