@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -21,7 +22,13 @@ import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+
+if TYPE_CHECKING:
+    from .attempts import Timeouts
+    from .first_page import FirstPage
+    from .models import VpcepConnectionsResult
+    from .settings import Settings
 
 __all__ = ["main"]
 
@@ -213,32 +220,30 @@ def _table(outputs: dict[str, Any], statuses: Sequence[str] | None) -> str:
 
 
 def _connections(args: argparse.Namespace) -> int:
-    import httpx
-
-    from .client import DEFAULT_TIMEOUT, read_vpcep_connections
+    from .attempts import Timeouts
     from .errors import ConfigurationError, CssVpcepError, InvalidInputError
+    from .first_page import read_first_page
+    from .settings import proxy_applies, resolve_settings, validate_cluster_id
 
-    timeout = None
+    timeouts = Timeouts()
     if args.timeout is not None:
         if not 0 < args.timeout <= MAX_TIMEOUT:
             print(f"{_PREFIX}invalid --timeout: must be more than 0 and at most {MAX_TIMEOUT:g} seconds",
                   file=sys.stderr)
             return InvalidInputError.exit_code
-        timeout = httpx.Timeout(
-            connect=DEFAULT_TIMEOUT.connect, read=args.timeout, write=DEFAULT_TIMEOUT.write, pool=DEFAULT_TIMEOUT.pool
-        )
+        timeouts = timeouts._replace(read=args.timeout)
     statuses = _statuses(args.status)
     if statuses == []:
         print(f"{_PREFIX}invalid --status: must not be empty", file=sys.stderr)
         return InvalidInputError.exit_code
     try:
-        result = read_vpcep_connections(
-            args.cluster_id,
-            project_id=args.project_id,
-            region=args.region,
-            endpoint=args.endpoint,
-            timeout=timeout,
-        )
+        cluster_id = validate_cluster_id(args.cluster_id)
+        settings = resolve_settings(project_id=args.project_id, region=args.region, endpoint=args.endpoint)
+        # A read a proxy may route goes wholly through httpx; any other starts with the first page alone.
+        first = None if proxy_applies(settings) else read_first_page(settings, cluster_id, timeouts)
+        outputs = first.outputs() if first is not None else None
+        if outputs is None:
+            return _print_result(_read_all(settings, cluster_id, timeouts, first), args.output, statuses)
     except InvalidInputError as err:
         print(f"{_PREFIX}invalid --{err.input_name.replace('_', '-')}: {err.reason}", file=sys.stderr)
         return err.exit_code
@@ -248,14 +253,42 @@ def _connections(args: argparse.Namespace) -> int:
     except CssVpcepError as err:
         print(f"{_PREFIX}{err}", file=sys.stderr)
         return err.exit_code
+    # The whole read was one page: its outputs are plain values, printed without building a model.
     if statuses is not None:
-        wanted = {status.casefold() for status in statuses}
-        kept = [c for c in result.connections if c.status is not None and c.status.casefold() in wanted]
-        result = result.model_copy(update={"connections": kept})  # total_count stays the service's count
-    # pydantic writes the same JSON as json.dumps(result.to_outputs(), indent=2), several times faster.
-    text = result.model_dump_json(indent=2) if args.output == "json" else _table(result.to_outputs(), statuses)
+        outputs["connections"] = [c for c in outputs["connections"] if _shown(c["status"], statuses)]
+    text = json.dumps(outputs, indent=2, ensure_ascii=False) if args.output == "json" else _table(outputs, statuses)
     sys.stdout.write(text + "\n")
     return EXIT_OK
+
+
+def _read_all(
+    settings: Settings, cluster_id: str, timeouts: Timeouts, first: FirstPage | None
+) -> VpcepConnectionsResult:
+    """A read of several pages (or through a proxy): the client's, from the first page when it was read."""
+    import httpx
+
+    from .client import DEFAULT_TIMEOUT, read_resolved
+
+    timeout = httpx.Timeout(
+        connect=timeouts.connect, read=timeouts.read, write=DEFAULT_TIMEOUT.write, pool=DEFAULT_TIMEOUT.pool
+    )
+    return read_resolved(settings, cluster_id, timeout, first)
+
+
+def _print_result(result: VpcepConnectionsResult, output: str, statuses: list[str] | None) -> int:
+    if statuses is not None:
+        kept = [c for c in result.connections if _shown(c.status, statuses)]
+        result = result.model_copy(update={"connections": kept})  # total_count stays the service's count
+    # pydantic writes the same JSON as json.dumps(result.to_outputs(), indent=2, ensure_ascii=False), several
+    # times faster for thousands of connections.
+    text = result.model_dump_json(indent=2) if output == "json" else _table(result.to_outputs(), statuses)
+    sys.stdout.write(text + "\n")
+    return EXIT_OK
+
+
+def _shown(status: str | None, statuses: list[str]) -> bool:
+    """Whether a connection in ``status`` is shown under ``--status`` (any case)."""
+    return status is not None and status.casefold() in {wanted.casefold() for wanted in statuses}
 
 
 def _statuses(given: list[str] | None) -> list[str] | None:

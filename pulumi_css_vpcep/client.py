@@ -3,14 +3,15 @@
 ``read_vpcep_connections`` (and its async twin) is the one read every face is built on. It validates its
 inputs and settings before anything is sent, looks the project id up through IAM when it is not given,
 reads the first page, then every other page concurrently, and returns one ``VpcepConnectionsResult``.
-The parts it uses each live in their own module: ``retries`` (when to try again), ``tls`` (what is
-trusted), ``http_errors`` (answers and failures as the project's errors), ``paging`` (which pages to
-ask for), ``projects`` (project ids, remembered) and ``pool`` (connections shared across reads).
+The parts it uses each live in their own module: ``attempts`` (each outcome judged, with
+``retries``: when to try again), ``tls`` (what is trusted), ``http_errors`` (answers and failures as
+the project's errors), ``paging`` (which pages to ask for), ``projects`` (project ids, remembered) and
+``pool`` (connections shared across reads). A synchronous read gets its project id and first page
+with ``first_page`` (``http.client``, no event loop) and only starts one for the other pages.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from types import TracebackType
@@ -18,15 +19,18 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from .http_errors import Redactor, UnreadableAnswer, api_error, final_error, json_object, tls_mismatch_error
+from .attempts import Attempts, Outcome, Timeouts, logger
+from .first_page import FirstPage, connections_url, page_query, read_first_page
+from .http_errors import NetworkFailure, Redactor, api_error
 from .models import ConnectionsPage, VpcepConnectionsResult
 from .paging import Pagination
-from .pool import ConnectionPool, client_options
+from .pool import ConnectionPool
 from .projects import PROJECT_IDS, ProjectIds, project_id_from
-from .retries import RETRY_STATUSES, RetryPolicy
-from .settings import Settings, resolve_settings, validate_cluster_id
+from .retries import RetryPolicy
+from .settings import Settings, proxy_applies, resolve_settings, validate_cluster_id
 from .signing import HmacSigner, canonical_query
-from .tls import INSECURE_WARNING, answers_plain_http, handshake_failure, is_verification_failure
+from .sync_http import probe_timeout
+from .tls import INSECURE_WARNING, answers_plain_http
 
 # asyncio is imported where it is used: a synchronous read that fits in one page needs no event loop.
 
@@ -37,110 +41,31 @@ __all__ = [
     "VpcepClient",
     "api_error",
     "aread_vpcep_connections",
+    "read_resolved",
     "read_vpcep_connections",
 ]
 
-logger = logging.getLogger("pulumi_css_vpcep")
-
-DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
+_DEFAULTS = Timeouts()
+DEFAULT_TIMEOUT = httpx.Timeout(
+    connect=_DEFAULTS.connect, read=_DEFAULTS.read, write=_DEFAULTS.read, pool=_DEFAULTS.read
+)
 """Connect within 10 s; each answer within 30 s."""
 
-REQUEST_LIMIT = 100
-"""The page size asked for: the one the Terraform provider uses against the live service. A service
-that caps it lower shows its real page size on the first page."""
 MAX_CONCURRENT_PAGES = 10
 """How many pages are fetched at once after the first."""
 
 _T = TypeVar("_T")
-Outcome = httpx.Response | httpx.TransportError
-"""What one attempt of a request gives: an answer, or the network's failure."""
 
 
-class _Attempts:
-    """The attempts of one request: judges each outcome, says how long to wait before the next one, and
-    raises the project's error when no attempt is left. Both the synchronous and the async read use it."""
-
-    def __init__(self, url: str, retry: RetryPolicy, deadline: float, redact: Redactor) -> None:
-        self.url = url
-        self.target = httpx.URL(url)
-        self.number = 0
-        self._retry = retry
-        self._deadline = deadline
-        self._redact = redact
-
-    def needs_probe(self, outcome: Outcome) -> bool:
-        """Whether the first attempt's TLS handshake with an ``https`` endpoint failed or timed out, as it
-        does with a plain-HTTP port (which may wait for a line break that a TLS hello never sends)."""
-        return (
-            self.number == 0
-            and self.target.scheme == "https"
-            and isinstance(outcome, httpx.TransportError)
-            and (isinstance(outcome, httpx.ConnectTimeout) or handshake_failure(outcome) is not None)
-        )
-
-    def judge(self, outcome: Outcome, started: float, plain_http: bool = False) -> dict[str, Any] | float:
-        """The answer's JSON object, or the seconds to wait before the next attempt."""
-        self.number += 1
-        retry_after = None
-        error: Exception
-        if isinstance(outcome, httpx.Response):
-            logger.info(
-                "GET %s -> %d in %.0f ms (request id %s)", self.url, outcome.status_code,
-                (time.monotonic() - started) * 1000, outcome.headers.get("x-request-id", "-"),
-            )
-            if outcome.status_code < 400:
-                try:
-                    return json_object(outcome)
-                except UnreadableAnswer as exc:
-                    error, retryable = exc, True
-            else:
-                error = api_error(outcome, self.number, self._redact)
-                retryable = outcome.status_code in RETRY_STATUSES
-                retry_after = outcome.headers.get("retry-after")
-        elif plain_http:
-            error, retryable = tls_mismatch_error(self.target), False
-        elif isinstance(outcome, httpx.LocalProtocolError):
-            error, retryable = outcome, False  # a request this client cannot send: no retry mends it
-        elif isinstance(outcome, httpx.TimeoutException):
-            error, retryable = outcome, True
-        else:
-            error, retryable = outcome, not is_verification_failure(outcome)
-
-        delay = self._retry.delay(self.number, retry_after) if retryable else None
-        if delay is None or time.monotonic() + delay > self._deadline:
-            raise final_error(error, self.number, self.target, self._redact) from None
-        logger.warning(
-            "attempt %d of %d failed: %s; retrying in %.1f s",
-            self.number, self._retry.attempts, final_error(error, 1, self.target, self._redact), delay,
-        )
-        return delay
+def _failure(exc: httpx.TransportError) -> NetworkFailure:
+    """An httpx failure, as ``attempts`` judges failures."""
+    if isinstance(exc, httpx.TimeoutException):
+        return NetworkFailure(exc, timeout=type(exc).__name__)
+    return NetworkFailure(exc, unsendable=isinstance(exc, httpx.LocalProtocolError))
 
 
-def _connections_url(settings: Settings, project_id: str, cluster_id: str) -> str:
-    return f"{settings.css_endpoint}/v1.0/{project_id}/clusters/{cluster_id}/vpcepservice/connections"
-
-
-def _page_query(offset: int) -> list[tuple[str, str]]:
-    return [("offset", str(offset)), ("limit", str(REQUEST_LIMIT))]
-
-
-def _probe_timeout(timeout: httpx.Timeout) -> float:
-    return min(timeout.connect or 10.0, 2.0)
-
-
-def _result(settings: Settings, cluster_id: str, project_id: str, pages: Pagination) -> VpcepConnectionsResult:
-    connections = pages.connections(cluster_id)
-    return VpcepConnectionsResult(
-        cluster_id=cluster_id,
-        project_id=project_id,
-        region=settings.region,
-        endpoint=settings.css_endpoint,
-        connections=connections,
-        permissions=pages.permissions(),
-        vpc_service_name=pages.first.vpc_service_name,
-        vpcep_update_switch=pages.first.vpcep_update_switch,
-        total_count=len(connections),
-    )
+def _result(pages: Pagination, settings: Settings, cluster_id: str, project_id: str) -> VpcepConnectionsResult:
+    return VpcepConnectionsResult(**pages.result(cluster_id, project_id, settings.region, settings.css_endpoint))
 
 
 class VpcepClient:
@@ -203,16 +128,16 @@ class VpcepClient:
         """GET a JSON object, retrying what is worth retrying; raise the project's error otherwise."""
         import asyncio
 
-        attempts = _Attempts(f"{url}?{canonical_query(query)}", self._retry, deadline, self._redact)
+        attempts = Attempts(f"{url}?{canonical_query(query)}", self._retry, deadline, self._redact)
         while True:
             started = time.monotonic()
             outcome: Outcome
             try:
                 outcome = await self._http.get(attempts.url, headers=headers, auth=self._auth, timeout=self._timeout)
             except httpx.TransportError as exc:
-                outcome = exc
+                outcome = _failure(exc)
             plain_http = attempts.needs_probe(outcome) and await asyncio.to_thread(
-                answers_plain_http, attempts.target, _probe_timeout(self._timeout)
+                answers_plain_http, attempts.target, probe_timeout(self._timeout.connect)
             )
             verdict = attempts.judge(outcome, started, plain_http)
             if isinstance(verdict, dict):
@@ -251,8 +176,8 @@ class VpcepClient:
             raise
 
     async def _page(self, project_id: str, cluster_id: str, offset: int, deadline: float) -> ConnectionsPage:
-        url = _connections_url(self._settings, project_id, cluster_id)
-        body = await self._get_json(url, _page_query(offset), {"X-Project-Id": project_id}, deadline)
+        url = connections_url(self._settings, project_id, cluster_id)
+        body = await self._get_json(url, page_query(offset), {"X-Project-Id": project_id}, deadline)
         return ConnectionsPage.model_validate(body)
 
     async def read(self, cluster_id: str) -> VpcepConnectionsResult:
@@ -270,55 +195,7 @@ class VpcepClient:
         """Finish a read whose first page is in ``pages``: fetch every page still wanted, at once."""
         while offsets := pages.wanted():
             pages.add(await self._gather(self._page(project_id, cluster_id, offset, deadline) for offset in offsets))
-        return _result(self._settings, cluster_id, project_id, pages)
-
-
-class _FirstPage:
-    """The start of a synchronous read, without an event loop: the project id and the first page.
-
-    Most clusters fit in one page, and then this is the whole read: no asyncio, no concurrency.
-    """
-
-    def __init__(self, settings: Settings, timeout: httpx.Timeout, deadline: float) -> None:
-        self._settings = settings
-        self._timeout = timeout
-        self._deadline = deadline
-        self._auth = HmacSigner(settings.credentials)
-        self._redact = Redactor.of(settings.credentials)
-        self._http = httpx.Client(limits=httpx.Limits(max_connections=1), **client_options(settings))
-
-    def close(self) -> None:
-        self._http.close()
-
-    def _get_json(self, url: str, query: Iterable[tuple[str, str]], headers: Mapping[str, str]) -> dict[str, Any]:
-        attempts = _Attempts(f"{url}?{canonical_query(query)}", self._settings.retry, self._deadline, self._redact)
-        while True:
-            started = time.monotonic()
-            outcome: Outcome
-            try:
-                outcome = self._http.get(attempts.url, headers=headers, auth=self._auth, timeout=self._timeout)
-            except httpx.TransportError as exc:
-                outcome = exc
-            plain_http = attempts.needs_probe(outcome) and answers_plain_http(
-                attempts.target, _probe_timeout(self._timeout)
-            )
-            verdict = attempts.judge(outcome, started, plain_http)
-            if isinstance(verdict, dict):
-                return verdict
-            time.sleep(verdict)
-
-    def project_id(self) -> str:
-        """The project id: from the settings, remembered, or looked up through IAM and remembered."""
-        settings = self._settings
-        known = settings.project_id or PROJECT_IDS.remembered(settings)
-        if known:
-            return known
-        body = self._get_json(f"{settings.iam_endpoint}/projects", [("name", settings.region)], {})
-        return PROJECT_IDS.remember(settings, project_id_from(body, settings.region))
-
-    def page(self, project_id: str, cluster_id: str) -> ConnectionsPage:
-        url = _connections_url(self._settings, project_id, cluster_id)
-        return ConnectionsPage.model_validate(self._get_json(url, _page_query(0), {"X-Project-Id": project_id}))
+        return _result(pages, self._settings, cluster_id, project_id)
 
 
 async def aread_vpcep_connections(
@@ -395,6 +272,29 @@ async def _read_rest(
         return await client.read_rest(cluster_id, project_id, pages, deadline)
 
 
+async def _read(settings: Settings, timeout: httpx.Timeout, cluster_id: str) -> VpcepConnectionsResult:
+    async with VpcepClient(settings, timeout=timeout) as client:
+        return await client.read(cluster_id)
+
+
+def read_resolved(
+    settings: Settings, cluster_id: str, timeout: httpx.Timeout, first: FirstPage | None = None
+) -> VpcepConnectionsResult:
+    """A synchronous read with resolved settings and a validated ``cluster_id``: the project id and first
+    page without an event loop (or ``first``, already read), then any other pages at once.
+
+    A read that a proxy may route goes wholly through httpx, which applies proxies.
+    """
+    if first is None:
+        if proxy_applies(settings):
+            return run_sync(_read(settings, timeout, cluster_id))
+        first = read_first_page(settings, cluster_id, Timeouts(connect=timeout.connect, read=timeout.read))
+    pages = Pagination(ConnectionsPage.model_validate(first.body))
+    if not pages.wanted():
+        return _result(pages, settings, cluster_id, first.project_id)
+    return run_sync(_read_rest(settings, timeout, cluster_id, first.project_id, pages, first.deadline))
+
+
 def read_vpcep_connections(
     cluster_id: str,
     *,
@@ -423,16 +323,4 @@ def read_vpcep_connections(
         config_namespace=config_namespace,
         retry=retry,
     )
-    if settings.insecure:
-        logger.warning(INSECURE_WARNING)  # on every read: the spec asks for it each time, not once
-    deadline = time.monotonic() + settings.retry.total_timeout
-    timeout = timeout or DEFAULT_TIMEOUT
-    start = _FirstPage(settings, timeout, deadline)
-    try:
-        found_project_id = start.project_id()
-        pages = Pagination(start.page(found_project_id, cluster_id))
-    finally:
-        start.close()
-    if not pages.wanted():
-        return _result(settings, cluster_id, found_project_id, pages)
-    return run_sync(_read_rest(settings, timeout, cluster_id, found_project_id, pages, deadline))
+    return read_resolved(settings, cluster_id, timeout or DEFAULT_TIMEOUT)

@@ -1,5 +1,5 @@
-"""From HTTP to the errors of ``errors.py``: the one place where an httpx response or exception becomes
-the project's error.
+"""From HTTP to the errors of ``errors.py``: the one place where an answer or a network failure becomes
+the project's error, whichever transport (httpx or ``http.client``) got it.
 
 Every text that reaches an error passes through ``Redactor``, which removes the read's credentials in
 every form an HTTP stack or a server might echo them (as sent, escaped as in a repr, as bytes,
@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, quote_plus
-
-import httpx
 
 from .errors import ApiError, CssVpcepError, TransportError
 from .settings import Credentials
 from .tls import is_verification_failure
 
 __all__ = [
+    "Answer",
+    "NetworkFailure",
     "Redactor",
     "UnreadableAnswer",
     "api_error",
@@ -28,6 +28,41 @@ __all__ = [
     "json_object",
     "tls_mismatch_error",
 ]
+
+
+class _Headers(Protocol):
+    def get(self, key: str, /) -> Any: ...
+
+
+class Answer(Protocol):
+    """What the error mapping reads of an HTTP answer: an ``httpx.Response`` is one."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def reason_phrase(self) -> str: ...
+    @property
+    def headers(self) -> _Headers: ...
+    @property
+    def text(self) -> str: ...
+    def json(self) -> Any: ...
+
+
+class NetworkFailure(Exception):
+    """A request that got no answer: the transport's exception (its cause), and what kind of failure it was.
+
+    ``timeout`` names the phase that timed out (``ConnectTimeout``, ``ReadTimeout``...); ``unsendable``
+    is a request this client cannot send, which no retry mends. Its text is the transport's, unless
+    ``detail`` words it.
+    """
+
+    def __init__(
+        self, error: BaseException, *, timeout: str | None = None, unsendable: bool = False, detail: str | None = None
+    ) -> None:
+        super().__init__(detail if detail is not None else str(error))
+        self.__cause__ = error
+        self.timeout = timeout
+        self.unsendable = unsendable
 
 REDACTED = "<redacted>"
 _TAG = re.compile(r"<[^>]*>")
@@ -110,7 +145,7 @@ def _error_fields(body: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
-def api_error(response: httpx.Response, attempts: int = 1, redact: Redactor | None = None) -> ApiError:
+def api_error(response: Answer, attempts: int = 1, redact: Redactor | None = None) -> ApiError:
     """The ``ApiError`` for an error response, whatever shape its body has (JSON, HTML, text, none).
 
     Every text taken from the answer is redacted (when ``redact`` is given) and put on one line.
@@ -129,7 +164,7 @@ def api_error(response: httpx.Response, attempts: int = 1, redact: Redactor | No
         message = one_line(clean(message))
     else:
         text = clean(response.text)
-        if "html" in response.headers.get("content-type", "").lower() or text.lstrip().startswith("<"):
+        if "html" in (response.headers.get("content-type") or "").lower() or text.lstrip().startswith("<"):
             title = _TITLE.search(text)
             shown = one_line(_TAG.sub(" ", title.group(1) if title else text), 120)
             message = f"the gateway answered with an HTML page: {shown or 'no title'}"
@@ -146,41 +181,41 @@ def api_error(response: httpx.Response, attempts: int = 1, redact: Redactor | No
     )
 
 
-def json_object(response: httpx.Response) -> dict[str, Any]:
+def json_object(response: Answer) -> dict[str, Any]:
     """The JSON object of a 2xx answer; ``UnreadableAnswer`` when it is anything else."""
     try:
         body = response.json()
-    except (ValueError, httpx.DecodingError) as exc:
+    except ValueError as exc:
         raise UnreadableAnswer(f"the answer is not JSON ({one_line(str(exc), 120)})") from None
     if not isinstance(body, dict):
         raise UnreadableAnswer(f"the answer is a JSON {type(body).__name__}, not an object")
     return body
 
 
-def tls_mismatch_error(url: httpx.URL) -> TransportError:
+def tls_mismatch_error(host: str, port: int | None) -> TransportError:
     """The error for an ``https`` URL whose port answers in plain HTTP."""
     return TransportError(
-        f"TLS/HTTP mismatch: {url.host}:{url.port or 443} answers in plain HTTP, not TLS "
+        f"TLS/HTTP mismatch: {host}:{port or 443} answers in plain HTTP, not TLS "
         "(check the endpoint's port; http:// is allowed only to a loopback address)"
     )
 
 
-def final_error(error: Exception, attempts: int, url: httpx.URL, redact: Redactor) -> CssVpcepError:
-    """The project's error for the last failure of a request, after ``attempts`` attempts."""
+def final_error(error: Exception, attempts: int, host: str, redact: Redactor) -> CssVpcepError:
+    """The project's error for the last failure of a request to ``host``, after ``attempts`` attempts."""
     if isinstance(error, CssVpcepError):
         if isinstance(error, ApiError):
             return ApiError(error.status, error.code, error.message, error.request_id, attempts=attempts)
         return error
     suffix = f" after {attempts} attempts" if attempts > 1 else ""
-    host = url.host
     if isinstance(error, UnreadableAnswer):
         return TransportError(f"unreadable answer from {host}: {redact(str(error))}{suffix}")
-    if isinstance(error, httpx.TimeoutException):
-        return TransportError(f"timed out talking to {host} ({type(error).__name__}){suffix}")
+    if isinstance(error, NetworkFailure) and error.timeout:
+        return TransportError(f"timed out talking to {host} ({error.timeout}){suffix}")
     if is_verification_failure(error):
         return TransportError(
             f"TLS verification failed for {host}: {one_line(redact(str(error)), 200)} "
             "(trust its CA with SSL_CERT_FILE)"
         )
-    detail = one_line(redact(str(error)), 200) or type(error).__name__
+    cause = error.__cause__ if isinstance(error, NetworkFailure) else error
+    detail = one_line(redact(str(error)), 200) or type(cause).__name__
     return TransportError(f"network failure talking to {host}: {detail}{suffix}")

@@ -1,9 +1,10 @@
 """pydantic models of the API's JSON and of the outputs every face returns.
 
 The service does not always send the documented types (``"maxSession": "3000"``,
-``"vpcepUpdateSwitch": "false"``), so values are read by meaning; unknown fields are ignored and
-missing optional fields are ``None``. Each model accepts both the API's spelling (``maxSession``) and
-the output's (``max_session``), so stored outputs parse back into the same model. Each field's
+``"vpcepUpdateSwitch": "false"``), so values are read by meaning, each field by its function and
+spellings in the field table of ``fields.py``; unknown fields are ignored and missing optional fields
+are ``None``. Each model accepts both the API's spelling (``maxSession``) and the output's
+(``max_session``), so stored outputs parse back into the same model. Each field's
 description is its documentation everywhere: the plugin's schema (and so every generated SDK) is built
 from these models.
 """
@@ -11,12 +12,11 @@ from these models.
 from __future__ import annotations
 
 import json
-import math
 from typing import Annotated, Any
 
 from pydantic import AliasChoices, AliasGenerator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from .settings import scalar_text
+from .fields import camel_case, flag, objects, spellings, text, whole_number
 
 __all__ = [
     "Connection",
@@ -29,58 +29,19 @@ __all__ = [
 ]
 
 
-def _lenient_int(value: Any) -> int | None:
-    """``3000``, ``3000.0``, ``"3000"`` and ``" 3000 "`` are 3000; anything without a whole number is None."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) and value.is_integer() else None
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return int(text)
-        except ValueError:
-            try:
-                number = float(text)
-            except ValueError:
-                return None
-            return int(number) if math.isfinite(number) and number.is_integer() else None
-    return None
-
-
-def _lenient_bool(value: Any) -> bool:
-    """``true``, ``"true"``, ``"True"``, ``1`` and ``"1"`` are true; everything else is false."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return value == 1
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "yes", "on")
-    return False
-
-
 def _objects(value: Any) -> list[Any]:
-    """A list of the JSON objects in ``value``; a null or malformed list is empty."""
-    if not isinstance(value, list):
-        return []
-    return [item for item in value if isinstance(item, dict | BaseModel)]
+    """The objects of a list as ``fields.objects`` reads them; models given for items are kept too."""
+    return objects(value, (dict, BaseModel))
 
 
-LenientInt = Annotated[int | None, BeforeValidator(_lenient_int)]
-LenientStr = Annotated[str | None, BeforeValidator(scalar_text)]
-LenientBool = Annotated[bool, BeforeValidator(_lenient_bool)]
-
-
-def camel_case(name: str) -> str:
-    """A field's name as the API and Pulumi schemas spell it: ``max_session`` is ``maxSession``."""
-    head, *rest = name.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+# Each kind of field is read by its function of the field table (``fields.py``); tests hold every field to it.
+LenientInt = Annotated[int | None, BeforeValidator(whole_number)]
+LenientStr = Annotated[str | None, BeforeValidator(text)]
+LenientBool = Annotated[bool, BeforeValidator(flag)]
 
 
 def _either_spelling(name: str) -> AliasChoices:
-    return AliasChoices(name, camel_case(name))
+    return AliasChoices(*spellings(name))
 
 
 class _Model(BaseModel):
@@ -105,10 +66,7 @@ class Connection(_Model):
     created_at: LenientStr = Field(
         default=None, description="When the connection was created, as the service wrote it (ISO 8601)."
     )
-    update_at: LenientStr = Field(
-        default=None, validation_alias=AliasChoices("update_at", "updateAt", "updated_at"),
-        description="When the connection was last updated, if ever.",
-    )
+    update_at: LenientStr = Field(default=None, description="When the connection was last updated, if ever.")
     domain_id: LenientStr = Field(default=None, description="The account id of the endpoint's owner.")
     vpcep_ip: LenientStr = Field(default=None, description="The endpoint's IPv4 address.")
     vpcep_ipv6_address: LenientStr = Field(default=None, description="The endpoint's IPv6 address.")

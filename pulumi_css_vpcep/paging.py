@@ -13,25 +13,51 @@ The client drives it::
     while offsets := pages.wanted():
         pages.add([await fetch(offset) for offset in offsets])   # concurrently, in order
     connections = pages.connections()                            # or IncompleteReadError
+
+A page is a ``ConnectionsPage`` of models, or a ``fields.PlainPage`` of dicts (the command's one-page
+read, without pydantic): the decision is the same for both.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any, Protocol
 
 from .errors import IncompleteReadError
-from .models import Connection, ConnectionsPage, Permission
 
-__all__ = ["MAX_PAGES", "Pagination"]
+__all__ = ["MAX_PAGES", "Page", "Pagination"]
 
 MAX_PAGES = 10_000
 """A hard stop for a service whose data never stops growing."""
 
 
+class Page(Protocol):
+    """What paging reads of a page: a ``ConnectionsPage``, or a ``fields.PlainPage``."""
+
+    @property
+    def connections(self) -> Sequence[Any]: ...
+    @property
+    def permissions(self) -> Sequence[Any]: ...
+    @property
+    def vpc_service_name(self) -> str | None: ...
+    @property
+    def vpcep_update_switch(self) -> bool: ...
+    @property
+    def total_count(self) -> int | None: ...
+
+
+def _identity(item: Any) -> str:
+    """What makes an item the same one again: its id, or all of it when it has none."""
+    if isinstance(item, dict):
+        return item["id"] or json.dumps(item)
+    return str(item.id or item.model_dump_json())
+
+
 class Pagination:
     """The state of one read's pages: what was collected, what to ask for next, whether it is complete."""
 
-    def __init__(self, first: ConnectionsPage, max_pages: int = MAX_PAGES) -> None:
+    def __init__(self, first: Page, max_pages: int = MAX_PAGES) -> None:
         self.first = first
         """The first page: its size is the service's page size; it also carries the service's fields."""
         self.page_size = len(first.connections)
@@ -44,8 +70,8 @@ class Pagination:
         self._next_offset = self.page_size
         self._done = self.page_size == 0
         self._reached_end = False
-        self._connections: dict[str, Connection] = {}
-        self._permissions: dict[str, Permission] = {}
+        self._connections: dict[str, Any] = {}
+        self._permissions: dict[str, Any] = {}
         self._collect(first)
 
     def wanted(self) -> list[int]:
@@ -59,7 +85,7 @@ class Pagination:
             return []
         return list(range(self._next_offset, self.total, self.page_size))[: self._max_pages - self.requests]
 
-    def add(self, pages: Sequence[ConnectionsPage]) -> None:
+    def add(self, pages: Sequence[Page]) -> None:
         """Take in the pages fetched for the offsets ``wanted()`` returned, in the same order."""
         self.requests += len(pages)
         brought = sum(self._collect(page) for page in pages)
@@ -76,7 +102,7 @@ class Pagination:
         elif brought == 0:
             self._done = True
 
-    def connections(self, cluster_id: str) -> list[Connection]:
+    def connections(self, cluster_id: str) -> list[Any]:
         """Every connection read, each id once, in the service's order.
 
         Raises ``IncompleteReadError`` when the pages stopped short of the service's count without a
@@ -91,15 +117,31 @@ class Pagination:
             )
         return list(self._connections.values())
 
-    def permissions(self) -> list[Permission]:
+    def permissions(self) -> list[Any]:
         """The endpoint service's whitelist, each id once, in the service's order."""
         return list(self._permissions.values())
 
-    def _collect(self, page: ConnectionsPage) -> int:
+    def result(self, cluster_id: str, project_id: str, region: str, endpoint: str) -> dict[str, Any]:
+        """The read's result by output name, in the outputs' order: the fields of a ``VpcepConnectionsResult``
+        (dicts for a plain page: its outputs exactly). ``IncompleteReadError`` as ``connections`` raises it."""
+        connections = self.connections(cluster_id)
+        return {
+            "cluster_id": cluster_id,
+            "project_id": project_id,
+            "region": region,
+            "endpoint": endpoint,
+            "connections": connections,
+            "permissions": self.permissions(),
+            "vpc_service_name": self.first.vpc_service_name,
+            "vpcep_update_switch": self.first.vpcep_update_switch,
+            "total_count": len(connections),
+        }
+
+    def _collect(self, page: Page) -> int:
         """Keep a page's connections and permissions; return how many connections were new."""
         before = len(self._connections)
         for connection in page.connections:
-            self._connections.setdefault(connection.id or connection.model_dump_json(), connection)
+            self._connections.setdefault(_identity(connection), connection)
         for permission in page.permissions:
-            self._permissions.setdefault(permission.id or permission.model_dump_json(), permission)
+            self._permissions.setdefault(_identity(permission), permission)
         return len(self._connections) - before

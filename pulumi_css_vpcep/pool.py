@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
-from . import __version__
-from .settings import Settings, is_loopback
+from .attempts import REQUEST_HEADERS
+from .settings import Settings, trusts_environment
 from .tls import verify_for
 
 if TYPE_CHECKING:
@@ -42,10 +42,8 @@ def client_options(settings: Settings) -> dict[str, Any]:
     return {
         "verify": verify_for(settings),
         # HTTP(S)_PROXY applies to the cloud; never send this machine's own service through a proxy.
-        "trust_env": not all(
-            is_loopback(httpx.URL(url).host) for url in (settings.css_endpoint, settings.iam_endpoint)
-        ),
-        "headers": {"User-Agent": f"pulumi-css-vpcep/{__version__}", "Accept": "application/json"},
+        "trust_env": trusts_environment(settings),
+        "headers": REQUEST_HEADERS,
         "follow_redirects": False,
     }
 

@@ -38,8 +38,10 @@ __all__ = [
     "iam_endpoint_for",
     "is_loopback",
     "parse_resource_id",
+    "proxy_applies",
     "resolve_settings",
     "scalar_text",
+    "trusts_environment",
     "validate_cluster_id",
     "validate_endpoint",
     "validate_project_id",
@@ -214,6 +216,24 @@ class Settings:
 
     def __reduce_ex__(self, protocol: Any) -> NoReturn:
         raise TypeError("settings hold credentials and are never serialized")
+
+
+def trusts_environment(settings: Settings) -> bool:
+    """Whether the environment's HTTP(S)_PROXY applies to a read (httpx's ``trust_env``): for the cloud,
+    never when every endpoint it may contact is this machine's."""
+    return not all(is_loopback(urlsplit(url).hostname or "") for url in (settings.css_endpoint, settings.iam_endpoint))
+
+
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+
+
+def proxy_applies(settings: Settings, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether a proxy variable (``HTTPS_PROXY``, ``http_proxy``, ``ALL_PROXY``...) is set for a read that
+    trusts the environment: such a read goes through httpx, which applies proxies and ``NO_PROXY``."""
+    env = os.environ if environ is None else environ
+    return trusts_environment(settings) and any(
+        value and name.lower() in _PROXY_VARIABLES for name, value in env.items()
+    )
 
 
 def css_endpoint_for(region: str, cloud: str = DEFAULT_CLOUD) -> str:

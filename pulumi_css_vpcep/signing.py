@@ -1,4 +1,4 @@
-"""APIG ``SDK-HMAC-SHA256`` request signing, as an ``httpx.Auth``.
+"""APIG ``SDK-HMAC-SHA256`` request signing, for httpx (as its ``auth``) and for ``http.client``.
 
 The canonical form follows the official SDK (``huaweicloudsdkcore``), whose signatures the tests use as
 the oracle: percent-decoded path segments re-encoded with ``quote(safe='~')`` and a trailing ``/``; the
@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
-import httpx
-
 from .settings import Credentials
+
+if TYPE_CHECKING:
+    import httpx  # signing needs no httpx: the command's one-page read sends with http.client
 
 __all__ = [
     "ALGORITHM",
@@ -127,15 +129,14 @@ def _header_text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-class HmacSigner(httpx.Auth):
+class HmacSigner:
     """Signs every request (and every retry, with a fresh date) with an AK/SK pair.
 
     Adds ``X-Sdk-Date`` (unless the request has one) and ``X-Security-Token`` for temporary
     credentials, then signs ``Host`` and every header the request carries except transport headers
-    and names containing ``_``, as the official SDK does.
+    and names containing ``_``, as the official SDK does. An httpx client takes it as its ``auth``
+    (a callable that signs a request); ``http.client`` sends the headers of ``headers_for``.
     """
-
-    requires_request_body = True
 
     def __init__(self, credentials: Credentials) -> None:
         self._credentials = credentials
@@ -143,32 +144,49 @@ class HmacSigner(httpx.Auth):
     def __repr__(self) -> str:
         return "HmacSigner(credentials=<hidden>)"
 
-    def sign(self, request: httpx.Request) -> None:
-        """Add the date, token and ``Authorization`` headers to ``request``."""
-        if "x-sdk-date" not in request.headers:
-            request.headers["X-Sdk-Date"] = datetime.now(UTC).strftime(DATE_FORMAT)
+    def headers_for(
+        self, method: str, raw_path: str, raw_query: str, headers: Mapping[str, str], body: bytes = b""
+    ) -> dict[str, str]:
+        """The headers that sign a request: ``X-Sdk-Date`` (unless ``headers`` has one), ``X-Security-Token``
+        and ``Authorization``. ``headers`` are every header it will carry, ``host`` included, by lower-case name.
+        """
+        added: dict[str, str] = {}
+        if "x-sdk-date" not in headers:
+            added["X-Sdk-Date"] = datetime.now(UTC).strftime(DATE_FORMAT)
         if self._credentials.security_token:
-            request.headers["X-Security-Token"] = self._credentials.security_token
-        headers = {
-            _header_text(name).lower(): _header_text(value) for name, value in request.headers.raw
-        }
-        headers.setdefault("host", request.url.netloc.decode("ascii"))
-        signed = sorted(name for name in headers if name not in _UNSIGNED and "_" not in name)
-        body = request.content
+            added["X-Security-Token"] = self._credentials.security_token
+        signing = {**headers, **{name.lower(): value for name, value in added.items()}}
+        signed = sorted(name for name in signing if name not in _UNSIGNED and "_" not in name)
         canonical = canonical_request(
-            request.method,
-            request.url.raw_path.decode("ascii").partition("?")[0],
-            request.url.query.decode("ascii"),
-            headers,
+            method,
+            raw_path,
+            raw_query,
+            signing,
             signed,
             hashlib.sha256(body).hexdigest() if body else _EMPTY_SHA256,
         )
-        sig = signature(self._credentials.secret_key, headers["x-sdk-date"], canonical)
-        request.headers["Authorization"] = (
+        sig = signature(self._credentials.secret_key, signing["x-sdk-date"], canonical)
+        added["Authorization"] = (
             f"{ALGORITHM} Access={self._credentials.access_key}, "
             f"SignedHeaders={';'.join(signed)}, Signature={sig}"
         )
+        return added
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def sign(self, request: httpx.Request) -> None:
+        """Add the date, token and ``Authorization`` headers to ``request``."""
+        headers = {_header_text(name).lower(): _header_text(value) for name, value in request.headers.raw}
+        headers.setdefault("host", request.url.netloc.decode("ascii"))
+        request.headers.update(
+            self.headers_for(
+                request.method,
+                request.url.raw_path.decode("ascii").partition("?")[0],
+                request.url.query.decode("ascii"),
+                headers,
+                request.content,
+            )
+        )
+
+    def __call__(self, request: httpx.Request) -> httpx.Request:
+        """httpx's ``auth``: sign the request."""
         self.sign(request)
-        yield request
+        return request

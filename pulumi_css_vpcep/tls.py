@@ -1,8 +1,8 @@
 """TLS for a read: which certificates are trusted, and what a failed handshake means.
 
 Verification is on unless ``HW_INSECURE`` turns it off. A CA store is loaded only when a read will
-contact an ``https`` endpoint, once per process. A failed handshake is told apart by the ``ssl``
-exception that httpx keeps in its exception chain: a verification failure
+contact an ``https`` endpoint, once per process; httpx and ``http.client`` get the same contexts. A
+failed handshake is told apart by the ``ssl`` exception in the failure's chain: a verification failure
 (``ssl.SSLCertVerificationError``) cannot succeed on a retry; any other ``ssl.SSLError`` may be a
 network hiccup or a server that does not speak TLS at all, which ``answers_plain_http`` settles.
 """
@@ -13,14 +13,14 @@ import functools
 import os
 import socket
 import ssl
-
-import httpx
+from typing import Protocol
 
 from .errors import ConfigurationError
 from .settings import Settings
 
 __all__ = [
     "INSECURE_WARNING",
+    "Address",
     "answers_plain_http",
     "handshake_failure",
     "is_verification_failure",
@@ -33,8 +33,8 @@ INSECURE_WARNING = "TLS certificate verification is off (HW_INSECURE): the servi
 
 @functools.lru_cache(maxsize=8)
 def _verifying_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
-    """A verifying context trusting ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else httpx's default CAs;
-    built once per process: loading a CA store takes about 20 ms."""
+    """A verifying context trusting ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else certifi's CAs (httpx's
+    default); built once per process: loading a CA store takes about 20 ms."""
     if cert_file:
         try:
             return ssl.create_default_context(cafile=cert_file)
@@ -42,7 +42,9 @@ def _verifying_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLCo
             raise ConfigurationError(f"SSL_CERT_FILE {cert_file!r} cannot be used as a CA bundle: {exc}") from None
     if cert_dir:
         return ssl.create_default_context(capath=cert_dir)
-    return httpx.create_ssl_context(trust_env=False)
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 @functools.lru_cache(maxsize=1)
@@ -50,13 +52,22 @@ def _trust_nothing_context() -> ssl.SSLContext:
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-def verify_for(settings: Settings) -> ssl.SSLContext | bool:
-    """httpx's ``verify`` for these settings: ``False`` when insecure, else a verifying context.
+@functools.lru_cache(maxsize=1)
+def _unverified_context() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def verify_for(settings: Settings) -> ssl.SSLContext:
+    """The TLS context of a read with these settings (httpx's ``verify``): one that verifies nothing when
+    insecure, else a verifying one.
 
     Raises ``ConfigurationError`` when ``SSL_CERT_FILE`` names no usable CA bundle.
     """
     if settings.insecure:
-        return False
+        return _unverified_context()
     # IAM is asked only for a project id that no setting gives.
     contacted = (settings.css_endpoint,) if settings.project_id else (settings.css_endpoint, settings.iam_endpoint)
     if not any(url.startswith("https:") for url in contacted):
@@ -89,7 +100,18 @@ def handshake_failure(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
-def answers_plain_http(url: httpx.URL, timeout: float) -> bool:
+class Address(Protocol):
+    """Where a request goes: an ``httpx.URL`` is one."""
+
+    @property
+    def scheme(self) -> str: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int | None: ...
+
+
+def answers_plain_http(url: Address, timeout: float) -> bool:
     """Whether the server of ``url`` answers a plain-text HTTP request on its port.
 
     Asked only after a TLS handshake with it failed or timed out, to tell a plain-HTTP port (a mismatch
@@ -97,7 +119,9 @@ def answers_plain_http(url: httpx.URL, timeout: float) -> bool:
     read is sent. A TLS port that refuses plain HTTP answers 400 (nginx, Apache, Go do): not a mismatch.
     """
     port = url.port or (443 if url.scheme == "https" else 80)
-    probe = f"HEAD / HTTP/1.1\r\nHost: {url.netloc.decode('ascii')}\r\nConnection: close\r\n\r\n"
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    netloc = host if url.port is None else f"{host}:{url.port}"
+    probe = f"HEAD / HTTP/1.1\r\nHost: {netloc}\r\nConnection: close\r\n\r\n"
     try:
         with socket.create_connection((url.host, port), timeout=timeout) as connection:
             connection.sendall(probe.encode("ascii"))

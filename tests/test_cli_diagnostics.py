@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_css_vpcep import cli, client
+from pulumi_css_vpcep import cli, first_page
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator, Fault
 from tests.command import RETRY_LINE, assert_one_line_error, run_cli
 
@@ -26,13 +26,13 @@ def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_warning_from_the_client_logger_is_one_line_on_stderr(
     emulator_env: dict[str, str], in_process: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    read = client.read_vpcep_connections
+    read = first_page.read_first_page  # what the command reads with (a small read builds no model)
 
     def read_after_a_warning(*args: Any, **kwargs: Any) -> Any:
         logging.getLogger("pulumi_css_vpcep.client").warning("retrying GET %s: HTTP 503\r\nsecond line", "/x")
         return read(*args, **kwargs)
 
-    monkeypatch.setattr(client, "read_vpcep_connections", read_after_a_warning)
+    monkeypatch.setattr(first_page, "read_first_page", read_after_a_warning)
     assert cli.main(["connections", "--cluster-id", SAMPLE_CLUSTER_ID]) == 0
     out, err = capsys.readouterr()
     assert err == "css-vpcep: retrying GET /x: HTTP 503\\r\\nsecond line\n"

@@ -1,0 +1,172 @@
+"""Signed GETs over ``http.client``, one at a time: how a synchronous read gets its project id and first page.
+
+Importing httpx and building its client takes longer than a small read's requests. The standard library
+sends the same request: signed by ``signing``, retried as ``attempts`` judges each outcome, through the
+TLS contexts of ``tls``, within the read's timeouts. Connections to a host are kept for the next
+request of the read. A read that a proxy may route never comes here (``settings.proxy_applies``):
+httpx applies proxies and ``NO_PROXY``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import http.client
+import json
+import time
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+from .attempts import REQUEST_HEADERS, Attempts, Outcome, Timeouts
+from .http_errors import NetworkFailure, Redactor
+from .settings import Settings
+from .signing import HmacSigner, canonical_query
+from .tls import answers_plain_http, verify_for
+
+__all__ = ["PlainAnswer", "SyncHttp", "probe_timeout"]
+
+
+def probe_timeout(connect: float | None) -> float:
+    """How long the plain-HTTP probe after a failed TLS handshake may take."""
+    return min(connect or 10.0, 2.0)
+
+
+class PlainAnswer:
+    """An answer read by ``http.client``, as ``http_errors`` reads answers (as an ``httpx.Response`` would be)."""
+
+    def __init__(self, status_code: int, headers: http.client.HTTPMessage, content: bytes) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+
+    @property
+    def reason_phrase(self) -> str:
+        """The standard phrase of the status (not the server's own words), as httpx gives it."""
+        try:
+            return HTTPStatus(self.status_code).phrase
+        except ValueError:
+            return ""
+
+    @property
+    def text(self) -> str:
+        charset = self.headers.get_content_charset() or "utf-8"
+        try:
+            codecs.lookup(charset)
+        except LookupError:
+            charset = "utf-8"
+        return self.content.decode(charset, errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+class SyncHttp:
+    """Sends the signed GETs of one synchronous read, with its retries and deadline; ``close()`` when done.
+
+    Raises ``ConfigurationError`` when ``SSL_CERT_FILE`` names no usable CA bundle, before anything is sent.
+    """
+
+    def __init__(self, settings: Settings, timeouts: Timeouts, deadline: float) -> None:
+        self._retry = settings.retry
+        self._timeouts = timeouts
+        self._deadline = deadline
+        self._signer = HmacSigner(settings.credentials)
+        self._redact = Redactor.of(settings.credentials)
+        self._context = verify_for(settings)
+        self._open: dict[tuple[str, str, int | None], http.client.HTTPConnection] = {}
+
+    def close(self) -> None:
+        """Close every connection of the read."""
+        for connection in self._open.values():
+            connection.close()
+        self._open.clear()
+
+    def get_json(self, url: str, query: Iterable[tuple[str, str]], headers: Mapping[str, str]) -> dict[str, Any]:
+        """GET a JSON object, retrying what is worth retrying; raise the project's error otherwise."""
+        attempts = Attempts(f"{url}?{canonical_query(query)}", self._retry, self._deadline, self._redact)
+        while True:
+            started = time.monotonic()
+            outcome = self._send(attempts.url, headers)
+            plain_http = attempts.needs_probe(outcome) and answers_plain_http(
+                attempts.target, probe_timeout(self._timeouts.connect)
+            )
+            verdict = attempts.judge(outcome, started, plain_http)
+            if isinstance(verdict, dict):
+                return verdict
+            time.sleep(verdict)
+
+    def _connection(self, scheme: str, host: str, port: int | None) -> http.client.HTTPConnection:
+        key = (scheme, host, port)
+        connection = self._open.get(key)
+        if connection is None:
+            if scheme == "https":
+                connection = http.client.HTTPSConnection(host, port, context=self._context)
+            else:
+                connection = http.client.HTTPConnection(host, port)
+            self._open[key] = connection
+        return connection
+
+    def _drop(self, key: tuple[str, str, int | None]) -> None:
+        connection = self._open.pop(key, None)
+        if connection is not None:
+            connection.close()
+
+    def _send(self, url: str, headers: Mapping[str, str]) -> Outcome:
+        """One attempt: the answer, or the failure, worded as httpx words the same failure."""
+        parts = urlsplit(url)
+        scheme, host, port = parts.scheme, parts.hostname or "", parts.port
+        key = (scheme, host, port)
+        connection = self._connection(*key)
+        try:
+            if connection.sock is None:
+                connection.timeout = self._timeouts.connect  # the TCP connection and the TLS handshake
+                connection.connect()
+        except TimeoutError as exc:
+            self._drop(key)
+            return NetworkFailure(exc, timeout="ConnectTimeout")
+        except OSError as exc:
+            self._drop(key)
+            return NetworkFailure(exc)
+        try:
+            connection.sock.settimeout(self._timeouts.read)
+            sent = {"host": _host_header(scheme, host, port)}
+            sent |= {name.lower(): value for name, value in {**REQUEST_HEADERS, **headers}.items()}
+            sent |= self._signer.headers_for("GET", parts.path, parts.query, sent)
+            connection.request("GET", f"{parts.path}?{parts.query}", headers=sent)
+            response = connection.getresponse()
+            content = response.read()
+        except TimeoutError as exc:
+            self._drop(key)
+            return NetworkFailure(exc, timeout="ReadTimeout")
+        except ValueError as exc:  # a header or URL that http.client refuses to send
+            self._drop(key)
+            return NetworkFailure(exc, unsendable=True)
+        except (OSError, http.client.HTTPException) as exc:
+            self._drop(key)
+            return NetworkFailure(exc, detail=_detail(exc))
+        if response.will_close:
+            self._drop(key)
+        return PlainAnswer(response.status, response.headers, content)
+
+
+def _host_header(scheme: str, host: str, port: int | None) -> str:
+    """``Host`` as httpx sends it: the host, bracketed if IPv6, with its port unless the scheme's default."""
+    shown = f"[{host}]" if ":" in host else host
+    default = 443 if scheme == "https" else 80
+    return shown if port is None or port == default else f"{shown}:{port}"
+
+
+def _detail(exc: BaseException) -> str | None:
+    """httpx's words for a connection the server ended early; any other failure keeps its own text."""
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return "Server disconnected without sending a response."
+    if isinstance(exc, http.client.IncompleteRead):
+        if exc.expected is None:
+            return "peer closed connection without sending complete message body: incomplete chunked read"
+        received = len(exc.partial)
+        return (
+            "peer closed connection without sending complete message body "
+            f"(received {received} bytes, expected {received + exc.expected})"
+        )
+    return None
