@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import httpx
 
@@ -24,10 +23,10 @@ from .first_page import FirstPage, connections_url, page_query, read_first_page
 from .http_errors import NetworkFailure, Redactor, api_error
 from .models import ConnectionsPage, VpcepConnectionsResult
 from .paging import Pagination
-from .pool import ConnectionPool
+from .pool import ClosedOnExit, ConnectionPool
 from .projects import PROJECT_IDS, ProjectIds, project_id_from
 from .retries import RetryPolicy
-from .settings import Settings, proxy_applies, resolve_settings, validate_cluster_id
+from .settings import Settings, SettingsSources, proxy_applies, resolve_settings, validate_cluster_id
 from .signing import HmacSigner, canonical_query
 from .sync_http import probe_timeout
 from .tls import INSECURE_WARNING, answers_plain_http
@@ -68,7 +67,7 @@ def _result(pages: Pagination, settings: Settings, cluster_id: str, project_id: 
     return VpcepConnectionsResult(**pages.result(cluster_id, project_id, settings.region, settings.css_endpoint))
 
 
-class VpcepClient:
+class VpcepClient(ClosedOnExit):
     """Reads a cluster's VPC endpoint connections with signed, retried requests.
 
     Use it as an async context manager. ``pool`` lends long-lived connections (the caller closes it);
@@ -108,14 +107,6 @@ class VpcepClient:
 
     def __repr__(self) -> str:
         return f"VpcepClient(region={self._settings.region!r}, endpoint={self._settings.css_endpoint!r})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the client's own connections; a borrowed pool stays open for its owner."""
@@ -201,16 +192,10 @@ class VpcepClient:
 async def aread_vpcep_connections(
     cluster_id: str,
     *,
-    project_id: str | None = None,
-    region: str | None = None,
-    endpoint: str | None = None,
-    config: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-    config_namespace: str = "huaweicloud",
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: httpx.Timeout | None = None,
-    retry: RetryPolicy | None = None,
     pool: ConnectionPool | None = None,
+    **sources: Unpack[SettingsSources],
 ) -> VpcepConnectionsResult:
     """Read every VPC endpoint connection of a CSS cluster (async).
 
@@ -225,19 +210,13 @@ async def aread_vpcep_connections(
     :param config: Pulumi configuration by short key (``accessKey``, ``region``, ...), ranked below
         the arguments and above the environment.
     :param environ: the environment to read settings from (``os.environ`` when omitted).
+    :param config_namespace: the config namespace named in messages (``huaweicloud`` or ``css-vpcep``).
+    :param retry: the retry policy; ``HW_MAX_RETRIES`` (else 5) fills in a count it leaves open.
     :param pool: long-lived connections to read through (the caller closes it); else the read opens
         its own and closes them before it returns.
     """
     cluster_id = validate_cluster_id(cluster_id)
-    settings = resolve_settings(
-        project_id=project_id,
-        region=region,
-        endpoint=endpoint,
-        config=config,
-        environ=environ,
-        config_namespace=config_namespace,
-        retry=retry,
-    )
+    settings = resolve_settings(**sources)
     async with VpcepClient(settings, transport=transport, timeout=timeout, pool=pool) as client:
         return await client.read(cluster_id)
 
@@ -296,16 +275,7 @@ def read_resolved(
 
 
 def read_vpcep_connections(
-    cluster_id: str,
-    *,
-    project_id: str | None = None,
-    region: str | None = None,
-    endpoint: str | None = None,
-    config: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-    config_namespace: str = "huaweicloud",
-    timeout: httpx.Timeout | None = None,
-    retry: RetryPolicy | None = None,
+    cluster_id: str, *, timeout: httpx.Timeout | None = None, **sources: Unpack[SettingsSources]
 ) -> VpcepConnectionsResult:
     """Read every VPC endpoint connection of a CSS cluster; the synchronous twin of
     ``aread_vpcep_connections``, with the same arguments and errors.
@@ -314,13 +284,5 @@ def read_vpcep_connections(
     starts one, to fetch the other pages at once.
     """
     cluster_id = validate_cluster_id(cluster_id)
-    settings = resolve_settings(
-        project_id=project_id,
-        region=region,
-        endpoint=endpoint,
-        config=config,
-        environ=environ,
-        config_namespace=config_namespace,
-        retry=retry,
-    )
+    settings = resolve_settings(**sources)
     return read_resolved(settings, cluster_id, timeout or DEFAULT_TIMEOUT)

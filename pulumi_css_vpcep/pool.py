@@ -26,7 +26,7 @@ from .tls import verify_for
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["DEFAULT_POOL_LIMITS", "ConnectionPool", "client_options"]
+__all__ = ["DEFAULT_POOL_LIMITS", "ClosedOnExit", "ConnectionPool", "client_options"]
 
 DEFAULT_POOL_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0)
 """Room for several reads at once (each fetches up to 10 pages together); idle connections kept 30 s."""
@@ -48,7 +48,22 @@ def client_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-class ConnectionPool:
+class ClosedOnExit:
+    """``async with`` for an object that has ``aclose()``: leaving the block closes it."""
+
+    async def aclose(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+class ConnectionPool(ClosedOnExit):
     """Open connections to the CSS and IAM endpoints, kept across reads until ``aclose()``.
 
     It keeps one HTTP client per TLS and proxy setting, each holding its connections per endpoint. The
@@ -70,14 +85,6 @@ class ConnectionPool:
 
     def __repr__(self) -> str:
         return f"ConnectionPool({len(self._clients)} client(s){', closed' if self._closed else ''})"
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     def client_for(self, settings: Settings) -> httpx.AsyncClient:
         """The HTTP client for the endpoints and TLS settings of ``settings``; it carries no credential.

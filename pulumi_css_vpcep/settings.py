@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypedDict
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError, InvalidInputError
@@ -411,6 +411,19 @@ def _validate_cloud(value: str, source: str) -> str:
     if not _CLOUD.fullmatch(lowered):
         raise InvalidInputError(source, f"{_describe(value)} is not a domain name such as 'myhuaweicloud.com'")
     return lowered
+
+
+class SettingsSources(TypedDict, total=False):
+    """What a read may be told beside the cluster: the keyword arguments of ``resolve_settings``, which
+    the read functions pass on as they are."""
+
+    project_id: str | None
+    region: str | None
+    endpoint: str | None
+    config: Mapping[str, Any] | None
+    environ: Mapping[str, str] | None
+    config_namespace: str
+    retry: RetryPolicy | None
 
 
 def resolve_settings(
