@@ -222,8 +222,8 @@ def _table(outputs: dict[str, Any], statuses: Sequence[str] | None) -> str:
 def _connections(args: argparse.Namespace) -> int:
     from .attempts import Timeouts
     from .errors import ConfigurationError, CssVpcepError, InvalidInputError
-    from .first_page import read_first_page
-    from .settings import proxy_applies, resolve_settings, validate_cluster_id
+    from .first_page import start_read
+    from .settings import resolve_settings, validate_cluster_id
 
     timeouts = Timeouts()
     if args.timeout is not None:
@@ -239,8 +239,7 @@ def _connections(args: argparse.Namespace) -> int:
     try:
         cluster_id = validate_cluster_id(args.cluster_id)
         settings = resolve_settings(project_id=args.project_id, region=args.region, endpoint=args.endpoint)
-        # A read a proxy may route goes wholly through httpx; any other starts with the first page alone.
-        first = None if proxy_applies(settings) else read_first_page(settings, cluster_id, timeouts)
+        first = start_read(settings, cluster_id, timeouts)
         outputs = first.outputs() if first is not None else None
         if outputs is None:
             return _print_result(_read_all(settings, cluster_id, timeouts, first), args.output, statuses)

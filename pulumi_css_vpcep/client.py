@@ -19,14 +19,14 @@ from typing import Any, TypeVar, Unpack
 import httpx
 
 from .attempts import Attempts, Outcome, Timeouts, logger
-from .first_page import FirstPage, connections_url, page_query, read_first_page
+from .first_page import FirstPage, connections_url, page_query, start_read
 from .http_errors import NetworkFailure, Redactor, api_error
 from .models import ConnectionsPage, VpcepConnectionsResult
 from .paging import Pagination
 from .pool import ClosedOnExit, ConnectionPool
 from .projects import PROJECT_IDS, ProjectIds, project_id_from
 from .retries import RetryPolicy
-from .settings import Settings, SettingsSources, proxy_applies, resolve_settings, validate_cluster_id
+from .settings import Settings, SettingsSources, resolve_settings, validate_cluster_id
 from .signing import HmacSigner, canonical_query
 from .sync_http import probe_timeout
 from .tls import INSECURE_WARNING, answers_plain_http
@@ -265,9 +265,9 @@ def read_resolved(
     A read that a proxy may route goes wholly through httpx, which applies proxies.
     """
     if first is None:
-        if proxy_applies(settings):
-            return run_sync(_read(settings, timeout, cluster_id))
-        first = read_first_page(settings, cluster_id, Timeouts(connect=timeout.connect, read=timeout.read))
+        first = start_read(settings, cluster_id, Timeouts(connect=timeout.connect, read=timeout.read))
+    if first is None:
+        return run_sync(_read(settings, timeout, cluster_id))
     pages = Pagination(ConnectionsPage.model_validate(first.body))
     if not pages.wanted():
         return _result(pages, settings, cluster_id, first.project_id)

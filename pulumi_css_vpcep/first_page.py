@@ -14,11 +14,11 @@ from .attempts import Timeouts, logger
 from .fields import read_page
 from .paging import Pagination
 from .projects import PROJECT_IDS, project_id_from
-from .settings import Settings
+from .settings import Settings, proxy_applies
 from .sync_http import SyncHttp
 from .tls import INSECURE_WARNING
 
-__all__ = ["REQUEST_LIMIT", "FirstPage", "connections_url", "page_query", "read_first_page"]
+__all__ = ["REQUEST_LIMIT", "FirstPage", "connections_url", "page_query", "read_first_page", "start_read"]
 
 REQUEST_LIMIT = 100
 """The page size asked for: the one the Terraform provider uses against the live service. A service
@@ -73,3 +73,11 @@ def read_first_page(settings: Settings, cluster_id: str, timeouts: Timeouts) -> 
     finally:
         http.close()
     return FirstPage(settings, cluster_id, project_id, body, deadline)
+
+
+def start_read(settings: Settings, cluster_id: str, timeouts: Timeouts) -> FirstPage | None:
+    """The first page of a synchronous read; ``None`` when a proxy may route the read, which httpx then
+    reads whole (it applies proxies and ``NO_PROXY``)."""
+    if proxy_applies(settings):
+        return None
+    return read_first_page(settings, cluster_id, timeouts)

@@ -143,7 +143,6 @@ def test_a_read_a_proxy_may_route_goes_through_httpx_and_its_proxy(monkeypatch: 
         raise AssertionError("the first page was read without the proxy")
 
     monkeypatch.setattr(first_page, "read_first_page", no_http_client)
-    monkeypatch.setattr("pulumi_css_vpcep.client.read_first_page", no_http_client)
     for name, value in {"HW_ACCESS_KEY": "ak", "HW_SECRET_KEY": "sk", "HW_REGION_NAME": "cn-north-4",
                         "HW_PROJECT_ID": "p", "HTTPS_PROXY": "http://127.0.0.1:9"}.items():
         monkeypatch.setenv(name, value)
