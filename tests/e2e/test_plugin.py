@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 import pytest
 
+from pulumi_css_vpcep import __version__
 from pulumi_css_vpcep.emulator import (
     SAMPLE_ACCESS_KEY,
     SAMPLE_CLUSTER_ID,
@@ -107,6 +108,15 @@ def test_pulumi_import_reads_a_resource_back_from_its_id(backend: Backend, yaml_
     created = next(r for r in resources if r["urn"].endswith("::connections"))
     assert imported["id"] == RESOURCE_ID
     assert imported["outputs"] == created["outputs"]
+
+
+def test_pulumi_package_add_takes_the_installed_plugin(backend: Backend, yaml_project: Path) -> None:
+    backend.cli("package", "add", str(PLUGIN), cwd=yaml_project)
+
+    project_file = (yaml_project / "Pulumi.yaml").read_text(encoding="utf-8")
+    assert f"packages:\n  css-vpcep: css-vpcep@{__version__}" in project_file
+    backend.cli("up", "--yes", "--skip-preview", cwd=yaml_project)
+    assert outputs(backend, yaml_project)["totalCount"] == 3
 
 
 # The schema and the SDKs generated from it
