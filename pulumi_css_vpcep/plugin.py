@@ -20,6 +20,7 @@ from .models import VpcepConnectionsResult
 from .plugin_server import EngineLog, main, report_errors
 from .pool import ConnectionPool
 from .schema import FUNCTION_TOKEN, PACKAGE, schema_json
+from .settings import CREDENTIAL_KEYS
 
 __all__ = ["CssVpcepProvider", "main", "outputs_to_properties"]
 
@@ -75,10 +76,8 @@ def _preview(inputs: faces.Inputs) -> dict[str, PropertyValue]:
 
 class CssVpcepProvider(p.Provider):
     """The provider: configuration from ``configure`` (``css-vpcep:*``), else the environment at call time.
-    Credentials stay in this object's memory; no credential is ever written to a resource's state.
-
-    ``pool`` keeps connections open across the process's reads (the server gives it one per process);
-    without it, each read opens and closes its own."""
+    Credentials stay in this object's memory, never in a resource's state. ``pool``: connections kept
+    across the process's reads (the server gives it one per process); ``log``: the engine's diagnostics."""
 
     def __init__(self, pool: ConnectionPool | None = None, log: EngineLog | None = None) -> None:
         self._config: dict[str, Any] = {}
@@ -87,9 +86,7 @@ class CssVpcepProvider(p.Provider):
 
     async def _read(self, named: Mapping[str, Any]) -> VpcepConnectionsResult:
         """The one read of the provider: what ``named`` names, with this provider's configuration."""
-        return await aread_vpcep_connections(
-            **named, config=self._config, config_namespace=PACKAGE, pool=self._pool
-        )
+        return await aread_vpcep_connections(**named, config=self._config, config_namespace=PACKAGE, pool=self._pool)
 
     def _inputs(self, props: Mapping[str, PropertyValue], *, allow_unknown: bool = True) -> faces.Inputs:
         """Checked inputs; a bad one is an ``InvalidInputError`` (the engine checked them before)."""
@@ -98,6 +95,12 @@ class CssVpcepProvider(p.Provider):
 
     async def get_schema(self, request: p.GetSchemaRequest) -> p.GetSchemaResponse:  # noqa: ARG002
         return p.GetSchemaResponse(schema=schema_json())
+
+    async def check_config(self, request: p.CheckRequest) -> p.CheckResponse:
+        # The engine keeps the checked configuration in the state: credentials go there encrypted even
+        # when they were set without --secret (seen under the real engine: an access key in plain text).
+        inputs = {k: v.with_secret(True) if k in CREDENTIAL_KEYS else v for k, v in request.new_inputs.items()}
+        return p.CheckResponse(inputs=inputs, failures=[])
 
     async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
         # The engine sends config both as variables (`css-vpcep:config:accessKey`) and as typed args.

@@ -35,10 +35,8 @@ def _given(values: Mapping[str, Any]) -> dict[str, Any]:
 
 class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
     """The dynamic provider behind ``VpcepConnections``: it reads, and never changes anything in the cloud.
-
-    Credentials come from the stack's ``huaweicloud:*`` configuration (given to ``configure``) or from
-    the provider process's environment at call time; a pickled provider is just a reference to this class.
-    """
+    Credentials come from ``configure`` (the stack's ``huaweicloud:*``) or the host's environment at call
+    time; a pickled provider is just a reference to this class."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -100,8 +98,9 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepConnections"):
     """The VPC endpoint connections of a Huawei Cloud CSS cluster, read-only: creating it reads, ``pulumi
     refresh`` and ``pulumi up`` re-read (``pulumi preview`` shows drift), deleting it changes nothing in the
-    cloud. Credentials come from ``huaweicloud:*`` configuration or ``HW_*`` variables and never land in
-    the state. The outputs are ``VpcepConnectionsResult``'s fields, described there, as plain values."""
+    cloud. Credentials come from ``HW_*`` variables or ``huaweicloud:*`` configuration (set with ``--secret``:
+    the engine keeps configuration in the provider's state), never from this resource's inputs or outputs.
+    The outputs are ``VpcepConnectionsResult``'s fields, described there, as plain values."""
 
     cluster_id: pulumi.Output[str]
     project_id: pulumi.Output[str]
@@ -124,15 +123,14 @@ class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepC
     ) -> None:
         """Read the connections of ``cluster_id``. The arguments are those of ``VpcepConnectionsArgs``: those
         left out come from ``huaweicloud:*`` configuration, ``HW_*`` variables or the region."""
-        inputs = {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": endpoint}
-        # The outputs only a read gives, declared so that their attributes resolve.
-        props = {**inputs, **dict.fromkeys(faces.COMPUTED_NAMES)}
+        # The outputs only a read gives are declared too, so that their attributes resolve.
+        props = {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": endpoint,
+                 **dict.fromkeys(faces.COMPUTED_NAMES)}
         super().__init__(VpcepConnectionsProvider(), resource_name, props, opts)
-        # Give the program the values the read returned: the engine sends numbers as floats and drops
-        # null properties inside outputs.
-        self.total_count = self.total_count.apply(lambda value: faces.output_value("total_count", value))
-        self.connections = self.connections.apply(lambda value: faces.output_value("connections", value))
-        self.permissions = self.permissions.apply(lambda value: faces.output_value("permissions", value))
+        # The values the read returned: the engine sends numbers as floats and drops nulls inside outputs.
+        self.total_count = self.total_count.apply(lambda v: faces.output_value("total_count", v))
+        self.connections = self.connections.apply(lambda v: faces.output_value("connections", v))
+        self.permissions = self.permissions.apply(lambda v: faces.output_value("permissions", v))
 
     @staticmethod
     def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> VpcepConnections:

@@ -30,6 +30,7 @@ from .retries import DEFAULT_MAX_RETRIES, RetryPolicy
 
 __all__ = [
     "CONFIG_KEYS",
+    "CREDENTIAL_KEYS",
     "DEFAULT_CLOUD",
     "DEFAULT_MAX_RETRIES",
     "Credentials",
@@ -278,6 +279,8 @@ _CONFIG_NAMES = {
 }
 CONFIG_KEYS = tuple(_CONFIG_NAMES.values())
 """The Pulumi configuration keys a read uses (``accessKey``, ...), under ``huaweicloud:`` or ``css-vpcep:``."""
+CREDENTIAL_KEYS = tuple(_CONFIG_NAMES[name] for name in ("access_key", "secret_key", "security_token"))
+"""The configuration keys that hold credentials."""
 _TERRAFORM_NAMES = {
     "access_key": "HW_ACCESS_KEY",
     "secret_key": "HW_SECRET_KEY",

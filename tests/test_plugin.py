@@ -11,6 +11,7 @@ from typing import Any
 
 import grpc
 import pytest
+from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
@@ -135,6 +136,16 @@ def test_missing_credentials_are_one_clean_line_naming_the_plugin_config(emulato
     assert "\n" not in error.details()
     assert "Traceback" not in error.details()
     assert sum(emulator.state.requests.values()) == 0
+
+
+def test_check_config_keeps_the_credentials_as_secrets_for_the_state(plugin: ProviderProcess) -> None:
+    news = {"accessKey": "AK_PLAIN", "secretKey": secret("SK"), "securityToken": "TOKEN", "region": SAMPLE_REGION}
+
+    response = plugin.stub.CheckConfig(provider_pb2.CheckRequest(urn=URN, news=struct(news)))
+
+    checked = PropertyValue.unmarshal_map(response.inputs)
+    assert {key for key, value in checked.items() if value.is_secret} == {"accessKey", "secretKey", "securityToken"}
+    assert (checked["accessKey"].value, checked["region"].value) == ("AK_PLAIN", SAMPLE_REGION)
 
 
 def test_a_configuration_change_updates_the_provider_in_place(plugin: ProviderProcess) -> None:

@@ -88,14 +88,22 @@ def test_yaml_example_reads_shows_drift_refreshes_and_forgets(
     backend.cli("stack", "rm", "--yes", cwd=yaml_project)
 
 
-def test_the_plugins_configuration_is_kept_only_encrypted(backend: Backend, yaml_project: Path) -> None:
+def test_credentials_set_without_secret_are_kept_encrypted_in_the_state(backend: Backend, yaml_project: Path) -> None:
+    backend.cli("config", "set", "css-vpcep:accessKey", SAMPLE_ACCESS_KEY, cwd=yaml_project)
+    backend.cli("config", "set", "--plaintext", "css-vpcep:secretKey", SAMPLE_SECRET_KEY, cwd=yaml_project)
+
     backend.cli("up", "--yes", "--skip-preview", cwd=yaml_project)
 
+    # The state (checkpoints and their backups) holds the provider's checked configuration, encrypted. A value
+    # set in plain text stays in plain text where Pulumi keeps configuration itself: the stack's file and the
+    # update history.
     exported = backend.cli("stack", "export", cwd=yaml_project).stdout
-
-    assert SAMPLE_SECRET_KEY not in exported
-    assert SAMPLE_ACCESS_KEY not in exported
-    assert SAMPLE_SECRET_KEY not in backend.files_text()
+    states = [path.read_text(encoding="utf-8") for kind in ("stacks", "backups")
+              for path in (backend.state_dir / ".pulumi" / kind).rglob("*.json")]
+    for text in (exported, *states):
+        assert SAMPLE_SECRET_KEY not in text
+        assert SAMPLE_ACCESS_KEY not in text
+    assert outputs(backend, yaml_project)["totalCount"] == 3
 
 
 def test_pulumi_import_reads_a_resource_back_from_its_id(backend: Backend, yaml_project: Path) -> None:
