@@ -17,6 +17,7 @@ from .errors import InvalidInputError
 from .models import VpcepConnectionsArgs, VpcepConnectionsResult, camel_case, order_insensitive
 from .settings import (
     CONFIG_KEYS,
+    CREDENTIAL_KEYS,
     parse_resource_id,
     validate_cluster_id,
     validate_endpoint,
@@ -43,6 +44,7 @@ __all__ = [
     "output_value",
     "outputs_from",
     "pinned",
+    "plain_credentials",
     "replacements",
     "stored_identity",
     "whole_numbers",
@@ -133,6 +135,17 @@ def configuration(get: Callable[[str], Any]) -> dict[str, Any]:
     """The Pulumi configuration a read uses, by key (``settings.CONFIG_KEYS``), from a face's ``get``."""
     found = {key: get(key) for key in CONFIG_KEYS}
     return {key: value for key, value in found.items() if value is not None and not isinstance(value, Unknown)}
+
+
+def plain_credentials(namespace: str, value_of: Callable[[str], Any], is_secret: Callable[[str], bool]) -> list[str]:
+    """Warnings for the credentials a stack configures in plain text: the engine keeps the stack's
+    configuration in the provider's state, and a value not set with ``--secret`` is stored there as it is."""
+    keys = [f"{namespace}:{key}" for key in CREDENTIAL_KEYS]
+    return [
+        f"{key} is not a secret, so the engine stores it in plain text in the provider's state: "
+        f"set it with `pulumi config set --secret {key}`"
+        for key in keys if value_of(key) is not None and not is_secret(key)
+    ]
 
 
 def known(inputs: Inputs) -> dict[str, Any]:

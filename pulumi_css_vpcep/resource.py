@@ -13,6 +13,7 @@ from typing import Any
 
 import pulumi
 import pulumi.dynamic
+from pulumi.runtime import get_config, is_config_secret
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import get_monitor
 
@@ -127,6 +128,8 @@ class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepC
         props = {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": endpoint,
                  **dict.fromkeys(faces.COMPUTED_NAMES)}
         super().__init__(VpcepConnectionsProvider(), resource_name, props, opts)
+        for warning in faces.plain_credentials(CONFIG_NAMESPACE, get_config, is_config_secret):
+            pulumi.log.warn(warning, resource=self)
         # The values the read returned: the engine sends numbers as floats and drops nulls inside outputs.
         self.total_count = self.total_count.apply(lambda v: faces.output_value("total_count", v))
         self.connections = self.connections.apply(lambda v: faces.output_value("connections", v))
@@ -135,11 +138,8 @@ class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepC
     @staticmethod
     def get(resource_name: str, id: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> VpcepConnections:
         """Read what an id ``{region}:{project_id}:{cluster_id}`` names (endpoint: ``HW_CSS_ENDPOINT``)."""
-        return VpcepConnections(
-            resource_name,
-            cluster_id=None,  # type: ignore[arg-type]  # read from the id
-            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id)),
-        )
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id))
+        return VpcepConnections(resource_name, cluster_id=None, opts=opts)  # type: ignore[arg-type]  # read from the id
 
 
 def get_vpcep_connections(

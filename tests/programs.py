@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import runpy
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -116,19 +116,21 @@ def fresh_runtime() -> Iterator[None]:
 
 
 def set_engine(mocks: EngineMocks, project: str, config: Mapping[str, str], *, preview: bool = False,
-               as_engine: bool = False) -> None:
-    """Stand ``mocks`` in for the engine, with the stack's configuration; ``as_engine``: not as mocks."""
-    pulumi.runtime.set_all_config(dict(config))
+               as_engine: bool = False, secret_keys: Sequence[str] = ()) -> None:
+    """Stand ``mocks`` in for the engine, with the stack's configuration (``secret_keys``: those set with
+    ``--secret``); ``as_engine``: not as mocks."""
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
     runtime_settings.ROOT.set(None)
     monitor = cast(MockMonitor, EngineMonitor(mocks)) if as_engine else None
     pulumi.runtime.set_mocks(mocks, project=project, stack="dev", preview=preview, monitor=monitor)
 
 
 def run_program(
-    directory: Path, project: str, mocks: EngineMocks, config: Mapping[str, str], *, preview: bool = False
+    directory: Path, project: str, mocks: EngineMocks, config: Mapping[str, str], *, preview: bool = False,
+    secret_keys: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Run a program's ``__main__.py`` as ``pulumi up`` would; return its stack outputs."""
-    set_engine(mocks, project, config, preview=preview)
+    set_engine(mocks, project, config, preview=preview, secret_keys=secret_keys)
     exports: dict[str, Any] = {}
 
     @pulumi_test

@@ -58,7 +58,7 @@ def configure_from_stack(stack: InlineStack, emulator: Emulator, *, credentials:
     stack.set_config("huaweicloud:region", SAMPLE_REGION)
     stack.set_config("huaweicloud:authUrl", f"{emulator.url}/v3")
     if credentials:
-        stack.set_config("huaweicloud:accessKey", SAMPLE_ACCESS_KEY)
+        stack.set_config("huaweicloud:accessKey", SAMPLE_ACCESS_KEY, secret=True)
         stack.set_config("huaweicloud:secretKey", SAMPLE_SECRET_KEY, secret=True)
 
 
@@ -195,6 +195,22 @@ def test_credentials_from_stack_config_are_nowhere_in_state_files_or_output(
 
     assert stack.outputs()["total_count"] == 3
     assert_no_canary(stack.export(), backend.files_text(), up.stdout, up.stderr, "\n".join(stack.log))
+
+
+def test_an_access_key_configured_without_secret_is_warned_about(read_stack: InlineStack) -> None:
+    read_stack.set_config("huaweicloud:accessKey", SAMPLE_ACCESS_KEY)
+
+    up = read_stack.up()
+
+    warning = "huaweicloud:accessKey is not a secret, so the engine stores it in plain text in the provider's state"
+    assert warning in up.stdout + up.stderr
+    assert read_stack.outputs()["total_count"] == 3
+
+
+def test_no_warning_when_the_credentials_are_secrets(read_stack: InlineStack) -> None:
+    up = read_stack.up()
+
+    assert "is not a secret" not in up.stdout + up.stderr
 
 
 def test_credentials_from_the_environment_are_nowhere_in_state_files_or_output(
