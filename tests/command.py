@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -54,3 +55,22 @@ def assert_error_after_retries(result: subprocess.CompletedProcess[str], code: i
     assert all(RETRY_LINE.search(line) for line in retries), result.stderr
     assert not RETRY_LINE.search(error), result.stderr
     return error
+
+
+def modules_a_read_imports(env: Mapping[str, str], cluster_id: str, packages: Sequence[str], *args: str) -> list[str]:
+    """The modules of ``packages`` that ``css-vpcep connections --cluster-id CLUSTER ARGS`` has imported by
+    the time it ends, in one process with exactly ``env`` plus PATH; the read must succeed."""
+    probe = (
+        "import sys\n"
+        "from pulumi_css_vpcep import cli\n"
+        "code = cli.main(['connections', '--cluster-id', *sys.argv[1:]])\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {tuple(packages)!r}), file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, cluster_id, *args], capture_output=True, text=True, timeout=60, check=False,
+        env={"PATH": os.environ.get("PATH", ""), **env},
+    )
+    assert result.returncode == 0, result.stderr
+    loaded: list[str] = ast.literal_eval(result.stderr.strip().splitlines()[-1])
+    return loaded

@@ -17,7 +17,7 @@ from pulumi_css_vpcep.emulator import (
     Emulator,
     Fault,
 )
-from tests.command import assert_error_after_retries, assert_one_line_error, run_cli
+from tests.command import assert_error_after_retries, assert_one_line_error, modules_a_read_imports, run_cli
 
 
 def test_json_output_is_exactly_the_outputs(emulator: Emulator, emulator_env: dict[str, str]) -> None:
@@ -136,20 +136,9 @@ def test_emulator_refuses_a_non_loopback_address() -> None:
 
 
 def test_the_command_and_the_client_do_not_import_pulumi_or_grpc(emulator: Emulator) -> None:
-    probe = (
-        "import sys\n"
-        "from pulumi_css_vpcep import cli\n"
-        "code = cli.main(['connections', '--cluster-id', sys.argv[1]])\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'grpc', 'dill', 'google'))\n"
-        "print(heavy, file=sys.stderr)\n"
-        "sys.exit(code)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, SAMPLE_CLUSTER_ID], capture_output=True, text=True, timeout=60, check=False,
-        env={"PATH": os.environ.get("PATH", ""), **emulator.environ()},
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr.strip() == "[]"
+    heavy = modules_a_read_imports(emulator.environ(), SAMPLE_CLUSTER_ID, ("pulumi", "grpc", "dill", "google"))
+
+    assert heavy == []
 
 
 def test_verbose_logs_each_request_with_its_request_id_and_no_credential(emulator: Emulator) -> None:

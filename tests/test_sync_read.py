@@ -12,8 +12,6 @@ import asyncio
 import json
 import os
 import re
-import subprocess
-import sys
 from typing import Any
 
 import httpx
@@ -25,7 +23,7 @@ from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emul
 from pulumi_css_vpcep.errors import CssVpcepError
 from pulumi_css_vpcep.retries import RetryPolicy
 from pulumi_css_vpcep.settings import proxy_applies, resolve_settings
-from tests.command import run_cli, serve_connections
+from tests.command import modules_a_read_imports, run_cli, serve_connections
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -113,20 +111,11 @@ def test_the_commands_json_is_byte_for_byte_the_models_json(emulator: Emulator, 
 
 
 def test_the_commands_one_page_read_imports_no_httpx_pydantic_or_asyncio(emulator: Emulator) -> None:
-    probe = (
-        "import sys\n"
-        "from pulumi_css_vpcep import cli\n"
-        "code = cli.main(['connections', '--cluster-id', sys.argv[1], '--output', 'table'])\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'httpcore', 'pydantic', 'asyncio'))\n"
-        "print(heavy, file=sys.stderr)\n"
-        "sys.exit(code)\n"
+    heavy = modules_a_read_imports(
+        emulator.environ(), SAMPLE_CLUSTER_ID, ("httpx", "httpcore", "pydantic", "asyncio"), "--output", "table"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, SAMPLE_CLUSTER_ID], capture_output=True, text=True, timeout=60, check=False,
-        env={"PATH": os.environ.get("PATH", ""), **emulator.environ()},
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr.strip() == "[]"
+
+    assert heavy == []
 
 
 def test_a_proxy_variable_applies_only_to_a_read_that_leaves_this_machine() -> None:
