@@ -25,7 +25,8 @@ README_DATA = (
     '{"credentials":{"MYAK":"MYSK"},"projects":{"cn-north-4":"0a1b2c3d4e5f40718293a4b5c6d7e8f9"},'
     '"clusters":[{"id":"my-cluster","project_id":"0a1b2c3d4e5f40718293a4b5c6d7e8f9","generate":250}]}'
 )
-"""The README's ``--data`` example, byte for byte."""
+"""The ``--data`` example of docs/emulator.md, byte for byte."""
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "emulator.md"
 
 
 @pytest.fixture
@@ -46,6 +47,9 @@ def lone_emulator(readme_data: Path) -> Iterator[EmulatorProcess]:
 
 
 def test_the_readme_data_example_works_as_written(readme_data: Path) -> None:
+    docs = DOCS.read_text(encoding="utf-8")
+    assert f"echo '{README_DATA}' > c.json" in docs
+    assert "css-vpcep emulator --data c.json -- css-vpcep connections --cluster-id my-cluster" in docs
     result = run_cli("emulator", "--data", str(readme_data), "--", "css-vpcep", "connections", "--cluster-id",
                      "my-cluster")
     assert result.returncode == 0, result.stderr
