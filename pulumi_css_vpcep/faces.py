@@ -47,7 +47,6 @@ __all__ = [
     "plain_credentials",
     "replacements",
     "stored_identity",
-    "whole_numbers",
 ]
 
 INPUT_NAMES = tuple(VpcepConnectionsArgs.model_fields)
@@ -199,14 +198,14 @@ def drift(olds: Mapping[str, Any], fresh: VpcepConnectionsResult) -> list[str]:
     return [name for name in OUTPUT_NAMES if order_insensitive(before[name]) != order_insensitive(after[name])]
 
 
-def whole_numbers(value: Any) -> Any:
+def _whole_numbers(value: Any) -> Any:
     """A value with its whole floats as integers again: numbers cross Pulumi's wire as floats."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, list):
-        return [whole_numbers(item) for item in value]
+        return [_whole_numbers(item) for item in value]
     if isinstance(value, dict):
-        return {key: whole_numbers(item) for key, item in value.items()}
+        return {key: _whole_numbers(item) for key, item in value.items()}
     return value
 
 
@@ -214,7 +213,7 @@ def output_value(name: str, value: Any) -> Any:
     """One output as a read gives it: integers as integers again (numbers cross Pulumi's wire as floats),
     and each connection or permission with every field of its model (the engine drops null properties
     inside a resource's outputs), ``None`` where the service gave none."""
-    value = whole_numbers(value)
+    value = _whole_numbers(value)
     (model, *_) = get_args(VpcepConnectionsResult.model_fields[name].annotation) or (None,)
     if isinstance(value, list) and isinstance(model, type) and issubclass(model, BaseModel):
         return [model.model_validate(item).model_dump(mode="json") for item in value]

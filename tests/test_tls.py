@@ -89,21 +89,31 @@ def test_https_to_a_plain_http_port_is_named_a_mismatch_and_not_retried(
     assert not caplog.records, "a mismatch is not retried"
 
 
-def test_https_to_a_plain_http_server_that_answers_the_handshake_is_a_mismatch_too() -> None:
-    class Quiet(http.server.BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """A plain HTTP server's handler that logs nothing."""
 
-    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet) as server:
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def plain_http_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[int]:
+    """A plain HTTP server on a free loopback port, for as long as the block lasts; yields the port."""
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_REGION_NAME": "cn-north-4", "HW_PROJECT_ID": "p",
-                   "HW_CSS_ENDPOINT": f"https://127.0.0.1:{server.server_address[1]}"}
-            with pytest.raises(TransportError, match="TLS/HTTP mismatch"):
-                read_vpcep_connections("c", environ=env, timeout=httpx.Timeout(5.0, connect=0.5))
+            yield server.server_address[1]
         finally:
             server.shutdown()
+
+
+def test_https_to_a_plain_http_server_that_answers_the_handshake_is_a_mismatch_too() -> None:
+    with plain_http_server(QuietHandler) as port:
+        env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_REGION_NAME": "cn-north-4", "HW_PROJECT_ID": "p",
+               "HW_CSS_ENDPOINT": f"https://127.0.0.1:{port}"}
+        with pytest.raises(TransportError, match="TLS/HTTP mismatch"):
+            read_vpcep_connections("c", environ=env, timeout=httpx.Timeout(5.0, connect=0.5))
 
 
 def test_a_handshake_cut_short_by_a_server_that_is_not_http_is_retried(fast_retry: RetryPolicy) -> None:
@@ -139,17 +149,9 @@ def test_an_https_iam_endpoint_that_a_given_project_id_makes_unneeded_loads_no_c
 
 
 def test_a_tls_port_that_answers_plain_http_with_400_is_no_mismatch() -> None:
-    class RefusesPlainHttp(http.server.BaseHTTPRequestHandler):
+    class RefusesPlainHttp(QuietHandler):
         def do_HEAD(self) -> None:
             self.send_error(400, "The plain HTTP request was sent to HTTPS port")
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), RefusesPlainHttp) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            assert not answers_plain_http(httpx.URL(f"https://127.0.0.1:{server.server_address[1]}"), 2.0)
-        finally:
-            server.shutdown()
+    with plain_http_server(RefusesPlainHttp) as port:
+        assert not answers_plain_http(httpx.URL(f"https://127.0.0.1:{port}"), 2.0)
