@@ -8,7 +8,8 @@ by reference; it keeps no client and no credential in its fields, and its serial
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+import traceback
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
@@ -27,6 +28,32 @@ __all__ = ["VpcepConnections", "VpcepConnectionsProvider", "get_vpcep_connection
 
 CONFIG_NAMESPACE = "huaweicloud"
 """The ``pulumi-huaweicloud`` package's configuration, whose keys a read uses: its users need nothing new."""
+
+
+_ONE_LINE_MARK = "_css_vpcep_one_line"
+"""Set on an error this provider raises, so that the host reports it as its one line."""
+
+
+def _report_own_errors_in_one_line() -> None:
+    """Make the dynamic provider host report this provider's errors as their one line.
+
+    Pulumi's host (``python -m pulumi.dynamic``) turns any exception into ``traceback.format_exc()``, and the
+    CLI shows that text's first line, ``Traceback (most recent call last):``, as the resource's error
+    (pulumi/pulumi#10416). Wrapped here, ``format_exc`` answers an error this provider marked with the
+    error's own line and leaves every other exception, including other providers' in the same host, as it was.
+    """
+    original: Callable[..., str] = traceback.format_exc
+    if getattr(original, _ONE_LINE_MARK, False):
+        return
+
+    def format_exc(limit: int | None = None, chain: bool = True) -> str:
+        handled = sys.exception()
+        if isinstance(handled, CssVpcepError) and getattr(handled, _ONE_LINE_MARK, False):
+            return str(handled)
+        return original(limit, chain)
+
+    setattr(format_exc, _ONE_LINE_MARK, True)
+    traceback.format_exc = format_exc
 
 
 def _given(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -53,13 +80,15 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
     def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
         """Remember the stack's ``huaweicloud:*`` configuration for the reads of this process."""
         self._config = faces.configuration(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}"))
+        _report_own_errors_in_one_line()
 
     def _read(self, state: Mapping[str, Any], resource_id: str = "") -> VpcepConnectionsResult:
         """Read what ``state`` names (inputs or stored outputs), or else what ``resource_id`` names."""
         try:
             return read_vpcep_connections(**faces.stored_identity(state, resource_id), config=self._config)
         except CssVpcepError as err:
-            # The dynamic host prints a traceback: keep it to this frame, ending on the error's one line.
+            # Reported as its one line (see _report_own_errors_in_one_line); any other host prints less stack.
+            setattr(err, _ONE_LINE_MARK, True)
             raise err.with_traceback(None) from None
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
