@@ -26,11 +26,16 @@ __all__ = ["CssVpcepProvider", "main", "outputs_to_properties"]
 
 
 def _property(value: Any) -> PropertyValue:
-    """A plain value as a property value: keys in camelCase, integers as numbers, unknown kept unknown."""
+    """A plain value as a property value: keys in camelCase, integers as numbers, unknown kept unknown.
+
+    A field of an object that is ``None`` (a connection's ``updateAt`` the service left empty) is left out:
+    the schema declares such fields optional, and the Python, Go and YAML SDKs drop a null one while the
+    Node.js SDK keeps it, so only an absent field reads the same in every language.
+    """
     if value is faces.UNKNOWN:
         return PropertyValue(UNKNOWN)
     if isinstance(value, Mapping):
-        return PropertyValue({faces.camel_case(str(k)): _property(v) for k, v in value.items()})
+        return PropertyValue({faces.camel_case(str(k)): _property(v) for k, v in value.items() if v is not None})
     if isinstance(value, list | tuple):
         return PropertyValue([_property(v) for v in value])
     if isinstance(value, int) and not isinstance(value, bool):

@@ -201,6 +201,9 @@ def test_create_reads_with_a_deterministic_id_and_camel_case_outputs(plugin: Pro
     assert len(outputs["connections"]) == 3
     assert outputs["connections"][0]["maxSession"] == 3000  # sent as the string "3000"
     assert outputs["connections"][0]["vpcepDnsName"].startswith("8e4b1c2a.")
+    # A field the service left empty is absent, as every language's SDK reads it, not null.
+    assert "updateAt" not in outputs["connections"][0]
+    assert outputs["connections"][1]["updateAt"] == "2024-06-02T12:31:10Z"
     assert outputs["permissions"][0]["permissionType"] == "domainId"
     assert outputs["vpcepUpdateSwitch"] is False
     assert outputs["vpcServiceName"].startswith("cn-north-4.css-")

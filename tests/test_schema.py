@@ -78,7 +78,8 @@ def test_config_variables_are_the_settings_keys() -> None:
 def test_the_plugin_sends_the_schemas_names() -> None:
     result = VpcepConnectionsResult(
         cluster_id="c", project_id="p", region="cn-north-4", endpoint="https://css.example.com",
-        connections=[Connection(id="a", max_session=3)], permissions=[Permission(id="b")],
+        connections=[Connection.model_validate({name: "x" for name in Connection.model_fields} | {"max_session": 3})],
+        permissions=[Permission(id="b")],
         vpc_service_name=None, vpcep_update_switch=True, total_count=1,
     )
     schema = package_schema()
