@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.engine import TOOLCHAIN_VARIABLE, Backend, toolchain
+from tests.e2e.engine import HOSTS_VARIABLE, TOOLCHAIN_VARIABLE, Backend, language_hosts, toolchain
 
 
 def _strict() -> bool:
@@ -51,3 +51,29 @@ def bin_dir() -> Path:
 def backend(bin_dir: Path, tmp_path: Path) -> Backend:
     """A fresh ``file://`` backend and PULUMI_HOME for this test only."""
     return Backend(bin_dir, tmp_path / "pulumi")
+
+
+def _host(language: str) -> Path:
+    found = language_hosts(language)
+    if found is None:
+        pytest.skip(
+            f"no pulumi-language-{language}: set {HOSTS_VARIABLE} to a folder that has it (a Pulumi installation's "
+            "bin folder; .ci/run uses ../shared/pulumi-hosts/bin)"
+        )
+    return found
+
+
+@pytest.fixture(scope="session")
+def python_host() -> Path:
+    """The folder of the Python language host, which runs Python programs and ``PulumiPlugin.yaml``."""
+    return _host("python")
+
+
+@pytest.fixture(scope="session")
+def nodejs_host() -> Path:
+    return _host("nodejs")
+
+
+@pytest.fixture(scope="session")
+def go_host() -> Path:
+    return _host("go")

@@ -1,9 +1,10 @@
-"""The provider plugin under the real engine: ``examples/yaml`` through ``up``, ``preview``, ``refresh``,
-``import`` and ``destroy``; ``pulumi package get-schema``; the Node.js, Go and Python SDKs generated from
-that schema, built, and the Python one driven by a program.
+"""The provider plugin under the real engine.
 
-The plugin is the executable ``pulumi-resource-css-vpcep`` that installing this package puts on PATH;
-the engine finds it there, as it finds any provider installed beside a program.
+``examples/yaml`` runs through ``up``, ``preview``, ``refresh``, ``import`` and ``destroy`` with the
+executable ``pulumi-resource-css-vpcep`` that installing this package puts on PATH, where the engine finds
+it. Then the repository itself, as a user names it: ``pulumi package get-schema <repo>`` and
+``pulumi package add <repo>`` (``PulumiPlugin.yaml``, run by the Python language host) in a YAML, a
+Python, a TypeScript and a Go program, each of which ``pulumi up`` runs through its own language host.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 
 from pulumi_css_vpcep import __version__
@@ -30,12 +30,12 @@ from pulumi_css_vpcep.emulator import (
     Emulator,
     generate_connections,
 )
+from pulumi_css_vpcep.faces import camel_case
 from tests.e2e.engine import VENV_BIN, Backend
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PLUGIN = VENV_BIN / "pulumi-resource-css-vpcep"
 RESOURCE_ID = f"{SAMPLE_REGION}:{SAMPLE_PROJECT_ID}:{SAMPLE_CLUSTER_ID}"
-NODE_TOOLS = {"typescript": "5.9.3", "@types/node": "20.19.43", "@pulumi/pulumi": "3.270.0"}
 
 pytestmark = pytest.mark.timeout(1200)
 
@@ -127,146 +127,139 @@ def test_pulumi_package_add_takes_the_installed_plugin(backend: Backend, yaml_pr
     assert outputs(backend, yaml_project)["totalCount"] == 3
 
 
-# The schema and the SDKs generated from it
+# The repository as a package: PulumiPlugin.yaml through the Python language host
 
 
 @pytest.fixture(scope="module")
-def schema(bin_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``pulumi package get-schema`` of the installed plugin, written to a file."""
+def repository(python_host: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's files, as a fresh clone has them: the Python host installs the plugin into a
+    ``venv`` beside ``PulumiPlugin.yaml``, which must be built from this code, not left from an older run."""
+    root = Path(__file__).resolve().parents[2]
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=root, capture_output=True, check=True,
+    ).stdout.decode().split("\0")
+    copy = tmp_path_factory.mktemp("repository") / "pulumi-css-vpcep"
+    for name in filter(None, listed):
+        if (root / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, copy / name)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def schema(bin_dir: Path, repository: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """``pulumi package get-schema <repo>``: the CLI installs the plugin from PulumiPlugin.yaml and asks it."""
     home = tmp_path_factory.mktemp("home")
-    backend = Backend(bin_dir, home)
-    text = backend.cli("package", "get-schema", str(PLUGIN), cwd=home).stdout
-    path = home / "schema.json"
-    path.write_text(text, encoding="utf-8")
-    return path
+    done = Backend(bin_dir, home).cli("package", "get-schema", str(repository), cwd=home, timeout=900)
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
 
 
-@pytest.fixture(scope="module")
-def sdks(bin_dir: Path, schema: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Node.js, Go and Python SDKs, from Pulumi's own generators at the CLI's version."""
-    out = tmp_path_factory.mktemp("sdks")
-    subprocess.run([str(bin_dir / "pulumi-gen-sdk"), str(schema), str(out), "nodejs", "go", "python"], check=True)
-    return out
-
-
-def test_get_schema_names_the_resource_the_function_and_the_configuration(schema: Path) -> None:
-    spec = json.loads(schema.read_text(encoding="utf-8"))
-
-    assert spec["name"] == "css-vpcep"
-    assert list(spec["resources"]) == ["css-vpcep:index:VpcepConnections"]
-    assert list(spec["functions"]) == ["css-vpcep:index:getVpcepConnections"]
+def test_get_schema_of_the_repository_names_the_resource_the_function_and_the_configuration(
+    schema: dict[str, Any],
+) -> None:
+    assert schema["name"] == "css-vpcep"
+    assert schema["version"] == __version__
+    assert list(schema["resources"]) == ["css-vpcep:index:VpcepConnections"]
+    assert list(schema["functions"]) == ["css-vpcep:index:getVpcepConnections"]
     assert {"accessKey", "secretKey", "securityToken", "region", "projectId", "cloud", "authUrl", "insecure"} <= set(
-        spec["config"]["variables"]
+        schema["config"]["variables"]
     )
+
+
+def expected_outputs(emulator: Emulator) -> dict[str, Any]:
+    """What every language's program exports for the sample cluster: ``css-vpcep connections --output json``
+    in camelCase, without the null fields the engine drops from a provider's outputs."""
+    done = subprocess.run(
+        [str(VENV_BIN / "css-vpcep"), "connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--output", "json"],
+        env={"PATH": str(VENV_BIN), **emulator.environ()}, capture_output=True, text=True, timeout=60, check=True,
+    )
+    read = json.loads(done.stdout)
+
+    def plugin_shape(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{camel_case(k): v for k, v in item.items() if v is not None} for item in items]
+
+    return {
+        "resourceId": RESOURCE_ID,
+        "totalCount": read["total_count"],
+        "vpcServiceName": read["vpc_service_name"],
+        "connections": plugin_shape(read["connections"]),
+        "permissions": plugin_shape(read["permissions"]),
+        "invokedTotalCount": read["total_count"],
+    }
 
 
 def go_environment(bin_dir: Path) -> dict[str, str]:
     """Go with the toolchain's module cache, so modules downloaded for the CLI are not downloaded again."""
-    return {**os.environ, "GOMODCACHE": str(bin_dir.parents[1] / "gomod"), "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0"}
+    return {"GOMODCACHE": str(bin_dir.parents[1] / "gomod"), "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0"}
 
 
-def test_the_generated_go_sdk_builds(bin_dir: Path, sdks: Path) -> None:
-    package = sdks / "go" / "cssvpcep"
-    imports = re.search(r'"([^"]+)/internal"', (package / "vpcepConnections.go").read_text(encoding="utf-8"))
-    assert imports is not None
-    (package / "go.mod").write_text(f"module {imports.group(1)}\n\ngo 1.24\n", encoding="utf-8")
-    env = go_environment(bin_dir)
-
-    subprocess.run(["go", "get", "github.com/pulumi/pulumi/sdk/v3@v3.274.1"], cwd=package, env=env, check=True)
-    subprocess.run(["go", "mod", "tidy"], cwd=package, env=env, check=True)
-    built = subprocess.run(["go", "build", "./..."], cwd=package, env=env, capture_output=True, text=True)
-
-    assert built.returncode == 0, built.stderr
+def prepare_typescript(project: Path, _bin_dir: Path) -> dict[str, str]:
+    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=project, check=True)
+    return {}
 
 
-@pytest.fixture(scope="module")
-def node_tools(bin_dir: Path) -> Path:
-    """TypeScript, Node's types and ``@pulumi/pulumi``, installed once into the toolchain's cache.
-
-    ``@pulumi/pulumi`` 3.249 and later declare Node 22; the SDK is only compiled here, never run, so the
-    version the SDK asks for is installed all the same.
-    """
-    key = "-".join(f"{name.replace('/', '+')}@{version}" for name, version in NODE_TOOLS.items())
-    prefix = bin_dir.parents[1] / f"node-tools-{key}"
-    if not (prefix / "node_modules" / ".bin" / "tsc").exists():
-        prefix.mkdir(parents=True, exist_ok=True)
-        packages = [f"{name}@{version}" for name, version in NODE_TOOLS.items()]
-        subprocess.run(
-            ["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--loglevel=error", *packages],
-            check=True,
-        )
-    return prefix / "node_modules"
+def prepare_go(_project: Path, bin_dir: Path) -> dict[str, str]:
+    return go_environment(bin_dir)
 
 
-@pytest.fixture(scope="module")
-def typescript_sdk(sdks: Path, node_tools: Path) -> Path:
-    """The generated Node.js SDK, compiled with ``tsc`` into its ``bin`` folder, as its package builds it."""
-    package = sdks / "nodejs"
-    (package / "node_modules").symlink_to(node_tools)
-    compiled = subprocess.run(
-        [str(node_tools / ".bin" / "tsc"), "-p", str(package)], cwd=package, capture_output=True, text=True
-    )
-    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
-    shutil.copy(package / "package.json", package / "bin" / "package.json")
-    return package / "bin"
+def prepare_nothing(_project: Path, _bin_dir: Path) -> dict[str, str]:
+    return {}
 
 
-def test_the_generated_typescript_sdk_compiles(typescript_sdk: Path) -> None:
-    assert (typescript_sdk / "vpcepConnections.js").is_file()
-    assert (typescript_sdk / "index.d.ts").is_file()
+PROGRAMS: dict[str, tuple[Path, str, Callable[[Path, Path], dict[str, str]]]] = {
+    "yaml": (EXAMPLES / "yaml", "", prepare_nothing),
+    "python": (Path(__file__).parent / "programs" / "python-sdk", "python_host", prepare_nothing),
+    "typescript": (EXAMPLES / "typescript", "nodejs_host", prepare_typescript),
+    "go": (EXAMPLES / "go", "go_host", prepare_go),
+}
+"""Each language's program, the language host it needs besides Python's, and what it needs first."""
 
 
-def test_the_typescript_example_compiles_against_the_generated_sdk(
-    typescript_sdk: Path, node_tools: Path, tmp_path: Path
+@pytest.mark.parametrize("language", list(PROGRAMS))
+def test_package_add_of_the_repository_then_up_gives_every_language_the_same_outputs(
+    language: str,
+    bin_dir: Path,
+    backend: Backend,
+    emulator: Emulator,
+    repository: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
-    """The example cannot run here (no Node.js language host), but it type-checks against the SDK."""
-    project = tmp_path / "typescript"
-    shutil.copytree(EXAMPLES / "typescript", project, ignore=shutil.ignore_patterns("node_modules"))
-    modules = project / "node_modules"
-    (modules / "@pulumi").mkdir(parents=True)
-    (modules / "@pulumi" / "pulumi").symlink_to(node_tools / "@pulumi" / "pulumi")
-    (modules / "@pulumi" / "css-vpcep").symlink_to(typescript_sdk)
-    (modules / "@types").symlink_to(node_tools / "@types")
-
-    compiled = subprocess.run(
-        [str(node_tools / ".bin" / "tsc"), "-p", str(project), "--noEmit"], cwd=project, capture_output=True, text=True
-    )
-
-    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
-
-
-def test_the_generated_python_sdk_creates_invokes_and_gets_by_id(
-    backend: Backend, emulator: Emulator, sdks: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Installed (into a folder of its own), as the SDK reads its version from its distribution's metadata.
-    site = tmp_path / "site"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(sdks / "python")],
-        check=True,
-    )
-    monkeypatch.syspath_prepend(str(site))
-    import pulumi_css_vpcep_sdk as sdk  # type: ignore[import-not-found]  # generated by this test
-
-    def create() -> None:
-        read = sdk.VpcepConnections("read", cluster_id=SAMPLE_CLUSTER_ID)
-        current = sdk.get_vpcep_connections_output(cluster_id=SAMPLE_CLUSTER_ID)
-        pulumi.export("id", read.id)
-        pulumi.export("total_count", read.total_count)
-        pulumi.export("invoked_total_count", current.total_count)
-
-    def get_by_id() -> None:
-        again = sdk.VpcepConnections.get("again", RESOURCE_ID)
-        pulumi.export("total_count", again.total_count)
-        pulumi.export("statuses", again.connections.apply(lambda cs: [c.status for c in cs]))
-
+    source, host, prepare = PROGRAMS[language]
+    if host:
+        request.getfixturevalue(host)
     env = {"HW_CSS_ENDPOINT": emulator.url}
-    stack = backend.inline_stack("css-vpcep-sdk", "dev", create, env=env)
+    stack = backend.program_stack(source, "e2e", env, name=f"{language}-program")
+    # The executable on PATH must not stand in for the package: the engine takes the one `package add` names.
+    stack.env["PATH"] = os.pathsep.join(p for p in backend.env["PATH"].split(os.pathsep) if p != str(VENV_BIN))
+    stack.env.update(prepare(stack.work_dir, bin_dir))
+
+    stack.cli("package", "add", str(repository), stack_flag=False, timeout=900)
+
+    project_file = (stack.work_dir / "Pulumi.yaml").read_text(encoding="utf-8")
+    assert re.search(rf"^packages:\n  css-vpcep: {re.escape(str(repository))}$", project_file, re.MULTILINE)
     for key, value in emulator.pulumi_config("css-vpcep").items():
         stack.set_config(key, value, secret=key.endswith("Key"))
-    stack.up()
-    assert stack.outputs() == {"id": RESOURCE_ID, "total_count": 3, "invoked_total_count": 3}
+    up = stack.up()
+    assert "pulumi-resource-css-vpcep from $PATH" not in up.text
+    outputs = stack.outputs()
+    assert {key: outputs[key] for key in expected_outputs(emulator)} == expected_outputs(emulator)
+    stack.up("--expect-no-changes")
+    emulator.state.reset_counts()
+    stack.destroy()
+    assert emulator.state.requests["css"] == 0
+    assert stack.resources() == []
 
-    stack.stack.workspace.program = get_by_id
-    stack.up()
-    assert stack.outputs() == {"total_count": 3, "statuses": ["accepted", "pendingAcceptance", "rejected"]}
-    assert sys.modules["pulumi_css_vpcep_sdk"] is sdk
+
+def test_a_refused_read_is_the_resources_one_line_error_under_the_cli(
+    backend: Backend, emulator: Emulator, yaml_project: Path
+) -> None:
+    backend.cli("config", "set", "clusterId", "no-such-cluster", cwd=yaml_project)
+
+    done = backend.cli("up", "--yes", "--skip-preview", "--color", "never", cwd=yaml_project, check=False)
+
+    assert done.returncode != 0
+    text = done.stdout + done.stderr
+    assert re.search(r"error: HTTP 403 CSS\.0015: .*\(request id [0-9a-f-]{8,}\)$", text, re.MULTILINE), text
+    assert "Traceback" not in text

@@ -1,6 +1,10 @@
 """The dynamic resource and the function under the real engine: ``pulumi up``, ``preview``, ``refresh``,
 ``destroy``, ``stack output`` and ``stack export`` on a ``file://`` backend, against the emulator.
 
+``examples/python-read`` and ``examples/python-consume`` run as users run them, with ``pulumi`` in their
+directories through the Python language host. The function and the many-resource cases vary the program
+per test, so they run as Automation API inline programs.
+
 Unless a case says otherwise, credentials, region and IAM endpoint reach the dynamic provider only as
 ``huaweicloud:*`` stack configuration: no ``HW_*`` variable is set anywhere.
 """
@@ -8,8 +12,8 @@ Unless a case says otherwise, credentials, region and IAM endpoint reach the dyn
 from __future__ import annotations
 
 import json
+import os
 import re
-import runpy
 import subprocess
 import time
 from collections.abc import Callable
@@ -30,7 +34,7 @@ from pulumi_css_vpcep.emulator import (
     Emulator,
     generate_connections,
 )
-from tests.e2e.engine import VENV_BIN, Backend, InlineStack
+from tests.e2e.engine import VENV_BIN, Backend, InlineStack, ProgramStack
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RESOURCE_TYPE = "pulumi-python:dynamic/css-vpcep:VpcepConnections"
@@ -41,17 +45,7 @@ CANARY_SK = "canary-sk-5f1e9a7c3b2d4e6f8a0b"
 pytestmark = pytest.mark.timeout(900)
 
 
-def example(name: str) -> Callable[[], None]:
-    """The program of ``examples/<name>`` as an inline program: the file itself, run as ``__main__``."""
-    path = EXAMPLES / name / "__main__.py"
-
-    def program() -> None:
-        runpy.run_path(str(path), run_name="__main__")
-
-    return program
-
-
-def configure_from_stack(stack: InlineStack, emulator: Emulator, *, credentials: bool = True) -> None:
+def configure_from_stack(stack: InlineStack | ProgramStack, emulator: Emulator, *, credentials: bool = True) -> None:
     """Point the stack at the emulator through stack configuration only."""
     stack.set_config("clusterId", SAMPLE_CLUSTER_ID)
     stack.set_config("endpoint", emulator.url)
@@ -63,9 +57,9 @@ def configure_from_stack(stack: InlineStack, emulator: Emulator, *, credentials:
 
 
 @pytest.fixture
-def read_stack(backend: Backend, emulator: Emulator) -> InlineStack:
+def read_stack(backend: Backend, emulator: Emulator, python_host: Path) -> ProgramStack:
     """``examples/python-read`` as stack ``dev``, configured for the emulator through stack config."""
-    stack = backend.inline_stack(READ_PROJECT, "dev", example("python-read"))
+    stack = backend.program_stack(EXAMPLES / "python-read", "dev")
     configure_from_stack(stack, emulator)
     return stack
 
@@ -89,7 +83,7 @@ def total_requests(emulator: Emulator) -> int:
         return sum(v for k, v in emulator.state.requests.items() if k in ("css", "iam"))
 
 
-def stored_reads(stack: InlineStack) -> list[tuple[str, str, dict[str, Any]]]:
+def stored_reads(stack: ProgramStack) -> list[tuple[str, str, dict[str, Any]]]:
     """URN, id and outputs of each stored VpcepConnections (the pickled provider is re-encrypted on every
     deployment, so its ciphertext is left out)."""
     return [
@@ -101,7 +95,7 @@ def stored_reads(stack: InlineStack) -> list[tuple[str, str, dict[str, Any]]]:
 # a. pulumi up, then stack output equals the command's JSON
 
 
-def test_stack_outputs_equal_the_commands_json_key_for_key(read_stack: InlineStack, emulator: Emulator) -> None:
+def test_stack_outputs_equal_the_commands_json_key_for_key(read_stack: ProgramStack, emulator: Emulator) -> None:
     read_stack.up()
 
     outputs = read_stack.outputs()
@@ -116,21 +110,19 @@ def test_stack_outputs_equal_the_commands_json_key_for_key(read_stack: InlineSta
 # b. no change means no diff
 
 
-def test_a_second_up_changes_nothing_and_preview_and_refresh_expect_no_changes(read_stack: InlineStack) -> None:
+def test_a_second_up_changes_nothing_and_preview_and_refresh_expect_no_changes(read_stack: ProgramStack) -> None:
     read_stack.up()
 
-    second = read_stack.up()
-    read_stack.preview(expect_no_changes=True)
-    read_stack.refresh(expect_no_changes=True)
-
-    assert set(second.summary.resource_changes or {}) == {"same"}
+    read_stack.up("--expect-no-changes")
+    read_stack.preview("--expect-no-changes")
+    read_stack.refresh("--expect-no-changes")
 
 
 # c. drift
 
 
 def test_drift_shows_as_one_update_naming_the_changed_outputs_then_up_stores_it(
-    read_stack: InlineStack, emulator: Emulator
+    read_stack: ProgramStack, emulator: Emulator
 ) -> None:
     read_stack.up()
     cluster = emulator.state.clusters[SAMPLE_CLUSTER_ID]
@@ -138,35 +130,35 @@ def test_drift_shows_as_one_update_naming_the_changed_outputs_then_up_stores_it(
         cluster.connections.append(generate_connections(1, prefix="drift")[0])
         cluster.connections[0]["status"] = "rejected"
 
-    preview = read_stack.preview(diff=True)
-    assert preview.change_summary.get(auto.OpType.UPDATE) == 1, preview.change_summary
-    assert set(preview.change_summary) <= {auto.OpType.UPDATE, auto.OpType.SAME}
+    preview = read_stack.preview("--diff").text
+    assert re.search(r"^ +~ 1 to update$", preview, re.MULTILINE), preview
+    assert not re.search(r"to (create|delete|replace)", preview), preview
     # A dynamic provider's diff cannot carry a detailed diff: the provider names the drift in one line,
     # which the CLI passes on from the provider host's stderr.
-    notice = r"^css-vpcep: cluster \S+ drifted from the stored outputs: connections, total_count$"
-    assert re.search(notice, preview.stderr, re.MULTILINE), (preview.stdout, preview.stderr)
+    notice = r"css-vpcep: cluster \S+ drifted from the stored outputs: connections, total_count$"
+    assert re.search(notice, preview, re.MULTILINE), preview
 
     read_stack.up()
     outputs = read_stack.outputs()
     assert outputs["total_count"] == 4
     assert outputs["connections"][0]["status"] == "rejected"
     assert outputs == read_stack.outputs()
-    read_stack.refresh(expect_no_changes=True)
+    read_stack.refresh("--expect-no-changes")
 
 
 # d. configuration
 
 
 def test_stack_config_reaches_the_dynamic_provider_and_a_region_change_does_not_repoint(
-    read_stack: InlineStack, emulator: Emulator
+    read_stack: ProgramStack, emulator: Emulator
 ) -> None:
     read_stack.up()
     assert read_stack.outputs()["region"] == SAMPLE_REGION
     resource_id = read_stack.resources_of_type(RESOURCE_TYPE)[0]["id"]
 
     read_stack.set_config("huaweicloud:region", "cn-east-3")
-    read_stack.preview(expect_no_changes=True)
-    read_stack.up(expect_no_changes=True)
+    read_stack.preview("--expect-no-changes")
+    read_stack.up("--expect-no-changes")
 
     assert read_stack.outputs()["region"] == SAMPLE_REGION
     assert read_stack.resources_of_type(RESOURCE_TYPE)[0]["id"] == resource_id
@@ -182,10 +174,10 @@ def assert_no_canary(*texts: str) -> None:
 
 
 def test_credentials_from_stack_config_are_nowhere_in_state_files_or_output(
-    backend: Backend, emulator: Emulator
+    backend: Backend, emulator: Emulator, python_host: Path
 ) -> None:
     emulator.state.credentials[CANARY_AK] = CANARY_SK
-    stack = backend.inline_stack(READ_PROJECT, "dev", example("python-read"))
+    stack = backend.program_stack(EXAMPLES / "python-read", "dev")
     configure_from_stack(stack, emulator, credentials=False)
     # The engine records the stack's configuration in the dynamic provider's state: both keys are secrets.
     stack.set_config("huaweicloud:accessKey", CANARY_AK, secret=True)
@@ -194,31 +186,31 @@ def test_credentials_from_stack_config_are_nowhere_in_state_files_or_output(
     up = stack.up()
 
     assert stack.outputs()["total_count"] == 3
-    assert_no_canary(stack.export(), backend.files_text(), up.stdout, up.stderr, "\n".join(stack.log))
+    assert_no_canary(stack.export(), backend.files_text(), up.text)
 
 
-def test_an_access_key_configured_without_secret_is_warned_about(read_stack: InlineStack) -> None:
+def test_an_access_key_configured_without_secret_is_warned_about(read_stack: ProgramStack) -> None:
     read_stack.set_config("huaweicloud:accessKey", SAMPLE_ACCESS_KEY)
 
     up = read_stack.up()
 
     warning = "huaweicloud:accessKey is not a secret, so the engine stores it in plain text in the provider's state"
-    assert warning in up.stdout + up.stderr
+    assert warning in up.text
     assert read_stack.outputs()["total_count"] == 3
 
 
-def test_no_warning_when_the_credentials_are_secrets(read_stack: InlineStack) -> None:
+def test_no_warning_when_the_credentials_are_secrets(read_stack: ProgramStack) -> None:
     up = read_stack.up()
 
-    assert "is not a secret" not in up.stdout + up.stderr
+    assert "is not a secret" not in up.text
 
 
 def test_credentials_from_the_environment_are_nowhere_in_state_files_or_output(
-    backend: Backend, emulator: Emulator
+    backend: Backend, emulator: Emulator, python_host: Path
 ) -> None:
     emulator.state.credentials[CANARY_AK] = CANARY_SK
     env = {"HW_ACCESS_KEY": CANARY_AK, "HW_SECRET_KEY": CANARY_SK, "HW_SECURITY_TOKEN": "CANARYTOKEN-" + CANARY_SK}
-    stack = backend.inline_stack(READ_PROJECT, "dev", example("python-read"), env=env)
+    stack = backend.program_stack(EXAMPLES / "python-read", "dev", env=env)
     configure_from_stack(stack, emulator, credentials=False)
 
     up = stack.up()
@@ -229,10 +221,8 @@ def test_credentials_from_the_environment_are_nowhere_in_state_files_or_output(
         stack.export(),
         stack.export(show_secrets=True),
         backend.files_text(),
-        up.stdout,
-        up.stderr,
-        refresh.stdout,
-        "\n".join(stack.log),
+        up.text,
+        refresh.text,
     )
 
 
@@ -240,11 +230,11 @@ def test_credentials_from_the_environment_are_nowhere_in_state_files_or_output(
 
 
 def test_a_stack_of_another_project_reads_the_outputs_through_a_stack_reference(
-    backend: Backend, read_stack: InlineStack
+    backend: Backend, read_stack: ProgramStack
 ) -> None:
     read_stack.up()
     source = read_stack.outputs()
-    consumer = backend.inline_stack("css-vpcep-consume", "dev", example("python-consume"))
+    consumer = backend.program_stack(EXAMPLES / "python-consume", "dev")
     consumer.set_config("sourceStack", f"organization/{READ_PROJECT}/dev")
 
     consumer.up()
@@ -261,7 +251,7 @@ def test_a_stack_of_another_project_reads_the_outputs_through_a_stack_reference(
 
 
 def test_an_unknown_cluster_fails_up_with_the_services_error_and_leaves_the_state(
-    read_stack: InlineStack,
+    read_stack: ProgramStack,
 ) -> None:
     read_stack.up()
     before = stored_reads(read_stack)
@@ -271,12 +261,14 @@ def test_an_unknown_cluster_fails_up_with_the_services_error_and_leaves_the_stat
         read_stack.up()
 
     text = str(failure.value)
-    assert re.search(r"CSS\.0015.*request id [0-9a-f-]{8,}", text), text
+    # The resource's error is the service's one line, not the provider host's traceback.
+    assert re.search(r"error: HTTP 403 CSS\.0015: .*\(request id [0-9a-f-]{8,}\)$", text, re.MULTILINE), text
+    assert "Traceback" not in text
     # (The default provider's record of the stack configuration is the engine's, and changes with it.)
     assert stored_reads(read_stack) == before
 
 
-def test_a_malformed_cluster_id_fails_before_any_request(read_stack: InlineStack, emulator: Emulator) -> None:
+def test_a_malformed_cluster_id_fails_before_any_request(read_stack: ProgramStack, emulator: Emulator) -> None:
     read_stack.set_config("clusterId", "not a cluster id!")
 
     with pytest.raises(auto.CommandError) as failure:
@@ -288,9 +280,9 @@ def test_a_malformed_cluster_id_fails_before_any_request(read_stack: InlineStack
 
 
 def test_a_stopped_service_gives_a_transport_error_after_retries_not_a_hang(
-    backend: Backend, emulator: Emulator
+    backend: Backend, emulator: Emulator, python_host: Path
 ) -> None:
-    stack = backend.inline_stack(READ_PROJECT, "dev", example("python-read"), env={"HW_MAX_RETRIES": "1"})
+    stack = backend.program_stack(EXAMPLES / "python-read", "dev", env={"HW_MAX_RETRIES": "1"})
     configure_from_stack(stack, emulator)
     stack.set_config("huaweicloud:projectId", "0a1b2c3d4e5f40718293a4b5c6d7e8f9")
     emulator.stop()
@@ -375,7 +367,7 @@ def test_twenty_resources_with_parallel_eight_are_each_exact(
 
 
 def test_destroy_removes_everything_sending_nothing_and_the_stack_can_be_removed(
-    read_stack: InlineStack, emulator: Emulator
+    read_stack: ProgramStack, emulator: Emulator
 ) -> None:
     read_stack.up()
     emulator.state.reset_counts()
@@ -386,3 +378,25 @@ def test_destroy_removes_everything_sending_nothing_and_the_stack_can_be_removed
     assert read_stack.resources() == []
     read_stack.cli("stack", "rm", "--yes")
     assert "dev" not in read_stack.backend.cli("stack", "ls", "--all", cwd=read_stack.work_dir).stdout
+
+
+# k. make run, as a newcomer runs it with a pulumi CLI on PATH
+
+
+def test_make_run_reads_the_sample_then_runs_the_example_with_pulumi_up(backend: Backend, python_host: Path) -> None:
+    # As a newcomer runs it: not inside `make e2e`'s own make (whose variables make a nested make say more).
+    env = {
+        key: value
+        for key, value in backend.env.items()
+        if key not in ("PULUMI_BACKEND_URL", "PULUMI_PYTHON_CMD", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+    }
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != str(VENV_BIN))
+
+    done = subprocess.run(["make", "run"], cwd=EXAMPLES.parent, env=env, capture_output=True, text=True, timeout=600)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "pulumi CLI found: running examples/python-read with pulumi up against the emulator" in done.stdout
+    assert re.search(r"^ +\+ 2 created$", done.stdout, re.MULTILINE), done.stdout
+    outputs = json.loads(done.stdout[done.stdout.rindex("\n{") + 1 :])
+    assert outputs["cluster_id"] == SAMPLE_CLUSTER_ID
+    assert outputs["total_count"] == len(outputs["connections"]) == 3

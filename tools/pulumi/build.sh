@@ -3,15 +3,14 @@
 # repository; print the directory that holds the binaries. Later runs reuse the cache.
 #
 #   pulumi                          the CLI (module github.com/pulumi/pulumi/pkg/v3, tools/pulumi/cli/go.mod)
-#   pulumi-gen-sdk                  Pulumi's own SDK generators for Node.js, Go and Python (tools/pulumi/cli/gensdk),
-#                                   which `pulumi package gen-sdk` reaches only through language hosts not served
 #   pulumi-language-yaml            the YAML language host (github.com/pulumi/pulumi-yaml, tools/pulumi/yaml/go.mod)
 #   pulumi-resource-pulumi-python   the shell script that starts `python -m pulumi.dynamic` for dynamic
 #                                   resources, as shipped in the sdk/v3 module; the CLI looks for it beside itself
 #
 # The Python, Node.js and Go language hosts (sdk/<language>/cmd/pulumi-language-<language>) are modules of
-# their own that the module proxy does not serve: Python programs run as Automation API inline programs,
-# which need no language host, and the SDKs come from pulumi-gen-sdk.
+# their own that the module proxy does not serve: `make e2e` takes them from PULUMI_LANGUAGE_HOSTS (a
+# Pulumi installation's bin folder; CI's is ../shared/pulumi-hosts/bin), and so do the SDKs that
+# `pulumi package add` generates through them.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -36,7 +35,6 @@ say "building Pulumi $version into $bin (first build: a few minutes)"
 mkdir -p "$bin"
 (cd "$here/cli" && go build -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
     -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
-(cd "$here/cli" && go build -o "$bin/pulumi-gen-sdk" ./gensdk)
 (cd "$here/yaml" && go build -o "$bin/pulumi-language-yaml" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml)
 sdk="$(cd "$here/cli" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)"
 install -m 0755 "$sdk/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
