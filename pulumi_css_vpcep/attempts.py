@@ -4,7 +4,8 @@ attempt, and the project's error when none is left.
 The async read (httpx) and the synchronous first page (``http.client``) each send a request their own
 way and hand every outcome here: an answer, or a ``NetworkFailure``. What is retried, after how long
 (``RetryPolicy``, with ``Retry-After``), what is logged and which error ends a request is decided here
-once for both; so are the headers every request carries and how long it may take.
+once for both; so are the headers every request carries and how long it may take: no attempt outlasts
+the read's deadline (``RetryPolicy.total_timeout``), and no retry starts that could not end before it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from . import __version__
+from .errors import CssVpcepError, TransportError
 from .http_errors import (
     Answer,
     NetworkFailure,
@@ -23,12 +25,13 @@ from .http_errors import (
     api_error,
     final_error,
     json_object,
+    name_lookup_failure,
     tls_mismatch_error,
 )
 from .retries import RETRY_STATUSES, RetryPolicy
 from .tls import handshake_failure, is_verification_failure
 
-__all__ = ["REQUEST_HEADERS", "Attempts", "Outcome", "Target", "Timeouts", "logger"]
+__all__ = ["REQUEST_HEADERS", "Attempts", "Outcome", "RetryLines", "Target", "Timeouts", "logger"]
 
 logger = logging.getLogger("pulumi_css_vpcep")
 
@@ -41,6 +44,26 @@ class Timeouts(NamedTuple):
 
     connect: float | None = 10.0
     read: float | None = 30.0
+
+
+_SHORTEST_WAIT = 0.001
+"""The least time an attempt is given, in seconds (a socket timeout of 0 would make it non-blocking)."""
+
+
+class RetryLines:
+    """The retry lines of requests sent together (the pages after the first): the first failure of each
+    attempt number is logged at WARNING and the others at INFO (``--verbose``), so that ten pages failing
+    for one cause make one line per attempt of the read, not ten."""
+
+    def __init__(self) -> None:
+        self._shown: set[int] = set()
+
+    def level(self, attempt: int) -> int:
+        """The level of the retry line of failed attempt number ``attempt`` of one of the requests."""
+        if attempt in self._shown:
+            return logging.INFO
+        self._shown.add(attempt)
+        return logging.WARNING
 
 Outcome = Answer | NetworkFailure
 """What one attempt of a request gives: an answer, or the network's failure."""
@@ -63,13 +86,25 @@ class Attempts:
     """The attempts of one request: judges each outcome, says how long to wait before the next one, and
     raises the project's error when no attempt is left."""
 
-    def __init__(self, url: str, retry: RetryPolicy, deadline: float, redact: Redactor) -> None:
+    def __init__(
+        self, url: str, retry: RetryPolicy, deadline: float, redact: Redactor, lines: RetryLines | None = None
+    ) -> None:
         self.url = url
         self.target = Target.of(url)
         self.number = 0
         self._retry = retry
         self._deadline = deadline
         self._redact = redact
+        self._lines = lines or RetryLines()
+
+    def time_left(self) -> float:
+        """Seconds left before the read's deadline: the most the next attempt may take."""
+        return max(self._deadline - time.monotonic(), _SHORTEST_WAIT)
+
+    def timeouts(self, wanted: Timeouts) -> Timeouts:
+        """``wanted``, each cut to the time left before the read's deadline."""
+        left = self.time_left()
+        return Timeouts(*(left if limit is None else min(limit, left) for limit in wanted))
 
     def needs_probe(self, outcome: Outcome) -> bool:
         """Whether the first attempt's TLS handshake with an ``https`` endpoint failed or timed out, as it
@@ -104,18 +139,30 @@ class Attempts:
             error, retryable = tls_mismatch_error(self.target.host, self.target.port), False
         elif outcome.unsendable:
             error, retryable = outcome, False  # a request this client cannot send: no retry mends it
+        elif name_lookup_failure(outcome) is not None:
+            error, retryable = outcome, False  # a host that does not resolve now will not a second later
         else:
             error, retryable = outcome, outcome.timeout is not None or not is_verification_failure(outcome)
 
         delay = self._retry.delay(self.number, retry_after) if retryable else None
         host = self.target.host
-        if delay is None or time.monotonic() + delay > self._deadline:
+        if delay is None:
             raise final_error(error, self.number, host, self._redact) from None
-        logger.warning(
+        if time.monotonic() + delay > self._deadline:
+            raise self._past_deadline(final_error(error, self.number, host, self._redact)) from None
+        logger.log(
+            self._lines.level(self.number),
             "attempt %d of %d failed: %s; retrying in %.1f s",
             self.number, self._retry.attempts, final_error(error, 1, host, self._redact), delay,
         )
         return delay
+
+    def _past_deadline(self, error: CssVpcepError) -> CssVpcepError:
+        """The error that ends a request at the read's deadline: a service's answer stays as it was
+        (its status and code say more); a network failure says that the deadline ended the read."""
+        if isinstance(error, TransportError):
+            return TransportError(f"{error}; the read's deadline of {self._retry.total_timeout:g} s has passed")
+        return error
 
 
 def _or_dash(value: str | None) -> str:

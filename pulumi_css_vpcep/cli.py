@@ -35,7 +35,7 @@ __all__ = ["main"]
 EXIT_OK = 0
 EXIT_USAGE = 2
 MAX_TIMEOUT = 3600.0
-"""The longest ``--timeout`` accepted, in seconds."""
+"""The longest ``--timeout`` and ``--deadline`` accepted, in seconds."""
 
 _PACKAGE_LOGGER = "pulumi_css_vpcep"
 _PREFIX = "css-vpcep: "
@@ -47,14 +47,16 @@ _NAMED_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one line and exit 2."""
+    """An argument parser whose usage errors are one line starting ``css-vpcep:``, as every line the command
+    writes on stderr does, and exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{_PREFIX}{message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
+    from .retries import DEFAULT_TOTAL_TIMEOUT
 
     parser = _Parser(prog="css-vpcep", description="Read Huawei Cloud CSS VPC endpoint connections.")
     parser.add_argument("--version", action="version", version=f"css-vpcep {__version__}")
@@ -82,10 +84,18 @@ def _parser() -> argparse.ArgumentParser:
         "--status",
         action="append",
         metavar="STATUS",
-        help="show only connections in this status, such as accepted or pendingAcceptance (any case); repeat "
-        "it for several; total_count stays the service's count",
+        help="show only connections in this status: pendingAcceptance, creating, accepted, rejected, failed or "
+        "deleting (any case); repeat it for several; total_count stays the service's count",
     )
-    read.add_argument("--timeout", type=float, metavar="SECONDS", help="seconds to wait for each answer (default 30)")
+    read.add_argument(
+        "--timeout", type=float, metavar="SECONDS",
+        help=f"seconds to wait for each answer: more than 0, at most {MAX_TIMEOUT:g} (default 30)",
+    )
+    read.add_argument(
+        "--deadline", type=float, metavar="SECONDS",
+        help=f"seconds the whole read may take, retries and waits included: more than 0, at most {MAX_TIMEOUT:g} "
+        f"(default {DEFAULT_TOTAL_TIMEOUT:g})",
+    )
     read.add_argument("--verbose", "-v", action="store_true", help="log every request on stderr too")
 
     commands.add_parser("emulator", help="serve a local stand-in of the API (see css-vpcep emulator --help)",
@@ -223,22 +233,25 @@ def _connections(args: argparse.Namespace) -> int:
     from .attempts import Timeouts
     from .errors import ConfigurationError, CssVpcepError, InvalidInputError
     from .first_page import start_read
+    from .retries import RetryPolicy
     from .settings import resolve_settings, validate_cluster_id
 
-    timeouts = Timeouts()
-    if args.timeout is not None:
-        if not 0 < args.timeout <= MAX_TIMEOUT:
-            print(f"{_PREFIX}invalid --timeout: must be more than 0 and at most {MAX_TIMEOUT:g} seconds",
-                  file=sys.stderr)
+    for flag, seconds in (("--timeout", args.timeout), ("--deadline", args.deadline)):
+        if seconds is not None and not 0 < seconds <= MAX_TIMEOUT:  # NaN fails this too
+            print(f"{_PREFIX}invalid {flag}: must be more than 0 and at most {MAX_TIMEOUT:g} seconds", file=sys.stderr)
             return InvalidInputError.exit_code
-        timeouts = timeouts._replace(read=args.timeout)
-    statuses = _statuses(args.status)
-    if statuses == []:
-        print(f"{_PREFIX}invalid --status: must not be empty", file=sys.stderr)
+    timeouts = Timeouts() if args.timeout is None else Timeouts(read=args.timeout)
+    retry = None if args.deadline is None else RetryPolicy(total_timeout=args.deadline)
+    try:
+        statuses = _statuses(args.status)
+    except ValueError as exc:
+        print(f"{_PREFIX}invalid --status: {exc}", file=sys.stderr)
         return InvalidInputError.exit_code
     try:
         cluster_id = validate_cluster_id(args.cluster_id)
-        settings = resolve_settings(project_id=args.project_id, region=args.region, endpoint=args.endpoint)
+        settings = resolve_settings(
+            project_id=args.project_id, region=args.region, endpoint=args.endpoint, retry=retry
+        )
         first = start_read(settings, cluster_id, timeouts)
         outputs = first.outputs() if first is not None else None
         if outputs is None:
@@ -291,10 +304,25 @@ def _shown(status: str | None, statuses: list[str]) -> bool:
 
 
 def _statuses(given: list[str] | None) -> list[str] | None:
-    """The ``--status`` values without blanks, or ``None`` when none was given ([] when all were blank)."""
+    """The ``--status`` values, each spelled as the API spells it, or ``None`` when none was given.
+
+    Raises ``ValueError`` for a value that is not a status the API defines: a typo would otherwise hide
+    every connection without a word.
+    """
+    from .fields import CONNECTION_STATUSES
+
     if given is None:
         return None
-    return [status.strip() for status in given if status.strip()]
+    known = {status.casefold(): status for status in CONNECTION_STATUSES}
+    statuses = []
+    for value in given:
+        status = known.get(value.strip().casefold())
+        if status is None:
+            shown = f"{value!r} is not a connection status" if value.strip() else "must not be empty"
+            raise ValueError(f"{shown}: use {', '.join(CONNECTION_STATUSES[:-1])} or {CONNECTION_STATUSES[-1]}")
+        if status not in statuses:
+            statuses.append(status)
+    return statuses
 
 
 def _command_wording(message: str) -> str:

@@ -12,13 +12,14 @@ with ``first_page`` (``http.client``, no event loop) and only starts one for the
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import Any, TypeVar, Unpack
 
 import httpx
 
-from .attempts import Attempts, Outcome, Timeouts, logger
+from .attempts import Attempts, Outcome, RetryLines, Timeouts, logger
 from .first_page import FirstPage, connections_url, page_query, start_read
 from .http_errors import NetworkFailure, Redactor, api_error
 from .models import ConnectionsPage, VpcepConnectionsResult
@@ -61,6 +62,16 @@ def _failure(exc: httpx.TransportError) -> NetworkFailure:
     if isinstance(exc, httpx.TimeoutException):
         return NetworkFailure(exc, timeout=type(exc).__name__)
     return NetworkFailure(exc, unsendable=isinstance(exc, httpx.LocalProtocolError))
+
+
+def _cut(timeout: httpx.Timeout, left: float) -> httpx.Timeout:
+    """``timeout`` with each phase cut to ``left`` seconds, the time left before the read's deadline."""
+    def phase(limit: float | None) -> float:
+        return left if limit is None else min(limit, left)
+
+    return httpx.Timeout(
+        connect=phase(timeout.connect), read=phase(timeout.read), write=phase(timeout.write), pool=phase(timeout.pool)
+    )
 
 
 def _result(pages: Pagination, settings: Settings, cluster_id: str, project_id: str) -> VpcepConnectionsResult:
@@ -114,21 +125,30 @@ class VpcepClient(ClosedOnExit):
             await self._pool.aclose()
 
     async def _get_json(
-        self, url: str, query: Iterable[tuple[str, str]], headers: Mapping[str, str], deadline: float
+        self,
+        url: str,
+        query: Iterable[tuple[str, str]],
+        headers: Mapping[str, str],
+        deadline: float,
+        lines: RetryLines | None = None,
     ) -> dict[str, Any]:
-        """GET a JSON object, retrying what is worth retrying; raise the project's error otherwise."""
+        """GET a JSON object, retrying what is worth retrying; raise the project's error otherwise.
+
+        Requests sent together share ``lines``, so that their retries make one line per attempt.
+        """
         import asyncio
 
-        attempts = Attempts(f"{url}?{canonical_query(query)}", self._retry, deadline, self._redact)
+        attempts = Attempts(f"{url}?{canonical_query(query)}", self._retry, deadline, self._redact, lines)
         while True:
             started = time.monotonic()
+            timeout = _cut(self._timeout, attempts.time_left())
             outcome: Outcome
             try:
-                outcome = await self._http.get(attempts.url, headers=headers, auth=self._auth, timeout=self._timeout)
+                outcome = await self._http.get(attempts.url, headers=headers, auth=self._auth, timeout=timeout)
             except httpx.TransportError as exc:
                 outcome = _failure(exc)
             plain_http = attempts.needs_probe(outcome) and await asyncio.to_thread(
-                answers_plain_http, attempts.target, probe_timeout(self._timeout.connect)
+                answers_plain_http, attempts.target, probe_timeout(timeout.connect)
             )
             verdict = attempts.judge(outcome, started, plain_http)
             if isinstance(verdict, dict):
@@ -147,17 +167,21 @@ class VpcepClient(ClosedOnExit):
         body = await self._get_json(f"{settings.iam_endpoint}/projects", [("name", settings.region)], {}, deadline)
         return project_id_from(body, settings.region)
 
-    async def _gather(self, coros: Iterable[Coroutine[Any, Any, _T]]) -> list[_T]:
-        """Run coroutines at most ``concurrency`` at once; on the first failure cancel the rest."""
+    async def _gather(self, calls: Iterable[Callable[[], Awaitable[_T]]]) -> list[_T]:
+        """Make the calls, at most ``concurrency`` at once; on the first failure cancel the rest.
+
+        Each call is made only once it holds the gate, so a call cancelled before its turn leaves no
+        coroutine behind that was never awaited.
+        """
         import asyncio
 
         gate = asyncio.Semaphore(self._concurrency)
 
-        async def gated(coro: Coroutine[Any, Any, _T]) -> _T:
+        async def gated(call: Callable[[], Awaitable[_T]]) -> _T:
             async with gate:
-                return await coro
+                return await call()
 
-        tasks = [asyncio.ensure_future(gated(coro)) for coro in coros]
+        tasks = [asyncio.ensure_future(gated(call)) for call in calls]
         try:
             return list(await asyncio.gather(*tasks))
         except BaseException:
@@ -166,9 +190,11 @@ class VpcepClient(ClosedOnExit):
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
 
-    async def _page(self, project_id: str, cluster_id: str, offset: int, deadline: float) -> ConnectionsPage:
+    async def _page(
+        self, project_id: str, cluster_id: str, offset: int, deadline: float, lines: RetryLines | None = None
+    ) -> ConnectionsPage:
         url = connections_url(self._settings, project_id, cluster_id)
-        body = await self._get_json(url, page_query(offset), {"X-Project-Id": project_id}, deadline)
+        body = await self._get_json(url, page_query(offset), {"X-Project-Id": project_id}, deadline, lines)
         return ConnectionsPage.model_validate(body)
 
     async def read(self, cluster_id: str) -> VpcepConnectionsResult:
@@ -185,7 +211,9 @@ class VpcepClient(ClosedOnExit):
     ) -> VpcepConnectionsResult:
         """Finish a read whose first page is in ``pages``: fetch every page still wanted, at once."""
         while offsets := pages.wanted():
-            pages.add(await self._gather(self._page(project_id, cluster_id, offset, deadline) for offset in offsets))
+            lines = RetryLines()  # the pages fetched together: one retry line per attempt, not per page
+            page = functools.partial(self._page, project_id, cluster_id, deadline=deadline, lines=lines)
+            pages.add(await self._gather(functools.partial(page, offset) for offset in offsets))
         return _result(pages, self._settings, cluster_id, project_id)
 
 

@@ -21,6 +21,7 @@ from .settings import scalar_text
 
 __all__ = [
     "CONNECTION_FIELDS",
+    "CONNECTION_STATUSES",
     "PAGE_FIELDS",
     "PERMISSION_FIELDS",
     "PlainPage",
@@ -33,6 +34,11 @@ __all__ = [
     "text",
     "whole_number",
 ]
+
+CONNECTION_STATUSES = ("pendingAcceptance", "creating", "accepted", "rejected", "failed", "deleting")
+"""The states a connection can be in. The API page documents ``accepted`` and ``rejected``; the VPC Endpoint
+service, through which CSS publishes a cluster, also reports ``pendingAcceptance`` (waiting for approval),
+``creating``, ``failed`` and ``deleting``."""
 
 text = scalar_text
 """Strings stay as sent, numbers and booleans become their text (``3.0`` is ``"3"``), structures and null are None."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterable
 from typing import Any, Protocol
 from urllib.parse import quote, quote_plus
@@ -26,6 +27,7 @@ __all__ = [
     "api_error",
     "final_error",
     "json_object",
+    "name_lookup_failure",
     "tls_mismatch_error",
 ]
 
@@ -192,6 +194,19 @@ def json_object(response: Answer) -> dict[str, Any]:
     return body
 
 
+def name_lookup_failure(error: BaseException) -> socket.gaierror | None:
+    """The failed name lookup (DNS) in ``error``'s chain, if that is what failed: a host that does not
+    resolve now will not resolve a second later, so it is not worth a retry."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, socket.gaierror):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def tls_mismatch_error(host: str, port: int | None) -> TransportError:
     """The error for an ``https`` URL whose port answers in plain HTTP."""
     return TransportError(
@@ -211,6 +226,10 @@ def final_error(error: Exception, attempts: int, host: str, redact: Redactor) ->
         return TransportError(f"unreadable answer from {host}: {redact(str(error))}{suffix}")
     if isinstance(error, NetworkFailure) and error.timeout:
         return TransportError(f"timed out talking to {host} ({error.timeout}){suffix}")
+    lookup = name_lookup_failure(error)
+    if lookup is not None:
+        reason = one_line(redact(lookup.strerror or str(lookup)), 120)
+        return TransportError(f"cannot resolve {host}: {reason} (check the endpoint, the region and the cloud)")
     if is_verification_failure(error):
         return TransportError(
             f"TLS verification failed for {host}: {one_line(redact(str(error)), 200)} "

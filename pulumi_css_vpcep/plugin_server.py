@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextvars import ContextVar
@@ -146,7 +147,9 @@ async def serve(engine_address: str, args: Sequence[str]) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """``python -m pulumi_css_vpcep <engine address> [flags]``: the plugin, as the engine starts it."""
     args = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="python -m pulumi_css_vpcep", description="The css-vpcep provider plugin.")
+    started_as = os.path.basename(sys.argv[0])  # the executable, or __main__.py under python -m
+    prog = started_as if started_as.startswith("pulumi-resource-") else "python -m pulumi_css_vpcep"
+    parser = argparse.ArgumentParser(prog=prog, description="The css-vpcep provider plugin.")
     parser.add_argument("engine", help="the Pulumi engine's address")
     known, _ = parser.parse_known_args(args)  # flags such as --logtostderr are accepted and ignored
     with contextlib.suppress(KeyboardInterrupt):

@@ -13,10 +13,13 @@ import random
 import time
 from dataclasses import dataclass, replace
 
-__all__ = ["DEFAULT_MAX_RETRIES", "RETRY_STATUSES", "RetryPolicy", "parse_retry_after"]
+__all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TOTAL_TIMEOUT", "RETRY_STATUSES", "RetryPolicy", "parse_retry_after"]
 
 DEFAULT_MAX_RETRIES = 5
 """As in the Terraform provider: five retries, so at most six attempts."""
+
+DEFAULT_TOTAL_TIMEOUT = 180.0
+"""The most a whole read takes by default, in seconds, retries and waits included: 3 minutes."""
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """The HTTP statuses worth another attempt; every other 4xx means the request must change."""
@@ -50,8 +53,9 @@ class RetryPolicy:
     """The longest backoff between two attempts, in seconds."""
     max_retry_after: float = 60.0
     """The longest ``Retry-After`` honoured; a longer one is cut to this."""
-    total_timeout: float = 180.0
-    """The whole read, retries and waits included, ends within this many seconds."""
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT
+    """The read's deadline: the whole read, retries and waits included, ends within this many seconds.
+    Each attempt's timeouts are cut to the time left, and no retry starts whose wait would pass it."""
 
     @property
     def retries(self) -> int:

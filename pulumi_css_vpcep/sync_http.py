@@ -87,9 +87,9 @@ class SyncHttp:
         attempts = Attempts(f"{url}?{canonical_query(query)}", self._retry, self._deadline, self._redact)
         while True:
             started = time.monotonic()
-            outcome = self._send(attempts.url, headers)
+            outcome = self._send(attempts.url, headers, attempts.timeouts(self._timeouts))
             plain_http = attempts.needs_probe(outcome) and answers_plain_http(
-                attempts.target, probe_timeout(self._timeouts.connect)
+                attempts.target, probe_timeout(attempts.timeouts(self._timeouts).connect)
             )
             verdict = attempts.judge(outcome, started, plain_http)
             if isinstance(verdict, dict):
@@ -112,15 +112,15 @@ class SyncHttp:
         if connection is not None:
             connection.close()
 
-    def _send(self, url: str, headers: Mapping[str, str]) -> Outcome:
-        """One attempt: the answer, or the failure, worded as httpx words the same failure."""
+    def _send(self, url: str, headers: Mapping[str, str], timeouts: Timeouts) -> Outcome:
+        """One attempt within ``timeouts``: the answer, or the failure, worded as httpx words the same failure."""
         parts = urlsplit(url)
         scheme, host, port = parts.scheme, parts.hostname or "", parts.port
         key = (scheme, host, port)
         connection = self._connection(*key)
         try:
             if connection.sock is None:
-                connection.timeout = self._timeouts.connect  # the TCP connection and the TLS handshake
+                connection.timeout = timeouts.connect  # the TCP connection and the TLS handshake
                 connection.connect()
         except TimeoutError as exc:
             self._drop(key)
@@ -129,7 +129,7 @@ class SyncHttp:
             self._drop(key)
             return NetworkFailure(exc)
         try:
-            connection.sock.settimeout(self._timeouts.read)
+            connection.sock.settimeout(timeouts.read)
             sent = {"host": _host_header(scheme, host, port)}
             sent |= {name.lower(): value for name, value in {**REQUEST_HEADERS, **headers}.items()}
             sent |= self._signer.headers_for("GET", parts.path, parts.query, sent)

@@ -16,16 +16,32 @@ RETRY_LINE = re.compile(r"attempt \d+ of \d+ failed: .+; retrying in \d+(\.\d+)?
 """A line the command writes on stderr for each retry, as it happens (the client logs it at WARNING)."""
 
 
-def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run ``css-vpcep`` in its own process with exactly ``env`` plus PATH."""
-    return subprocess.run(
+def start_cli(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start ``css-vpcep`` in its own process with exactly ``env`` plus PATH; its stdout and stderr are piped."""
+    return subprocess.Popen(
         [sys.executable, "-m", "pulumi_css_vpcep.cli", *args],
-        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         env={"PATH": os.environ.get("PATH", ""), **(env or {})},
-        timeout=timeout,
-        check=False,
     )
+
+
+def finish_cli(process: subprocess.Popen[str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Wait for a command started by ``start_cli``; return what ``run_cli`` returns."""
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run ``css-vpcep`` in its own process with exactly ``env`` plus PATH."""
+    return finish_cli(start_cli(*args, env=env), timeout)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> str:

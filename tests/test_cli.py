@@ -70,6 +70,11 @@ def test_usage_errors_exit_2() -> None:
     assert run_cli().returncode == 2
 
 
+def test_a_usage_error_starts_css_vpcep_as_every_line_on_stderr_does() -> None:
+    line = assert_one_line_error(run_cli("connections"), 2)
+    assert line == "css-vpcep: the following arguments are required: --cluster-id (see css-vpcep connections --help)"
+
+
 def test_missing_credentials_exit_3_and_name_the_variables() -> None:
     line = assert_one_line_error(run_cli("connections", "--cluster-id", "c", "--region", "cn-north-4"), 3)
     assert "HW_ACCESS_KEY" in line
@@ -116,6 +121,15 @@ def test_unreachable_service_exits_5() -> None:
     result = run_cli("connections", "--cluster-id", "c", "--region", "cn-north-4", "--project-id", "p",
                      "--endpoint", "http://127.0.0.1:9", env=env)
     assert_one_line_error(result, 5)
+
+
+def test_a_host_that_does_not_resolve_exits_5_at_once_without_retries() -> None:
+    env = {"HW_ACCESS_KEY": "AKEXAMPLE000000000", "HW_SECRET_KEY": "SKEXAMPLE000000000"}
+    result = run_cli("connections", "--cluster-id", "c", "--region", "cn-north-4", "--project-id", "p",
+                     "--endpoint", "https://css.cn-north-4.nowhere.invalid", env=env)
+    line = assert_one_line_error(result, 5)  # one line: no retry line before it
+    assert line.startswith("css-vpcep: cannot resolve css.cn-north-4.nowhere.invalid: ")
+    assert "attempts" not in line
 
 
 def test_emulator_runs_a_command_against_itself() -> None:

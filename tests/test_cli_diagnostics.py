@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import subprocess
 import sys
+import time
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pulumi_css_vpcep import cli, first_page
+from pulumi_css_vpcep.client import MAX_CONCURRENT_PAGES
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator, Fault
-from tests.command import RETRY_LINE, assert_one_line_error, run_cli
+from tests.command import RETRY_LINE, assert_error_after_retries, assert_one_line_error, finish_cli, run_cli, start_cli
+from tests.connection_counter import ConnectionCounter
+from tests.emulator_process import EmulatorProcess
 
 
 @pytest.fixture
@@ -100,6 +106,41 @@ def test_a_zero_timeout_is_refused_in_words_that_exclude_zero(emulator: Emulator
     assert "--timeout: must be more than 0 and at most 3600 seconds" in line
     assert "between" not in line
     assert sum(emulator.state.requests.values()) == 0
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "3601"])
+def test_a_deadline_out_of_range_is_refused_and_nothing_is_sent(emulator: Emulator, value: str) -> None:
+    result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--deadline", value, env=emulator.environ())
+    line = assert_one_line_error(result, 2)
+    assert line == "css-vpcep: invalid --deadline: must be more than 0 and at most 3600 seconds"
+    assert sum(emulator.state.requests.values()) == 0
+
+
+@pytest.mark.timeout(60)
+def test_a_connection_dropped_mid_read_is_one_retry_line_per_attempt_then_one_error(tmp_path: Path) -> None:
+    data = tmp_path / "big.json"
+    data.write_text(json.dumps({"clusters": [{"id": "big", "generate": 60}]}), encoding="utf-8")
+    # One connection a page: after the first page the read asks for ten pages at once, and each waits a second.
+    emulator = EmulatorProcess("--data", str(data), "--page-cap", "1", "--latency-ms", "1000")
+    try:
+        emulator.line(emulator.stdout)
+        env, _ = emulator.read_exports()
+        port = int(env["HW_CSS_ENDPOINT"].rsplit(":", 1)[1])
+        with ConnectionCounter(port) as relay:
+            env |= {"HW_CSS_ENDPOINT": f"http://127.0.0.1:{relay.port}", "HW_MAX_RETRIES": "2"}
+            read = start_cli("connections", "--cluster-id", "big", env=env)
+            while relay.accepted < 1 + MAX_CONCURRENT_PAGES and read.poll() is None:
+                time.sleep(0.01)  # until the first page's connection and one for each of the pages in flight
+            emulator.signal(signal.SIGKILL, group=False)
+            result = finish_cli(read)
+    finally:
+        emulator.close()
+    error = assert_error_after_retries(result, 5)
+    assert error.startswith("css-vpcep: network failure talking to 127.0.0.1: ")
+    assert error.endswith(" after 3 attempts")
+    retries = result.stderr.splitlines()[:-1]
+    assert [line.split(" failed")[0] for line in retries] == ["css-vpcep: attempt 1 of 3", "css-vpcep: attempt 2 of 3"]
+    assert "Warning" not in result.stderr  # no "coroutine ... was never awaited" from the pages never sent
 
 
 def test_a_missing_region_names_the_region_flag() -> None:

@@ -7,6 +7,8 @@ import json
 import unicodedata
 from typing import Any
 
+import pytest
+
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, Emulator
 from tests.command import assert_one_line_error, run_cli, serve_connections
 
@@ -142,4 +144,15 @@ def test_a_status_no_connection_has_shows_none(emulator: Emulator) -> None:
 def test_a_blank_status_exits_2_and_sends_nothing(emulator: Emulator) -> None:
     result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--status", " ", env=emulator.environ())
     assert "--status" in assert_one_line_error(result, 2)
+    assert sum(emulator.state.requests.values()) == 0
+
+
+@pytest.mark.parametrize("status", ["bogus", "accpeted", "accepted,rejected"])
+def test_a_status_the_api_does_not_define_exits_2_listing_the_valid_ones(emulator: Emulator, status: str) -> None:
+    result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--status", "accepted", "--status", status,
+                     env=emulator.environ())
+    line = assert_one_line_error(result, 2)
+    assert line.startswith(f"css-vpcep: invalid --status: {status!r} is not a connection status")
+    for valid in ("pendingAcceptance", "creating", "accepted", "rejected", "failed", "deleting"):
+        assert valid in line
     assert sum(emulator.state.requests.values()) == 0

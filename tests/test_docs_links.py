@@ -4,7 +4,9 @@ the examples' index names every example.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,15 @@ def test_the_link_finder_skips_code_urls_and_anchors() -> None:
     text = "[a](docs/a.md#x) [b](https://example.com) [c](#top) `[d](e.md)`\n```\n[f](g.md)\n```\n![i](img.png)"
 
     assert relative_links(text) == ["docs/a.md", "img.png"]
+
+
+def test_the_readmes_way_to_put_css_vpcep_on_path_works_in_a_new_shell() -> None:
+    activate = ". .venv/bin/activate"
+    assert f"`{activate}`" in (ROOT / "README.md").read_text(encoding="utf-8")
+    if not (ROOT / ".venv" / "bin" / "activate").exists():
+        pytest.skip("no .venv here: make run and make test create it")
+    shell = subprocess.run(
+        ["sh", "-c", f"{activate} && command -v css-vpcep"], cwd=ROOT, capture_output=True, text=True,
+        env={"PATH": os.defpath}, timeout=30, check=False,
+    )
+    assert shell.stdout.strip() == str(ROOT / ".venv" / "bin" / "css-vpcep"), shell.stderr

@@ -191,3 +191,25 @@ def test_the_sample_data_exports_the_sample_key() -> None:
     show = "import os; print(os.environ['HW_ACCESS_KEY'])"
     result = run_cli("emulator", "--", sys.executable, "-c", show)
     assert result.stdout.strip() == SAMPLE_ACCESS_KEY
+
+
+def test_a_double_dash_with_no_command_is_refused_rather_than_serving_forever() -> None:
+    result = run_cli("emulator", "--")
+    line = assert_one_line_error(result, 2)
+    assert line.startswith("css-vpcep emulator: ")
+    assert "nothing to run after '--'" in line
+
+
+def test_help_gives_the_allowed_range_of_each_number_flag() -> None:
+    result = run_cli("emulator", "--help")
+    assert result.returncode == 0, result.stderr
+    shown = " ".join(result.stdout.split())  # argparse wraps lines
+    for flag, allowed in [
+        ("--port PORT", "from 0 to 65535"),
+        ("--page-cap PAGE_CAP", "at least 1"),
+        ("--latency-ms LATENCY_MS", "from 0 to 600000"),
+        ("--fail-rate FAIL_RATE", "from 0 to 1"),
+        ("--seed SEED", "at least 0"),
+    ]:
+        assert f"{flag} " in shown, flag
+        assert allowed in shown.split(f"{flag} ", 1)[1].split(" --", 1)[0], flag

@@ -8,6 +8,7 @@ and every read is bounded by pytest-timeout.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_css_vpcep.client import RetryPolicy, read_vpcep_connections
+from pulumi_css_vpcep.client import RetryPolicy, aread_vpcep_connections, read_vpcep_connections
 from pulumi_css_vpcep.emulator import (
     MAX_CLOCK_SKEW,
     SAMPLE_CLUSTER_ID,
@@ -192,6 +193,29 @@ def test_the_command_exits_5_on_persistent_timeouts(emulator: Emulator, big: Clu
         env={**emulator.environ(), "HW_MAX_RETRIES": "1"},
     )
     assert "timed out" in assert_error_after_retries(result, 5)
+
+
+def test_the_command_deadline_cuts_an_answer_that_is_slow_to_come(emulator: Emulator, big: Cluster) -> None:
+    emulator.state.set_faults([Fault(kind="delay", delay=60.0)])
+    result = run_cli("connections", "--cluster-id", BIG, "--project-id", SAMPLE_PROJECT_ID, "--deadline", "1",
+                     env=emulator.environ())
+    line = assert_one_line_error(result, 5)  # the one attempt took the whole deadline: no retry
+    assert "timed out talking to 127.0.0.1" in line
+    assert line.endswith("the read's deadline of 1 s has passed")
+
+
+def test_the_deadline_cuts_a_slow_answer_in_the_async_read_too(emulator: Emulator, big: Cluster) -> None:
+    emulator.state.set_faults([Fault(kind="delay", delay=60.0)])
+    with pytest.raises(TransportError, match=r"timed out .*; the read's deadline of 1 s has passed$"):
+        asyncio.run(aread_vpcep_connections(BIG, retry=retries(10, total_timeout=1.0)))
+
+
+def test_the_command_deadline_ends_the_read_before_a_wait_that_would_pass_it(emulator: Emulator, big: Cluster) -> None:
+    emulator.state.set_faults([Fault(status=503, retry_after="30")])
+    result = run_cli("connections", "--cluster-id", BIG, "--project-id", SAMPLE_PROJECT_ID, "--deadline", "5",
+                     env=emulator.environ())
+    assert "HTTP 503" in assert_one_line_error(result, 5)
+    assert emulator.state.requests["status:503"] == 1
 
 
 # --- Broken bodies -------------------------------------------------------------------------------------

@@ -20,3 +20,17 @@ def test_the_mocks_example_passes_under_pytest() -> None:
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 passed" in done.stdout
+
+
+def test_pytest_in_the_example_reads_its_own_settings_not_the_repositorys() -> None:
+    example = EXAMPLES / "python-unit-test"
+    # Without the pytest-timeout plugin, the repository's `timeout` setting would warn if pytest read it.
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-p", "no:timeout", "-p", "no:cacheprovider"],
+        cwd=example, env=process_env(), capture_output=True, text=True, timeout=120, check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"rootdir: {example}" in done.stdout
+    assert "configfile: pytest.ini" in done.stdout
+    assert "warning" not in (done.stdout + done.stderr).lower()

@@ -78,6 +78,14 @@ def _range(low: float, high: float | None) -> str:
     return f"at least {low:g}" if high is None else f"from {low:g} to {high:g}"
 
 
+# The allowed values of each number flag: its check and its --help say the same.
+PORTS = (0, 65535)
+PAGE_CAPS = (1, None)
+LATENCIES_MS = (0, 600_000)
+FAIL_RATES = (0, 1)
+SEEDS = (0, None)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -88,19 +96,30 @@ def _parser() -> argparse.ArgumentParser:
         "exit status is returned.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
-    parser.add_argument("--port", type=_integer(0, 65535), default=0, help="the port (default 0: a free one)")
+    parser.add_argument(
+        "--port", type=_integer(*PORTS), default=0, help=f"the port, {_range(*PORTS)} (default 0: a free one)"
+    )
     parser.add_argument(
         "--data",
         metavar="FILE",
         help='a JSON file of the data to serve: {"credentials": {AK: SK}, "projects": {REGION: PROJECT_ID}, '
         '"clusters": [{"id": ID, "project_id": PROJECT_ID, "generate": N}]}; each key is optional',
     )
-    parser.add_argument("--page-cap", type=_integer(1), default=100, help="the most connections a page holds")
     parser.add_argument(
-        "--latency-ms", type=_number(0, 600_000), default=0.0, help="milliseconds added to every request"
+        "--page-cap", type=_integer(*PAGE_CAPS), default=100,
+        help=f"the most connections a page holds, {_range(*PAGE_CAPS)} (default 100)",
     )
-    parser.add_argument("--fail-rate", type=_number(0, 1), default=0.0, help="the share of requests answered 503")
-    parser.add_argument("--seed", type=_integer(0), default=0, help="the seed of injected failures")
+    parser.add_argument(
+        "--latency-ms", type=_number(*LATENCIES_MS), default=0.0,
+        help=f"milliseconds added to every request, {_range(*LATENCIES_MS)} (default 0)",
+    )
+    parser.add_argument(
+        "--fail-rate", type=_number(*FAIL_RATES), default=0.0,
+        help=f"the share of requests answered 503, {_range(*FAIL_RATES)} (default 0)",
+    )
+    parser.add_argument(
+        "--seed", type=_integer(*SEEDS), default=0, help=f"the seed of injected failures, {_range(*SEEDS)} (default 0)"
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
 
@@ -123,8 +142,12 @@ def load_state(path: str) -> EmulatorState:
 def main(argv: Sequence[str] | None = None) -> int:
     """``css-vpcep emulator``: serve until interrupted, or run the command given after ``--``."""
     try:
-        args = _parser().parse_args(argv)
+        arguments = list(sys.argv[1:] if argv is None else argv)
+        parser = _parser()
+        args = parser.parse_args(arguments)
         command = args.command[1:] if args.command[:1] == ["--"] else args.command
+        if not command and "--" in arguments:
+            parser.error("nothing to run after '--': give a command, or leave out '--' to serve until Ctrl-C")
         try:
             emulator = _emulator(args)
         except (UsageError, InvalidInputError) as exc:
