@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 
 from pulumi_css_vpcep import read_vpcep_connections
+from pulumi_css_vpcep._settings import Credentials
+from pulumi_css_vpcep._signing import HmacSigner, canonical_query
 from pulumi_css_vpcep.emulator import SAMPLE_ACCESS_KEY, SAMPLE_PROJECT_ID, SAMPLE_SECRET_KEY
-from pulumi_css_vpcep.settings import Credentials
-from pulumi_css_vpcep.signing import HmacSigner, canonical_query
 
 from .sdk_read import sdk_client, sdk_read
 from .service import LATENCY_MS, PAGE_CAP, cluster_id, emulator_process, environ, median

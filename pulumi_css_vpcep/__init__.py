@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .client import RetryPolicy, aread_vpcep_connections, read_vpcep_connections
+    from ._client import RetryPolicy, aread_vpcep_connections, read_vpcep_connections
+    from ._pool import ConnectionPool
     from .errors import (
         ApiError,
         ConfigurationError,
@@ -27,15 +28,16 @@ if TYPE_CHECKING:
     from .resource import VpcepConnections, VpcepConnectionsProvider, get_vpcep_connections
 
 _WHERE = {
-    "RetryPolicy": "client",
-    "aread_vpcep_connections": "client",
-    "read_vpcep_connections": "client",
+    "RetryPolicy": "_client",
+    "aread_vpcep_connections": "_client",
+    "read_vpcep_connections": "_client",
     "ApiError": "errors",
     "ConfigurationError": "errors",
     "CssVpcepError": "errors",
     "IncompleteReadError": "errors",
     "InvalidInputError": "errors",
     "TransportError": "errors",
+    "ConnectionPool": "_pool",
     "Connection": "models",
     "Permission": "models",
     "VpcepConnectionsResult": "models",
@@ -49,6 +51,7 @@ __all__ = [
     "ApiError",
     "ConfigurationError",
     "Connection",
+    "ConnectionPool",
     "CssVpcepError",
     "IncompleteReadError",
     "InvalidInputError",

@@ -4,7 +4,7 @@ The Pulumi language host runs ``python -m pulumi.run.plugin pulumi-css-vpcep <en
 finds no component in the package and runs this module.
 """
 
-from pulumi_css_vpcep.plugin import main
+from pulumi_css_vpcep._plugin_server import main
 
 if __name__ == "__main__":
     main()

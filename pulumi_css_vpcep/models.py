@@ -2,7 +2,7 @@
 
 The service does not always send the documented types (``"maxSession": "3000"``,
 ``"vpcepUpdateSwitch": "false"``), so values are read by meaning, each field by its function and
-spellings in the field table of ``fields.py``; unknown fields are ignored and missing optional fields
+spellings in the field table of ``_fields.py``; unknown fields are ignored and missing optional fields
 are ``None``. Each model accepts both the API's spelling (``maxSession``) and the output's
 (``max_session``), so stored outputs parse back into the same model. Each field's
 description is its documentation everywhere: the plugin's schema (and so every generated SDK) is built
@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, AliasGenerator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from .fields import camel_case, flag, objects, spellings, text, whole_number
+from ._fields import camel_case, flag, objects, spellings, text, whole_number
 
 __all__ = [
     "Connection",
@@ -34,7 +34,7 @@ def _objects(value: Any) -> list[Any]:
     return objects(value, (dict, BaseModel))
 
 
-# Each kind of field is read by its function of the field table (``fields.py``); tests hold every field to it.
+# Each kind of field is read by its function of the field table (``_fields.py``); tests hold every field to it.
 LenientInt = Annotated[int | None, BeforeValidator(whole_number)]
 LenientStr = Annotated[str | None, BeforeValidator(text)]
 LenientBool = Annotated[bool, BeforeValidator(flag)]

@@ -8,52 +8,23 @@ by reference; it keeps no client and no credential in its fields, and its serial
 from __future__ import annotations
 
 import sys
-import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
-from pulumi.runtime import get_config, is_config_secret
-from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.settings import get_monitor
 
-from . import faces
-from .client import aread_vpcep_connections, read_vpcep_connections
+from . import _faces as faces
+from . import _pulumi_compat
+from ._client import aread_vpcep_connections, read_vpcep_connections
+from ._schema import FUNCTION_TOKEN
 from .errors import CssVpcepError
 from .models import VpcepConnectionsResult
-from .schema import FUNCTION_TOKEN
 
 __all__ = ["VpcepConnections", "VpcepConnectionsProvider", "get_vpcep_connections"]
 
 CONFIG_NAMESPACE = "huaweicloud"
 """The ``pulumi-huaweicloud`` package's configuration, whose keys a read uses: its users need nothing new."""
-
-
-_ONE_LINE_MARK = "_css_vpcep_one_line"
-"""Set on an error this provider raises, so that the host reports it as its one line."""
-
-
-def _report_own_errors_in_one_line() -> None:
-    """Make the dynamic provider host report this provider's errors as their one line.
-
-    Pulumi's host (``python -m pulumi.dynamic``) turns any exception into ``traceback.format_exc()``, and the
-    CLI shows that text's first line, ``Traceback (most recent call last):``, as the resource's error
-    (pulumi/pulumi#10416). Wrapped here, ``format_exc`` answers an error this provider marked with the
-    error's own line and leaves every other exception, including other providers' in the same host, as it was.
-    """
-    original: Callable[..., str] = traceback.format_exc
-    if getattr(original, _ONE_LINE_MARK, False):
-        return
-
-    def format_exc(limit: int | None = None, chain: bool = True) -> str:
-        handled = sys.exception()
-        if isinstance(handled, CssVpcepError) and getattr(handled, _ONE_LINE_MARK, False):
-            return str(handled)
-        return original(limit, chain)
-
-    setattr(format_exc, _ONE_LINE_MARK, True)
-    traceback.format_exc = format_exc
 
 
 def _given(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,15 +51,15 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
     def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
         """Remember the stack's ``huaweicloud:*`` configuration for the reads of this process."""
         self._config = faces.configuration(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}"))
-        _report_own_errors_in_one_line()
+        _pulumi_compat.report_marked_errors_in_one_line()
 
     def _read(self, state: Mapping[str, Any], resource_id: str = "") -> VpcepConnectionsResult:
         """Read what ``state`` names (inputs or stored outputs), or else what ``resource_id`` names."""
         try:
             return read_vpcep_connections(**faces.stored_identity(state, resource_id), config=self._config)
         except CssVpcepError as err:
-            # Reported as its one line (see _report_own_errors_in_one_line); any other host prints less stack.
-            setattr(err, _ONE_LINE_MARK, True)
+            # The host reports it as its one line; anywhere else the traceback stops here.
+            _pulumi_compat.mark_for_one_line_report(err)
             raise err.with_traceback(None) from None
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
@@ -157,9 +128,11 @@ class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepC
         props = {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": endpoint,
                  **dict.fromkeys(faces.COMPUTED_NAMES)}
         super().__init__(VpcepConnectionsProvider(), resource_name, props, opts)
-        for warning in faces.plain_credentials(CONFIG_NAMESPACE, get_config, is_config_secret):
+        config = _pulumi_compat.get_config, _pulumi_compat.is_config_secret
+        for warning in faces.plain_credentials(CONFIG_NAMESPACE, *config):
             pulumi.log.warn(warning, resource=self)
-        # The values the read returned: the engine sends numbers as floats and drops nulls inside outputs.
+        # The values the read returned: numbers cross the wire as floats, and Pulumi's Python SDK drops null
+        # fields inside outputs.
         self.total_count = self.total_count.apply(lambda v: faces.output_value("total_count", v))
         self.connections = self.connections.apply(lambda v: faces.output_value("connections", v))
         self.permissions = self.permissions.apply(lambda v: faces.output_value("permissions", v))
@@ -184,7 +157,7 @@ def get_vpcep_connections(
     ``css-vpcep:index:getVpcepConnections`` with the camelCase inputs given, as for any Pulumi function.
     """
     given = {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": endpoint}
-    if isinstance(get_monitor(), MockMonitor):
+    if _pulumi_compat.mocks_active():
         args = {faces.camel_case(name): value for name, value in given.items() if value is not None}
         return pulumi.runtime.invoke_output(FUNCTION_TOKEN, args).apply(faces.outputs_from)
 

@@ -19,7 +19,7 @@ RETRY_LINE = re.compile(r"attempt \d+ of \d+ failed: .+; retrying in \d+(\.\d+)?
 def start_cli(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
     """Start ``css-vpcep`` in its own process with exactly ``env`` plus PATH; its stdout and stderr are piped."""
     return subprocess.Popen(
-        [sys.executable, "-m", "pulumi_css_vpcep.cli", *args],
+        [sys.executable, "-m", "pulumi_css_vpcep._cli", *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -78,7 +78,7 @@ def modules_a_read_imports(env: Mapping[str, str], cluster_id: str, packages: Se
     the time it ends, in one process with exactly ``env`` plus PATH; the read must succeed."""
     probe = (
         "import sys\n"
-        "from pulumi_css_vpcep import cli\n"
+        "from pulumi_css_vpcep import _cli as cli\n"
         "code = cli.main(['connections', '--cluster-id', *sys.argv[1:]])\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {tuple(packages)!r}), file=sys.stderr)\n"
         "sys.exit(code)\n"

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from pulumi_css_vpcep._projects import PROJECT_IDS
+from pulumi_css_vpcep._retries import RetryPolicy
 from pulumi_css_vpcep.emulator import Emulator, sample_state
-from pulumi_css_vpcep.projects import PROJECT_IDS
-from pulumi_css_vpcep.retries import RetryPolicy
 
 _SETTING_PREFIXES = ("HW_", "HUAWEICLOUD_SDK_")
 

@@ -24,7 +24,7 @@ class EmulatorProcess:
 
     def __init__(self, *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pulumi_css_vpcep.cli", "emulator", *args],
+            [sys.executable, "-m", "pulumi_css_vpcep._cli", "emulator", *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

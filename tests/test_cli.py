@@ -134,7 +134,7 @@ def test_a_host_that_does_not_resolve_exits_5_at_once_without_retries() -> None:
 
 def test_emulator_runs_a_command_against_itself() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pulumi_css_vpcep.cli", "emulator", "--", "css-vpcep", "connections",
+        [sys.executable, "-m", "pulumi_css_vpcep._cli", "emulator", "--", "css-vpcep", "connections",
          "--cluster-id", SAMPLE_CLUSTER_ID, "--output", "table"],
         capture_output=True, text=True, timeout=60, check=False,
         env={"PATH": os.environ.get("PATH", "")},

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from pulumi_css_vpcep import cli, first_page
-from pulumi_css_vpcep.client import MAX_CONCURRENT_PAGES
+from pulumi_css_vpcep import _cli as cli
+from pulumi_css_vpcep import _first_page as first_page
+from pulumi_css_vpcep._client import MAX_CONCURRENT_PAGES
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator, Fault
 from tests.command import RETRY_LINE, assert_error_after_retries, assert_one_line_error, finish_cli, run_cli, start_cli
 from tests.connection_counter import ConnectionCounter
@@ -35,7 +36,7 @@ def test_a_warning_from_the_client_logger_is_one_line_on_stderr(
     read = first_page.read_first_page  # what the command reads with (a small read builds no model)
 
     def read_after_a_warning(*args: Any, **kwargs: Any) -> Any:
-        logging.getLogger("pulumi_css_vpcep.client").warning("retrying GET %s: HTTP 503\r\nsecond line", "/x")
+        logging.getLogger("pulumi_css_vpcep._client").warning("retrying GET %s: HTTP 503\r\nsecond line", "/x")
         return read(*args, **kwargs)
 
     monkeypatch.setattr(first_page, "read_first_page", read_after_a_warning)
@@ -70,7 +71,7 @@ def test_importing_the_command_sets_no_warnings_state() -> None:
     probe = (
         "import warnings\n"
         "before = (warnings.showwarning, list(warnings.filters))\n"
-        "import pulumi_css_vpcep.cli\n"
+        "import pulumi_css_vpcep._cli\n"
         "assert (warnings.showwarning, list(warnings.filters)) == before\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=False)

@@ -12,13 +12,17 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_css_vpcep.client import (
+from pulumi_css_vpcep._client import (
     RetryPolicy,
     VpcepClient,
     api_error,
     aread_vpcep_connections,
     read_vpcep_connections,
 )
+from pulumi_css_vpcep._http_errors import Redactor
+from pulumi_css_vpcep._retries import RETRY_STATUSES
+from pulumi_css_vpcep._settings import Credentials, Settings, resolve_settings
+from pulumi_css_vpcep._tls import INSECURE_WARNING
 from pulumi_css_vpcep.emulator import (
     SAMPLE_CLUSTER_ID,
     SAMPLE_DISABLED_CLUSTER_ID,
@@ -30,10 +34,6 @@ from pulumi_css_vpcep.emulator import (
     generate_connections,
 )
 from pulumi_css_vpcep.errors import ApiError, ConfigurationError, InvalidInputError, TransportError
-from pulumi_css_vpcep.http_errors import Redactor
-from pulumi_css_vpcep.retries import RETRY_STATUSES
-from pulumi_css_vpcep.settings import Credentials, Settings, resolve_settings
-from pulumi_css_vpcep.tls import INSECURE_WARNING
 
 
 def _ids(raw: list[dict[str, Any]]) -> list[str]:
@@ -461,7 +461,7 @@ def test_a_one_page_read_from_synchronous_code_starts_no_event_loop(emulator: Em
     # The command's small read pays for no asyncio import: checked in a fresh interpreter.
     script = (
         "import sys\n"
-        "from pulumi_css_vpcep.client import read_vpcep_connections\n"
+        "from pulumi_css_vpcep._client import read_vpcep_connections\n"
         f"assert read_vpcep_connections({SAMPLE_CLUSTER_ID!r}).total_count == 3\n"
         "print('asyncio' in sys.modules)\n"
     )

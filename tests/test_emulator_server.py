@@ -10,7 +10,7 @@ import sys
 import httpx
 import pytest
 
-from pulumi_css_vpcep.client import read_vpcep_connections
+from pulumi_css_vpcep._client import read_vpcep_connections
 from pulumi_css_vpcep.emulator import (
     SAMPLE_CLUSTER_ID,
     SAMPLE_PROJECT_ID,
@@ -102,9 +102,9 @@ def test_stopping_with_an_idle_connection_open_logs_nothing(caplog: pytest.LogCa
 
 DROP_THEN_READ = """
 import logging
-from pulumi_css_vpcep.client import read_vpcep_connections
+from pulumi_css_vpcep._client import read_vpcep_connections
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, Emulator, Fault, sample_state
-from pulumi_css_vpcep.retries import RetryPolicy
+from pulumi_css_vpcep._retries import RetryPolicy
 
 logging.getLogger("pulumi_css_vpcep").setLevel(logging.ERROR)  # not the retry's warning
 for _ in range({runs}):

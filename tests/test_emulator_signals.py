@@ -166,7 +166,7 @@ def take_terminal() -> None:
 def test_a_terminals_ctrl_c_reaches_the_command_once() -> None:
     primary, secondary = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "pulumi_css_vpcep.cli", "emulator", "--", *COUNTER],
+        [sys.executable, "-m", "pulumi_css_vpcep._cli", "emulator", "--", *COUNTER],
         stdin=secondary, stdout=secondary, stderr=secondary, start_new_session=True, preexec_fn=take_terminal,
     )
     os.close(secondary)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from pulumi_css_vpcep import faces
+from pulumi_css_vpcep import _faces as faces
 from pulumi_css_vpcep.errors import InvalidInputError
 from pulumi_css_vpcep.models import Connection, VpcepConnectionsResult
 

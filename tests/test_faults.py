@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_css_vpcep.client import RetryPolicy, aread_vpcep_connections, read_vpcep_connections
+from pulumi_css_vpcep._client import RetryPolicy, aread_vpcep_connections, read_vpcep_connections
 from pulumi_css_vpcep.emulator import (
     MAX_CLOCK_SKEW,
     SAMPLE_CLUSTER_ID,

@@ -17,8 +17,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from pydantic.functional_validators import BeforeValidator
 
-from pulumi_css_vpcep.errors import IncompleteReadError
-from pulumi_css_vpcep.fields import (
+from pulumi_css_vpcep._fields import (
     CONNECTION_FIELDS,
     PAGE_FIELDS,
     PERMISSION_FIELDS,
@@ -26,8 +25,9 @@ from pulumi_css_vpcep.fields import (
     read_page,
     spellings,
 )
+from pulumi_css_vpcep._paging import Pagination
+from pulumi_css_vpcep.errors import IncompleteReadError
 from pulumi_css_vpcep.models import Connection, ConnectionsPage, Permission, VpcepConnectionsResult
-from pulumi_css_vpcep.paging import Pagination
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from pulumi_css_vpcep._paging import Pagination
 from pulumi_css_vpcep.emulator import generate_connections
 from pulumi_css_vpcep.errors import IncompleteReadError
 from pulumi_css_vpcep.models import ConnectionsPage
-from pulumi_css_vpcep.paging import Pagination
 
 Service = Callable[[int], ConnectionsPage]
 

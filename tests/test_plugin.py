@@ -16,6 +16,7 @@ from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
+from pulumi_css_vpcep._plugin import CssVpcepProvider
 from pulumi_css_vpcep.emulator import (
     SAMPLE_ACCESS_KEY,
     SAMPLE_CLUSTER_ID,
@@ -25,7 +26,6 @@ from pulumi_css_vpcep.emulator import (
     SAMPLE_SECRET_KEY,
     Emulator,
 )
-from pulumi_css_vpcep.plugin import CssVpcepProvider
 from tests.connection_counter import ConnectionCounter
 from tests.fake_engine import fake_engine
 from tests.provider_host import ProviderProcess, process_env, provider_process

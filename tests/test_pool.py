@@ -7,7 +7,9 @@ import asyncio
 import httpx
 import pytest
 
-from pulumi_css_vpcep.client import ConnectionPool, VpcepClient, aread_vpcep_connections
+from pulumi_css_vpcep._client import ConnectionPool, VpcepClient, aread_vpcep_connections
+from pulumi_css_vpcep._retries import RetryPolicy
+from pulumi_css_vpcep._settings import resolve_settings
 from pulumi_css_vpcep.emulator import (
     SAMPLE_CLUSTER_ID,
     SAMPLE_PROJECT_ID,
@@ -17,8 +19,6 @@ from pulumi_css_vpcep.emulator import (
     generate_connections,
 )
 from pulumi_css_vpcep.errors import ApiError, TransportError
-from pulumi_css_vpcep.retries import RetryPolicy
-from pulumi_css_vpcep.settings import resolve_settings
 from tests.connection_counter import ConnectionCounter
 
 

@@ -7,17 +7,17 @@ from collections.abc import Mapping, Sequence
 import pytest
 from pydantic import BaseModel
 
-from pulumi_css_vpcep.faces import camel_case
-from pulumi_css_vpcep.models import Connection, Permission, VpcepConnectionsArgs, VpcepConnectionsResult
-from pulumi_css_vpcep.plugin import outputs_to_properties
-from pulumi_css_vpcep.schema import (
+from pulumi_css_vpcep._faces import camel_case
+from pulumi_css_vpcep._plugin import outputs_to_properties
+from pulumi_css_vpcep._schema import (
     CONNECTION_TOKEN,
     FUNCTION_TOKEN,
     PERMISSION_TOKEN,
     RESOURCE_TOKEN,
     package_schema,
 )
-from pulumi_css_vpcep.settings import CONFIG_KEYS
+from pulumi_css_vpcep._settings import CONFIG_KEYS
+from pulumi_css_vpcep.models import Connection, Permission, VpcepConnectionsArgs, VpcepConnectionsResult
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,9 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
 
-from pulumi_css_vpcep.client import RetryPolicy, VpcepClient, read_vpcep_connections
+from pulumi_css_vpcep._client import RetryPolicy, VpcepClient, read_vpcep_connections
+from pulumi_css_vpcep._settings import resolve_settings
+from pulumi_css_vpcep._signing import HmacSigner
 from pulumi_css_vpcep.emulator import (
     SAMPLE_CLUSTER_ID,
     SAMPLE_DISABLED_CLUSTER_ID,
@@ -46,8 +48,6 @@ from pulumi_css_vpcep.emulator import (
 )
 from pulumi_css_vpcep.errors import CssVpcepError
 from pulumi_css_vpcep.resource import VpcepConnectionsProvider
-from pulumi_css_vpcep.settings import resolve_settings
-from pulumi_css_vpcep.signing import HmacSigner
 from tests.provider_host import ProviderProcess, provider_process
 
 pytestmark = pytest.mark.timeout(120)
@@ -263,7 +263,8 @@ def test_insecure_mode_warning_never_shows_a_credential(service: Emulator, caplo
 def test_command_failures_never_show_a_credential(service: Emulator, scenario: Scenario) -> None:
     prepare(service, scenario)
     result = subprocess.run(
-        [sys.executable, "-m", "pulumi_css_vpcep.cli", "connections", "--cluster-id", scenario.cluster_id, "--verbose"],
+        [sys.executable, "-m", "pulumi_css_vpcep._cli", "connections", "--cluster-id", scenario.cluster_id,
+         "--verbose"],
         capture_output=True,
         text=True,
         env=clean_process_environ(**hw_environ(service, scenario)),

@@ -6,9 +6,8 @@ import pickle
 
 import pytest
 
-from pulumi_css_vpcep.errors import ConfigurationError, InvalidInputError
-from pulumi_css_vpcep.retries import RetryPolicy
-from pulumi_css_vpcep.settings import (
+from pulumi_css_vpcep._retries import RetryPolicy
+from pulumi_css_vpcep._settings import (
     css_endpoint_for,
     iam_endpoint_for,
     parse_resource_id,
@@ -17,6 +16,7 @@ from pulumi_css_vpcep.settings import (
     validate_endpoint,
     validate_region,
 )
+from pulumi_css_vpcep.errors import ConfigurationError, InvalidInputError
 
 BASE = {"HW_ACCESS_KEY": "AK_ENV", "HW_SECRET_KEY": "SK_ENV", "HW_REGION_NAME": "cn-north-4"}
 

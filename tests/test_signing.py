@@ -10,8 +10,8 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
-from pulumi_css_vpcep.settings import Credentials
-from pulumi_css_vpcep.signing import HmacSigner, canonical_request, parse_authorization
+from pulumi_css_vpcep._settings import Credentials
+from pulumi_css_vpcep._signing import HmacSigner, canonical_request, parse_authorization
 
 HOST = "css.cn-north-4.myhuaweicloud.com"
 PATH = "/v1.0/proj123/clusters/clu456/vpcepservice/connections"

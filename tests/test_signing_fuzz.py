@@ -21,8 +21,8 @@ from huaweicloudsdkcore.signer.signer import Signer
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pulumi_css_vpcep.settings import Credentials
-from pulumi_css_vpcep.signing import _UNSIGNED, HmacSigner
+from pulumi_css_vpcep._settings import Credentials
+from pulumi_css_vpcep._signing import _UNSIGNED, HmacSigner
 
 AK, SK = "AK_FUZZ", "SK_FUZZ"
 DATE = "20240229T235959Z"

@@ -17,12 +17,12 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_css_vpcep import first_page
-from pulumi_css_vpcep.client import aread_vpcep_connections, read_vpcep_connections
+from pulumi_css_vpcep import _first_page as first_page
+from pulumi_css_vpcep._client import aread_vpcep_connections, read_vpcep_connections
+from pulumi_css_vpcep._retries import RetryPolicy
+from pulumi_css_vpcep._settings import proxy_applies, resolve_settings
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator, Fault
 from pulumi_css_vpcep.errors import CssVpcepError
-from pulumi_css_vpcep.retries import RetryPolicy
-from pulumi_css_vpcep.settings import proxy_applies, resolve_settings
 from tests.command import modules_a_read_imports, run_cli, serve_connections
 
 pytestmark = pytest.mark.timeout(60)

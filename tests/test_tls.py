@@ -16,11 +16,11 @@ import pytest
 import trustme
 
 from pulumi_css_vpcep import read_vpcep_connections
+from pulumi_css_vpcep._retries import RetryPolicy
+from pulumi_css_vpcep._settings import resolve_settings
+from pulumi_css_vpcep._tls import INSECURE_WARNING, answers_plain_http, verify_for
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator, sample_state
 from pulumi_css_vpcep.errors import TransportError
-from pulumi_css_vpcep.retries import RetryPolicy
-from pulumi_css_vpcep.settings import resolve_settings
-from pulumi_css_vpcep.tls import INSECURE_WARNING, answers_plain_http, verify_for
 
 
 @pytest.fixture(scope="module")

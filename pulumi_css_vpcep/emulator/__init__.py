@@ -6,7 +6,7 @@ It serves, on a loopback address only:
   ``limit``, a page cap, and the service's loose types (``"maxSession": "3000"``);
 - ``GET /v3/projects?name={region}`` as IAM does;
 - a control API under ``/_emulator/`` (unsigned) to change data and inject faults from another
-  process (its routes are listed in ``control.py``).
+  process (its routes are listed in ``_control.py``).
 
 Every API request must be signed (``SDK-HMAC-SHA256``) with a known key pair and a date within 15
 minutes, or it is refused with 401 ``APIGW.0301`` as the gateway does. Responses are written in one
@@ -17,17 +17,17 @@ Run it with ``css-vpcep emulator`` (or ``python -m pulumi_css_vpcep.emulator``);
 ``--`` to run it with the ``HW_*`` variables pointing at the emulator. From Python, ``with Emulator()
 as emu:`` serves from a thread.
 
-The parts, each in its own module: ``samples`` (the sample data), ``state`` (what is served, and the
-data-file model), ``faults`` (injected failures), ``http`` (HTTP/1.1 framing), ``service`` (the CSS and
-IAM APIs: signatures, routing, handlers), ``control`` (the control API), ``server`` (``Emulator``) and
-``command`` (``css-vpcep emulator``). Importing this package does not import Pulumi or gRPC.
+The parts, each in a private module: ``_samples`` (the sample data), ``_state`` (what is served, and
+the data-file model), ``_faults`` (injected failures), ``_http`` (HTTP/1.1 framing), ``_service`` (the
+CSS and IAM APIs: signatures, routing, handlers), ``_control`` (the control API), ``_server``
+(``Emulator``) and ``_command`` (``css-vpcep emulator``). Importing this package does not import Pulumi or gRPC.
 """
 
 from __future__ import annotations
 
-from .command import main
-from .faults import Fault
-from .samples import (
+from ._command import main
+from ._faults import Fault
+from ._samples import (
     SAMPLE_ACCESS_KEY,
     SAMPLE_CLUSTER_ID,
     SAMPLE_DISABLED_CLUSTER_ID,
@@ -36,9 +36,9 @@ from .samples import (
     SAMPLE_SECRET_KEY,
     generate_connections,
 )
-from .server import Emulator
-from .service import MAX_CLOCK_SKEW
-from .state import Cluster, EmulatorState, ReadTarget, sample_state
+from ._server import Emulator
+from ._service import MAX_CLOCK_SKEW
+from ._state import Cluster, EmulatorState, ReadTarget, sample_state
 
 __all__ = [
     "MAX_CLOCK_SKEW",

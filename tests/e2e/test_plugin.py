@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from pulumi_css_vpcep import __version__
+from pulumi_css_vpcep._faces import camel_case
 from pulumi_css_vpcep.emulator import (
     SAMPLE_ACCESS_KEY,
     SAMPLE_CLUSTER_ID,
@@ -30,7 +31,6 @@ from pulumi_css_vpcep.emulator import (
     Emulator,
     generate_connections,
 )
-from pulumi_css_vpcep.faces import camel_case
 from tests.e2e.engine import VENV_BIN, Backend
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from .http import Response, reason_phrase
+from ._http import Response, reason_phrase
 
 __all__ = ["Fault", "FaultKind", "fault_response", "gateway_error"]
 

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 from urllib.parse import quote, quote_plus
 
+from ._settings import Credentials
+from ._tls import is_verification_failure
 from .errors import ApiError, CssVpcepError, TransportError
-from .settings import Credentials
-from .tls import is_verification_failure
 
 __all__ = [
     "Answer",

@@ -17,8 +17,8 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from .faults import Fault
-from .samples import (
+from ._faults import Fault
+from ._samples import (
     SAMPLE_ACCESS_KEY,
     SAMPLE_PROJECT_ID,
     SAMPLE_REGION,

@@ -19,18 +19,18 @@ from typing import Any, TypeVar, Unpack
 
 import httpx
 
-from .attempts import Attempts, Outcome, RetryLines, Timeouts, logger
-from .first_page import FirstPage, connections_url, page_query, start_read
-from .http_errors import NetworkFailure, Redactor, api_error
+from ._attempts import Attempts, Outcome, RetryLines, Timeouts, logger
+from ._first_page import FirstPage, connections_url, page_query, start_read
+from ._http_errors import NetworkFailure, Redactor, api_error
+from ._paging import Pagination
+from ._pool import ClosedOnExit, ConnectionPool
+from ._projects import PROJECT_IDS, ProjectIds, project_id_from
+from ._retries import RetryPolicy
+from ._settings import Settings, SettingsSources, resolve_settings, validate_cluster_id
+from ._signing import HmacSigner, canonical_query
+from ._sync_http import probe_timeout
+from ._tls import INSECURE_WARNING, answers_plain_http
 from .models import ConnectionsPage, VpcepConnectionsResult
-from .paging import Pagination
-from .pool import ClosedOnExit, ConnectionPool
-from .projects import PROJECT_IDS, ProjectIds, project_id_from
-from .retries import RetryPolicy
-from .settings import Settings, SettingsSources, resolve_settings, validate_cluster_id
-from .signing import HmacSigner, canonical_query
-from .sync_http import probe_timeout
-from .tls import INSECURE_WARNING, answers_plain_http
 
 # asyncio is imported where it is used: a synchronous read that fits in one page needs no event loop.
 

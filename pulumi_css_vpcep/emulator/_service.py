@@ -19,11 +19,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
-from ..signing import DATE_FORMAT, canonical_request, parse_authorization, signature
-from .faults import fault_response, gateway_error
-from .http import Request, Response
-from .samples import generate_connections
-from .state import EmulatorState
+from .._signing import DATE_FORMAT, canonical_request, parse_authorization, signature
+from ._faults import fault_response, gateway_error
+from ._http import Request, Response
+from ._samples import generate_connections
+from ._state import EmulatorState
 
 __all__ = ["MAX_CLOCK_SKEW", "Service"]
 

@@ -9,12 +9,12 @@ import ssl
 import threading
 from typing import Self
 
+from .._settings import validate_endpoint
 from ..errors import InvalidInputError
-from ..settings import validate_endpoint
-from . import control
-from .http import Request, Response, serve_connection
-from .service import Service
-from .state import EmulatorState, sample_state
+from . import _control as control
+from ._http import Request, Response, serve_connection
+from ._service import Service
+from ._state import EmulatorState, sample_state
 
 __all__ = ["Emulator"]
 

@@ -14,8 +14,8 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 
 from . import __version__
+from ._settings import CONFIG_KEYS
 from .models import Connection, Permission, VpcepConnectionsArgs, VpcepConnectionsResult, camel_case
-from .settings import CONFIG_KEYS
 
 __all__ = [
     "CONNECTION_TOKEN",

@@ -24,10 +24,10 @@ from typing import NoReturn
 from pydantic import ValidationError
 
 from ..errors import InvalidInputError
-from .faults import Fault
-from .samples import SAMPLE_CLUSTER_ID
-from .server import Emulator
-from .state import DataFile, EmulatorState, sample_state, validation_message
+from ._faults import Fault
+from ._samples import SAMPLE_CLUSTER_ID
+from ._server import Emulator
+from ._state import DataFile, EmulatorState, sample_state, validation_message
 
 __all__ = ["UsageError", "exports", "load_state", "main"]
 

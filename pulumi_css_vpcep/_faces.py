@@ -13,9 +13,7 @@ from typing import Any, NamedTuple, get_args
 
 from pydantic import BaseModel
 
-from .errors import InvalidInputError
-from .models import VpcepConnectionsArgs, VpcepConnectionsResult, camel_case, order_insensitive
-from .settings import (
+from ._settings import (
     CONFIG_KEYS,
     CREDENTIAL_KEYS,
     parse_resource_id,
@@ -24,6 +22,8 @@ from .settings import (
     validate_project_id,
     validate_region,
 )
+from .errors import InvalidInputError
+from .models import VpcepConnectionsArgs, VpcepConnectionsResult, camel_case, order_insensitive
 
 __all__ = [
     "COMPUTED_NAMES",

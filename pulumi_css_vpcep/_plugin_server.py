@@ -13,28 +13,21 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from contextvars import ContextVar
-from typing import Any, TypeVar, cast
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import grpc
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental import server
 from pulumi.provider.experimental.property_value import PropertyValue
-from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
 from . import __version__
+from ._plugin import CALL_ERRORS, CssVpcepProvider
+from ._pool import ConnectionPool
+from ._pulumi_compat import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 from .errors import ConfigurationError, CssVpcepError, InvalidInputError, TransportError
 
-__all__ = [
-    "CALL_ERRORS",
-    "CssVpcepServicer",
-    "EngineLog",
-    "ErrorStatusInterceptor",
-    "main",
-    "report_errors",
-    "serve",
-]
+__all__ = ["CssVpcepServicer", "EngineLog", "ErrorStatusInterceptor", "main", "serve"]
 
 _MAX_MESSAGE = 400 * 1024 * 1024
 """As the Pulumi SDK allows: a read of many connections can be a large message."""
@@ -43,24 +36,6 @@ _STATUS: list[tuple[type[CssVpcepError], grpc.StatusCode]] = [
     (ConfigurationError, grpc.StatusCode.FAILED_PRECONDITION),
     (TransportError, grpc.StatusCode.UNAVAILABLE),
 ]
-CALL_ERRORS: ContextVar[list[CssVpcepError]] = ContextVar("css_vpcep_call_errors")
-"""This project's errors raised in the current gRPC call (a task of its own), for the server to report."""
-_Method = TypeVar("_Method", bound=Callable[..., Coroutine[Any, Any, Any]])
-
-
-def report_errors(method: _Method) -> _Method:
-    """Keep a provider method's ``CssVpcepError`` in ``CALL_ERRORS``, then let it go on."""
-
-    async def reported(*args: Any) -> Any:
-        try:
-            return await method(*args)
-        except CssVpcepError as err:
-            CALL_ERRORS.get([]).append(err)
-            raise
-
-    return cast(_Method, reported)
-
-
 class ErrorStatusInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]  # grpc has no type stubs
     """Reports this project's errors as their one line, with a fitting status code and no Python stack.
 
@@ -111,11 +86,20 @@ class EngineLog:
 class CssVpcepServicer(server.ProviderServicer):
     """The stock servicer, with the configuration diff sent as the protocol's enum."""
 
+    def __init__(self, args: list[str], version: str, provider: CssVpcepProvider, engine_address: str) -> None:
+        super().__init__(args, version, provider, engine_address=engine_address)
+        self._css_vpcep = provider
+
     async def DiffConfig(self, request: Any, context: Any) -> Any:  # noqa: ARG002
         # Upstream defect in pulumi 3.272: ProviderServicer.DiffConfig sends bool `changes` as the enum (True=NONE).
-        olds, news = PropertyValue.unmarshal_map(request.olds), PropertyValue.unmarshal_map(request.news)
-        ignored = list(request.ignoreChanges)
-        response = await self._provider.diff_config(p.DiffRequest(request.urn, request.id, olds, news, ignored))
+        diff = p.DiffRequest(
+            urn=request.urn,
+            resource_id=request.id,
+            old_state=PropertyValue.unmarshal_map(request.olds),
+            new_inputs=PropertyValue.unmarshal_map(request.news),
+            ignore_changes=list(request.ignoreChanges),
+        )
+        response = await self._css_vpcep.diff_config(diff)
         changes = provider_pb2.DiffResponse.DIFF_SOME if response.changes else provider_pb2.DiffResponse.DIFF_NONE
         return provider_pb2.DiffResponse(changes=changes, diffs=response.diffs, replaces=response.replaces)
 
@@ -125,9 +109,6 @@ async def serve(engine_address: str, args: Sequence[str]) -> None:
     grpc_server = grpc.aio.server(
         interceptors=[ErrorStatusInterceptor()], options=[("grpc.max_receive_message_length", _MAX_MESSAGE)]
     )
-    from .plugin import CssVpcepProvider  # the provider imports this module for report_errors
-    from .pool import ConnectionPool
-
     # One pool for the process: every invoke and read reuses its open TCP and TLS connections.
     log = EngineLog(engine_address)
     async with ConnectionPool() as pool:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import time
 from typing import Any, NamedTuple
 
-from .attempts import Timeouts, logger
-from .fields import read_page
-from .paging import Pagination
-from .projects import PROJECT_IDS, project_id_from
-from .settings import Settings, proxy_applies
-from .sync_http import SyncHttp
-from .tls import INSECURE_WARNING
+from ._attempts import Timeouts, logger
+from ._fields import read_page
+from ._paging import Pagination
+from ._projects import PROJECT_IDS, project_id_from
+from ._settings import Settings, proxy_applies
+from ._sync_http import SyncHttp
+from ._tls import INSECURE_WARNING
 
 __all__ = ["REQUEST_LIMIT", "FirstPage", "connections_url", "page_query", "read_first_page", "start_read"]
 

@@ -15,8 +15,8 @@ import socket
 import ssl
 from typing import Protocol
 
+from ._settings import Settings
 from .errors import ConfigurationError
-from .settings import Settings
 
 __all__ = [
     "INSECURE_WARNING",

@@ -36,9 +36,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from .faults import Fault
-from .http import Request, Response
-from .state import ClusterSpec, EmulatorState, validation_message
+from ._faults import Fault
+from ._http import Request, Response
+from ._state import ClusterSpec, EmulatorState, validation_message
 
 __all__ = ["PREFIX", "Settings", "respond"]
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
-from .settings import Credentials
+from ._settings import Credentials
 
 if TYPE_CHECKING:
     import httpx  # signing needs no httpx: the command's one-page read sends with http.client

@@ -1,28 +1,52 @@
 """The multi-language provider plugin: ``css-vpcep:index:VpcepConnections`` and ``getVpcepConnections``.
 
 An adapter of ``aread_vpcep_connections`` and the ``faces`` core to ``pulumi.provider.experimental``:
-camelCase property values at its edge, snake_case plain values inside. ``plugin_server`` serves it
+camelCase property values at its edge, snake_case plain values inside. ``_plugin_server`` serves it
 (``main``: ``python -m pulumi_css_vpcep`` and the ``pulumi-resource-css-vpcep`` executable).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from contextvars import ContextVar
+from typing import Any, Protocol, TypeVar, cast
 
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
-from pulumi.runtime.rpc import UNKNOWN
 
-from . import faces
-from .client import aread_vpcep_connections
+from . import _faces as faces
+from ._client import aread_vpcep_connections
+from ._pool import ConnectionPool
+from ._pulumi_compat import UNKNOWN
+from ._schema import FUNCTION_TOKEN, PACKAGE, schema_json
+from ._settings import CREDENTIAL_KEYS
+from .errors import CssVpcepError
 from .models import VpcepConnectionsResult
-from .plugin_server import EngineLog, main, report_errors
-from .pool import ConnectionPool
-from .schema import FUNCTION_TOKEN, PACKAGE, schema_json
-from .settings import CREDENTIAL_KEYS
 
-__all__ = ["CssVpcepProvider", "main", "outputs_to_properties"]
+__all__ = ["CALL_ERRORS", "CssVpcepProvider", "Diagnostics", "outputs_to_properties", "report_errors"]
+
+CALL_ERRORS: ContextVar[list[CssVpcepError]] = ContextVar("css_vpcep_call_errors")
+"""This project's errors raised in the current gRPC call (a task of its own), for the server to report."""
+_Method = TypeVar("_Method", bound=Callable[..., Coroutine[Any, Any, Any]])
+
+
+def report_errors(method: _Method) -> _Method:
+    """Keep a provider method's ``CssVpcepError`` in ``CALL_ERRORS``, then let it go on."""
+
+    async def reported(*args: Any) -> Any:
+        try:
+            return await method(*args)
+        except CssVpcepError as err:
+            CALL_ERRORS.get([]).append(err)
+            raise
+
+    return cast(_Method, reported)
+
+
+class Diagnostics(Protocol):
+    """Where the provider shows a message under a resource (the server's ``EngineLog``)."""
+
+    async def info(self, message: str, urn: str) -> None: ...
 
 
 def _property(value: Any) -> PropertyValue:
@@ -84,7 +108,7 @@ class CssVpcepProvider(p.Provider):
     Credentials stay in this object's memory, never in a resource's state. ``pool``: connections kept
     across the process's reads (the server gives it one per process); ``log``: the engine's diagnostics."""
 
-    def __init__(self, pool: ConnectionPool | None = None, log: EngineLog | None = None) -> None:
+    def __init__(self, pool: ConnectionPool | None = None, log: Diagnostics | None = None) -> None:
         self._config: dict[str, Any] = {}
         self._pool = pool
         self._log = log

@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from .settings import scalar_text
+from ._settings import scalar_text
 
 __all__ = [
     "CONNECTION_FIELDS",

@@ -18,11 +18,11 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
-from .attempts import REQUEST_HEADERS, Attempts, Outcome, Timeouts
-from .http_errors import NetworkFailure, Redactor
-from .settings import Settings
-from .signing import HmacSigner, canonical_query
-from .tls import answers_plain_http, verify_for
+from ._attempts import REQUEST_HEADERS, Attempts, Outcome, Timeouts
+from ._http_errors import NetworkFailure, Redactor
+from ._settings import Settings
+from ._signing import HmacSigner, canonical_query
+from ._tls import answers_plain_http, verify_for
 
 __all__ = ["PlainAnswer", "SyncHttp", "probe_timeout"]
 

@@ -11,8 +11,8 @@ import hashlib
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from ._settings import Settings
 from .errors import ConfigurationError
-from .settings import Settings
 
 if TYPE_CHECKING:
     import asyncio

@@ -16,8 +16,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from . import __version__
-from .errors import CssVpcepError, TransportError
-from .http_errors import (
+from ._http_errors import (
     Answer,
     NetworkFailure,
     Redactor,
@@ -28,8 +27,9 @@ from .http_errors import (
     name_lookup_failure,
     tls_mismatch_error,
 )
-from .retries import RETRY_STATUSES, RetryPolicy
-from .tls import handshake_failure, is_verification_failure
+from ._retries import RETRY_STATUSES, RetryPolicy
+from ._tls import handshake_failure, is_verification_failure
+from .errors import CssVpcepError, TransportError
 
 __all__ = ["REQUEST_HEADERS", "Attempts", "Outcome", "RetryLines", "Target", "Timeouts", "logger"]
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypedDict
 from urllib.parse import urlsplit
 
+from ._retries import DEFAULT_MAX_RETRIES, RetryPolicy
 from .errors import ConfigurationError, InvalidInputError
-from .retries import DEFAULT_MAX_RETRIES, RetryPolicy
 
 __all__ = [
     "CONFIG_KEYS",

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
-from .attempts import REQUEST_HEADERS
-from .settings import Settings, trusts_environment
-from .tls import verify_for
+from ._attempts import REQUEST_HEADERS
+from ._settings import Settings, trusts_environment
+from ._tls import verify_for
 
 if TYPE_CHECKING:
     import asyncio

@@ -25,10 +25,10 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 if TYPE_CHECKING:
-    from .attempts import Timeouts
-    from .first_page import FirstPage
+    from ._attempts import Timeouts
+    from ._first_page import FirstPage
+    from ._settings import Settings
     from .models import VpcepConnectionsResult
-    from .settings import Settings
 
 __all__ = ["main"]
 
@@ -56,7 +56,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
-    from .retries import DEFAULT_TOTAL_TIMEOUT
+    from ._retries import DEFAULT_TOTAL_TIMEOUT
 
     parser = _Parser(prog="css-vpcep", description="Read Huawei Cloud CSS VPC endpoint connections.")
     parser.add_argument("--version", action="version", version=f"css-vpcep {__version__}")
@@ -230,11 +230,11 @@ def _table(outputs: dict[str, Any], statuses: Sequence[str] | None) -> str:
 
 
 def _connections(args: argparse.Namespace) -> int:
-    from .attempts import Timeouts
+    from ._attempts import Timeouts
+    from ._first_page import start_read
+    from ._retries import RetryPolicy
+    from ._settings import resolve_settings, validate_cluster_id
     from .errors import ConfigurationError, CssVpcepError, InvalidInputError
-    from .first_page import start_read
-    from .retries import RetryPolicy
-    from .settings import resolve_settings, validate_cluster_id
 
     for flag, seconds in (("--timeout", args.timeout), ("--deadline", args.deadline)):
         if seconds is not None and not 0 < seconds <= MAX_TIMEOUT:  # NaN fails this too
@@ -279,7 +279,7 @@ def _read_all(
     """A read of several pages (or through a proxy): the client's, from the first page when it was read."""
     import httpx
 
-    from .client import DEFAULT_TIMEOUT, read_resolved
+    from ._client import DEFAULT_TIMEOUT, read_resolved
 
     timeout = httpx.Timeout(
         connect=timeouts.connect, read=timeouts.read, write=DEFAULT_TIMEOUT.write, pool=DEFAULT_TIMEOUT.pool
@@ -309,7 +309,7 @@ def _statuses(given: list[str] | None) -> list[str] | None:
     Raises ``ValueError`` for a value that is not a status the API defines: a typo would otherwise hide
     every connection without a word.
     """
-    from .fields import CONNECTION_STATUSES
+    from ._fields import CONNECTION_STATUSES
 
     if given is None:
         return None

@@ -1,0 +1,81 @@
+"""The parts of Pulumi that ``_pulumi_compat`` relies on and Pulumi does not document as public: each
+test names what an upgrade of ``pulumi`` moved, before a user meets it. (``mocks_active`` is exercised
+both ways by ``test_resource_program.py``: a program under ``set_mocks`` and one under an engine.)"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pulumi.provider.experimental import provider as p
+from pulumi.provider.experimental import server
+
+from pulumi_css_vpcep import _pulumi_compat
+from pulumi_css_vpcep.errors import ApiError
+
+
+@pytest.fixture
+def restored_format_exc() -> Iterator[None]:
+    original = traceback.format_exc
+    yield
+    traceback.format_exc = original
+
+
+def test_unknown_is_the_sentinel_the_wire_format_uses_for_an_unknown_value() -> None:
+    assert _pulumi_compat.UNKNOWN == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def test_stack_configuration_functions_take_a_full_key() -> None:
+    assert list(inspect.signature(_pulumi_compat.get_config).parameters) == ["k"]
+    assert list(inspect.signature(_pulumi_compat.is_config_secret).parameters) == ["k"]
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("engine_pb2", "LogRequest"),
+        ("engine_pb2", "INFO"),
+        ("engine_pb2_grpc", "EngineStub"),
+        ("provider_pb2", "DiffResponse"),
+        ("provider_pb2_grpc", "add_ResourceProviderServicer_to_server"),
+    ],
+)
+def test_the_protocol_modules_have_what_the_plugin_server_uses(module: str, name: str) -> None:
+    assert hasattr(getattr(_pulumi_compat, module), name)
+
+
+def test_the_servicer_and_diff_request_take_what_the_plugin_server_passes() -> None:
+    parameters = list(inspect.signature(server.ProviderServicer.__init__).parameters)
+    assert parameters == ["self", "args", "version", "provider", "engine_address"]
+    fields = list(inspect.signature(p.DiffRequest).parameters)
+    assert fields == ["urn", "resource_id", "old_state", "new_inputs", "ignore_changes"]
+
+
+def test_the_dynamic_provider_host_reports_an_exception_through_traceback_format_exc() -> None:
+    # What makes a marked error one line under the CLI: if the host stops calling format_exc, this says so.
+    spec = importlib.util.find_spec("pulumi.dynamic.__main__")
+    assert spec is not None
+    assert spec.origin is not None
+    source = Path(spec.origin).read_text(encoding="utf-8")
+    assert "import traceback" in source
+    assert "traceback.format_exc()" in source
+
+
+def test_a_marked_error_is_formatted_as_its_line_and_others_keep_their_traceback(restored_format_exc: None) -> None:
+    _pulumi_compat.report_marked_errors_in_one_line()
+    _pulumi_compat.report_marked_errors_in_one_line()  # once per process, however often it is asked
+    marked = ApiError(403, "CSS.0015", "no such cluster", "req-1")
+    _pulumi_compat.mark_for_one_line_report(marked)
+
+    try:
+        raise marked
+    except ApiError:
+        assert traceback.format_exc() == "HTTP 403 CSS.0015: no such cluster (request id req-1)"
+    try:
+        raise ApiError(400, "CSS.5182", "not enabled", "req-2")
+    except ApiError:
+        assert traceback.format_exc().startswith("Traceback (most recent call last):")
