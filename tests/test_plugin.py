@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -385,26 +384,18 @@ def test_invoke_reports_an_api_error_as_one_line_with_code_and_request_id(plugin
     assert "File " not in details
 
 
-def test_fifty_concurrent_invokes_overlap(plugin: ProviderProcess, emulator: Emulator) -> None:
+def test_concurrent_invokes_are_served_at_once(plugin: ProviderProcess, emulator: Emulator) -> None:
     request = provider_pb2.InvokeRequest(tok=FUNCTION, args=struct({"clusterId": SAMPLE_CLUSTER_ID}))
     invoke(plugin, {"clusterId": SAMPLE_CLUSTER_ID})  # warm up: connections and the project id lookup
-    emulator.state.latency = 0.05
-
-    started = time.perf_counter()
-    for _ in range(10):
-        plugin.stub.Invoke(request)
-    sequential = time.perf_counter() - started
-
+    emulator.state.latency = 0.05  # each answer waits, so invokes served one at a time could never overlap
     emulator.state.reset_counts()
-    started = time.perf_counter()
+
     futures = [plugin.stub.Invoke.future(request) for _ in range(50)]
     results = [plain(getattr(f.result(timeout=60), "return")) for f in futures]
-    concurrent = time.perf_counter() - started
 
     assert all(r["totalCount"] == 3 for r in results)
     assert emulator.state.requests["css"] == 50
-    assert sequential >= 10 * 0.05
-    assert concurrent < sequential / 2, f"50 concurrent took {concurrent:.2f}s; 10 sequential {sequential:.2f}s"
+    assert emulator.state.peak_in_flight > 1
 
 
 def test_diff_ignores_a_new_order_of_the_same_connections(plugin: ProviderProcess, emulator: Emulator) -> None:

@@ -50,13 +50,20 @@ class Service:
         """Answer an API request, with the state's latency and faults, and count it."""
         target = "iam" if request.path.startswith("/v3/") else "css"
         state = self.state
-        fault = state.pick_fault(target)
-        if state.latency:
-            await asyncio.sleep(state.latency)
-        if fault is not None and fault.kind == "delay":
-            await asyncio.sleep(fault.delay)
-            fault = None
-        response = fault_response(fault) if fault is not None else self._api(request, target)
+        with state.lock:
+            state.in_flight += 1
+            state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+        try:
+            fault = state.pick_fault(target)
+            if state.latency:
+                await asyncio.sleep(state.latency)
+            if fault is not None and fault.kind == "delay":
+                await asyncio.sleep(fault.delay)
+                fault = None
+            response = fault_response(fault) if fault is not None else self._api(request, target)
+        finally:
+            with state.lock:
+                state.in_flight -= 1
         with state.lock:
             state.requests[target] += 1
             state.requests[f"status:{response.status}"] += 1

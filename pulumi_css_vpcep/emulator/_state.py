@@ -97,6 +97,10 @@ class EmulatorState:
     seed: int = 0
     requests: Counter[str] = field(default_factory=Counter)
     """API requests served, by ``css``, ``iam``, ``css:<cluster id>`` and status ``status:<code>``."""
+    in_flight: int = 0
+    """API requests being answered now."""
+    peak_in_flight: int = 0
+    """The most API requests answered at once since the counts were last reset."""
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -116,6 +120,7 @@ class EmulatorState:
         """Forget the requests counted so far."""
         with self.lock:
             self.requests.clear()
+            self.peak_in_flight = self.in_flight
 
     def pick_fault(self, target: str) -> Fault | None:
         """The fault to inject into the next request to ``target`` (``css`` or ``iam``), if any."""
