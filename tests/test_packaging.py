@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
-from importlib.metadata import metadata
+from importlib.metadata import distribution, metadata
 from pathlib import Path
 
 import pytest
 
+import pulumi_css_vpcep
 from tests.provider_host import process_env
 
 BIN = Path(sys.executable).parent
 """Where the installation put its executables: beside its Python."""
+PLUGIN_MARKER = Path(pulumi_css_vpcep.__file__).parent / "pulumi-plugin.json"
 
 
 @pytest.mark.parametrize(
@@ -42,3 +45,12 @@ def test_the_metadata_links_the_project_and_classifies_it() -> None:
     assert "Programming Language :: Python :: 3.11" in classifiers
     assert any(c.startswith("Development Status :: ") for c in classifiers)
     assert any(c.startswith("Intended Audience :: ") for c in classifiers)
+
+
+def test_the_distribution_carries_the_license_and_the_plugin_marker() -> None:
+    files = {str(path) for path in distribution("pulumi-css-vpcep").files or []}
+    assert metadata("pulumi-css-vpcep").get_all("License-File") == ["LICENSE"]
+    assert any(name.endswith("LICENSE") for name in files)
+    # The Python language host reads it to know that this distribution has no plugin to download (a wheel
+    # without it made `pulumi package add <repo>` fail: make e2e installs the package from a wheel).
+    assert json.loads(PLUGIN_MARKER.read_text(encoding="utf-8")) == {"resource": False}
