@@ -20,6 +20,7 @@ from ._http_errors import (
     Answer,
     NetworkFailure,
     Redactor,
+    Timeout,
     UnreadableAnswer,
     api_error,
     final_error,
@@ -27,7 +28,7 @@ from ._http_errors import (
     name_lookup_failure,
     tls_mismatch_error,
 )
-from ._retries import RETRY_STATUSES, RetryPolicy
+from ._retries import RetryPolicy, retryable_status
 from ._tls import handshake_failure, is_verification_failure
 from .errors import CssVpcepError, TransportError
 
@@ -113,7 +114,7 @@ class Attempts:
             self.number == 0
             and self.target.scheme == "https"
             and isinstance(outcome, NetworkFailure)
-            and (outcome.timeout == "ConnectTimeout" or handshake_failure(outcome) is not None)
+            and (outcome.timeout is Timeout.CONNECT or handshake_failure(outcome) is not None)
         )
 
     def judge(self, outcome: Outcome, started: float, plain_http: bool = False) -> dict[str, Any] | float:
@@ -133,7 +134,7 @@ class Attempts:
                     error, retryable = exc, True
             else:
                 error = api_error(outcome, self.number, self._redact)
-                retryable = outcome.status_code in RETRY_STATUSES
+                retryable = retryable_status(outcome.status_code)
                 retry_after = outcome.headers.get("retry-after")
         elif plain_http:
             error, retryable = tls_mismatch_error(self.target.host, self.target.port), False

@@ -21,7 +21,7 @@ import httpx
 
 from ._attempts import Attempts, Outcome, RetryLines, Timeouts, logger
 from ._first_page import FirstPage, connections_url, page_query, start_read
-from ._http_errors import NetworkFailure, Redactor, api_error
+from ._http_errors import NetworkFailure, Redactor, Timeout, api_error
 from ._paging import Pagination
 from ._pool import ClosedOnExit, ConnectionPool
 from ._projects import PROJECT_IDS, ProjectIds, project_id_from
@@ -57,10 +57,18 @@ MAX_CONCURRENT_PAGES = 10
 _T = TypeVar("_T")
 
 
+_TIMEOUTS: dict[type[httpx.TimeoutException], Timeout] = {
+    httpx.ConnectTimeout: Timeout.CONNECT,
+    httpx.WriteTimeout: Timeout.WRITE,
+    httpx.ReadTimeout: Timeout.READ,
+    httpx.PoolTimeout: Timeout.POOL,
+}
+
+
 def _failure(exc: httpx.TransportError) -> NetworkFailure:
     """An httpx failure, as ``attempts`` judges failures."""
     if isinstance(exc, httpx.TimeoutException):
-        return NetworkFailure(exc, timeout=type(exc).__name__)
+        return NetworkFailure(exc, timeout=_TIMEOUTS.get(type(exc), Timeout.READ))
     return NetworkFailure(exc, unsendable=isinstance(exc, httpx.LocalProtocolError))
 
 

@@ -8,6 +8,7 @@ percent-encoded, JSON-escaped), so no error can show a secret whatever its cause
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 import socket
@@ -23,6 +24,7 @@ __all__ = [
     "Answer",
     "NetworkFailure",
     "Redactor",
+    "Timeout",
     "UnreadableAnswer",
     "api_error",
     "final_error",
@@ -50,16 +52,29 @@ class Answer(Protocol):
     def json(self) -> Any: ...
 
 
+class Timeout(enum.Enum):
+    """The phase of a request that ran out of time, in the words of an error message."""
+
+    CONNECT = "connecting"
+    WRITE = "sending the request"
+    READ = "waiting for the answer"
+    POOL = "waiting for a free connection"
+
+
 class NetworkFailure(Exception):
     """A request that got no answer: the transport's exception (its cause), and what kind of failure it was.
 
-    ``timeout`` names the phase that timed out (``ConnectTimeout``, ``ReadTimeout``...); ``unsendable``
-    is a request this client cannot send, which no retry mends. Its text is the transport's, unless
-    ``detail`` words it.
+    ``timeout`` is the phase that timed out, if one did; ``unsendable`` is a request this client cannot
+    send, which no retry mends. Its text is the transport's, unless ``detail`` words it.
     """
 
     def __init__(
-        self, error: BaseException, *, timeout: str | None = None, unsendable: bool = False, detail: str | None = None
+        self,
+        error: BaseException,
+        *,
+        timeout: Timeout | None = None,
+        unsendable: bool = False,
+        detail: str | None = None,
     ) -> None:
         super().__init__(detail if detail is not None else str(error))
         self.__cause__ = error
@@ -225,7 +240,7 @@ def final_error(error: Exception, attempts: int, host: str, redact: Redactor) ->
     if isinstance(error, UnreadableAnswer):
         return TransportError(f"unreadable answer from {host}: {redact(str(error))}{suffix}")
     if isinstance(error, NetworkFailure) and error.timeout:
-        return TransportError(f"timed out talking to {host} ({error.timeout}){suffix}")
+        return TransportError(f"timed out talking to {host} ({error.timeout.value}){suffix}")
     lookup = name_lookup_failure(error)
     if lookup is not None:
         reason = one_line(redact(lookup.strerror or str(lookup)), 120)

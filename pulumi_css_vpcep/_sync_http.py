@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._attempts import REQUEST_HEADERS, Attempts, Outcome, Timeouts
-from ._http_errors import NetworkFailure, Redactor
+from ._http_errors import NetworkFailure, Redactor, Timeout
 from ._settings import Settings
 from ._signing import HmacSigner, canonical_query
 from ._tls import answers_plain_http, verify_for
@@ -124,7 +124,7 @@ class SyncHttp:
                 connection.connect()
         except TimeoutError as exc:
             self._drop(key)
-            return NetworkFailure(exc, timeout="ConnectTimeout")
+            return NetworkFailure(exc, timeout=Timeout.CONNECT)
         except OSError as exc:
             self._drop(key)
             return NetworkFailure(exc)
@@ -138,7 +138,7 @@ class SyncHttp:
             content = response.read()
         except TimeoutError as exc:
             self._drop(key)
-            return NetworkFailure(exc, timeout="ReadTimeout")
+            return NetworkFailure(exc, timeout=Timeout.READ)
         except ValueError as exc:  # a header or URL that http.client refuses to send
             self._drop(key)
             return NetworkFailure(exc, unsendable=True)

@@ -6,6 +6,8 @@ readable line that never contains a credential.
 
 from __future__ import annotations
 
+from ._retries import retryable_status
+
 __all__ = [
     "ApiError",
     "ConfigurationError",
@@ -45,8 +47,8 @@ class ConfigurationError(CssVpcepError):
 class ApiError(CssVpcepError):
     """The service answered with an error status.
 
-    A 4xx other than 429 means the request must change; 429 and 5xx are reported only once retries
-    are used up.
+    A 4xx other than 429, and a 5xx such as 501 that no retry mends, means the request must change; 429,
+    500, 502, 503 and 504 are reported only once retries are used up.
     """
 
     def __init__(
@@ -72,13 +74,14 @@ class ApiError(CssVpcepError):
 
     @property
     def exit_code(self) -> int:  # type: ignore[override]
-        """4 when the service refused the request; 5 when it failed (429 or 5xx that persisted)."""
+        """5 when the status is one that is retried (429, 500, 502, 503, 504), so the failure persisted
+        through the retries; 4 when the service refused the request, which another attempt would not change."""
         return 5 if self.retryable else 4
 
     @property
     def retryable(self) -> bool:
-        """Whether this status is one that is worth retrying."""
-        return self.status == 429 or self.status >= 500
+        """Whether this status is one that is retried: the same rule the retries follow."""
+        return retryable_status(self.status)
 
     def _line(self) -> str:
         head = f"HTTP {self.status}"

@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -20,7 +21,6 @@ from pulumi_css_vpcep._client import (
     read_vpcep_connections,
 )
 from pulumi_css_vpcep._http_errors import Redactor
-from pulumi_css_vpcep._retries import RETRY_STATUSES
 from pulumi_css_vpcep._settings import Credentials, Settings, resolve_settings
 from pulumi_css_vpcep._tls import INSECURE_WARNING
 from pulumi_css_vpcep.emulator import (
@@ -348,8 +348,25 @@ def test_request_id_is_taken_from_the_body_when_the_header_is_missing() -> None:
     assert err.request_id == "body-id"
 
 
-def test_retry_decisions_cover_exactly_the_transient_statuses() -> None:
-    assert {429, 500, 502, 503, 504} == RETRY_STATUSES
+TRANSIENT = {429, 500, 502, 503, 504}
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 412, 429, *range(500, 512)])
+def test_one_rule_decides_the_retries_the_error_and_the_exit_code_of_every_status(
+    status: int, emulator: Emulator, emulator_env: dict[str, str], fast_retry: RetryPolicy
+) -> None:
+    emulator.state.set_faults([Fault(status=status)])
+
+    retry = replace(fast_retry, max_retries=2)
+
+    with pytest.raises(ApiError) as info:
+        read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, retry=retry)
+
+    attempts = 3 if status in TRANSIENT else 1
+    assert emulator.state.requests["css"] == attempts
+    assert (info.value.status, info.value.attempts) == (status, attempts)
+    assert info.value.retryable is (status in TRANSIENT)
+    assert info.value.exit_code == (5 if status in TRANSIENT else 4)
 
 
 def test_concurrent_reads_share_one_project_lookup(emulator: Emulator, emulator_env: dict[str, str]) -> None:
