@@ -245,7 +245,8 @@ async def aread_vpcep_connections(
     :param endpoint: the CSS endpoint URL; else ``HW_CSS_ENDPOINT``, else the region's public endpoint.
     :param config: Pulumi configuration by short key (``accessKey``, ``region``, ...), ranked below
         the arguments and above the environment.
-    :param environ: the environment to read settings from (``os.environ`` when omitted).
+    :param environ: the environment to read settings from (``os.environ`` when omitted), for every variable
+        of docs/configuration.md but the proxy variables, which httpx reads from the process.
     :param config_namespace: the config namespace named in messages (``huaweicloud`` or ``css-vpcep``).
     :param retry: the retry policy; ``HW_MAX_RETRIES`` (else 5) fills in a count it leaves open.
     :param pool: long-lived connections to read through (the caller closes it); else the read opens

@@ -212,6 +212,9 @@ class Settings:
     """When true, TLS certificates are not verified (``HW_INSECURE``); a warning is given on every read."""
     ca_bundle: str | None = None
     """A CA bundle to trust instead of the default one (``SSL_CERT_FILE``)."""
+    ca_dir: str | None = None
+    """A directory of CA certificates to trust instead of the default ones (``SSL_CERT_DIR``), when no
+    ``ca_bundle`` is given."""
     retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(max_retries=DEFAULT_MAX_RETRIES))
     """How failures are retried; its ``max_retries`` is always set (the caller's, ``HW_MAX_RETRIES`` or 5)."""
 
@@ -446,7 +449,9 @@ def resolve_settings(
 
     :param config: Pulumi configuration values by short key (``accessKey``, ``region``, ...); values
         may be text, booleans or numbers.
-    :param environ: the environment to read (``os.environ`` when omitted).
+    :param environ: the environment to read (``os.environ`` when omitted): every variable named in
+        docs/configuration.md, ``SSL_CERT_FILE`` and ``SSL_CERT_DIR`` included. Only the proxy variables
+        (``HTTP(S)_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) are always the process's: httpx reads them there.
     :param config_namespace: the config namespace named in messages (``huaweicloud`` or ``css-vpcep``).
     :param retry: the caller's retry policy; when it leaves ``max_retries`` open, ``HW_MAX_RETRIES``
         (else 5) fills it in.
@@ -463,6 +468,7 @@ def resolve_settings(
     cloud = _from_layers(layers, "cloud", _validate_cloud, None, "cloud") or DEFAULT_CLOUD
     credentials = _credentials(layers)
     ca_bundle = env.get("SSL_CERT_FILE") or None
+    ca_dir = env.get("SSL_CERT_DIR") or None
 
     return Settings(
         region=resolved_region,
@@ -472,5 +478,6 @@ def resolve_settings(
         iam_endpoint=auth_url or iam_endpoint_for(resolved_region, cloud),
         insecure=_parse_bool(_first(layers, "insecure")),
         ca_bundle=ca_bundle,
+        ca_dir=ca_dir,
         retry=(retry or RetryPolicy()).with_default_retries(_parse_retries(_first(layers, "max_retries"))),
     )

@@ -1,7 +1,8 @@
 """TLS for a read: which certificates are trusted, and what a failed handshake means.
 
 Verification is on unless ``HW_INSECURE`` turns it off. A CA store is loaded only when a read will
-contact an ``https`` endpoint, once per process; httpx and ``http.client`` get the same contexts. A
+contact an ``https`` endpoint, and again only when its file changes (a long-lived plugin process sees a
+rotated bundle); httpx and ``http.client`` get the same contexts. A
 failed handshake is told apart by the ``ssl`` exception in the failure's chain: a verification failure
 (``ssl.SSLCertVerificationError``) cannot succeed on a retry; any other ``ssl.SSLError`` may be a
 network hiccup or a server that does not speak TLS at all, which ``answers_plain_http`` settles.
@@ -31,10 +32,24 @@ INSECURE_WARNING = "TLS certificate verification is off (HW_INSECURE): the servi
 """The line a read logs at WARNING, every time, when verification is off."""
 
 
+def _identity(path: str | None) -> tuple[int, int, int, int] | None:
+    """What tells one version of a file or directory from another: device, inode, size, modification."""
+    if not path:
+        return None
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None  # loading it fails, and says why
+    return found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns
+
+
 @functools.lru_cache(maxsize=8)
-def _verifying_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+def _verifying_context(
+    cert_file: str | None, cert_dir: str | None, identity: tuple[object, ...]  # noqa: ARG001 (part of the key)
+) -> ssl.SSLContext:
     """A verifying context trusting ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else certifi's CAs (httpx's
-    default); built once per process: loading a CA store takes about 20 ms."""
+    default). Loading a CA store takes about 20 ms, so a context is kept while ``identity``, the files'
+    version, stays the same; a replaced or rewritten bundle gets a new context."""
     if cert_file:
         try:
             return ssl.create_default_context(cafile=cert_file)
@@ -74,7 +89,8 @@ def verify_for(settings: Settings) -> ssl.SSLContext:
         # Plain http, which settings allow only to loopback: no CA store to load. A context that trusts
         # nothing still refuses any https it might meet.
         return _trust_nothing_context()
-    return _verifying_context(settings.ca_bundle, os.environ.get("SSL_CERT_DIR"))
+    identity = (_identity(settings.ca_bundle), _identity(settings.ca_dir))
+    return _verifying_context(settings.ca_bundle, settings.ca_dir, identity)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

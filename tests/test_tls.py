@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.server
 import logging
@@ -15,7 +16,7 @@ import httpx
 import pytest
 import trustme
 
-from pulumi_css_vpcep import read_vpcep_connections
+from pulumi_css_vpcep import ConnectionPool, aread_vpcep_connections, read_vpcep_connections
 from pulumi_css_vpcep._retries import RetryPolicy
 from pulumi_css_vpcep._settings import resolve_settings
 from pulumi_css_vpcep._tls import INSECURE_WARNING, answers_plain_http, verify_for
@@ -52,6 +53,37 @@ def test_ssl_cert_file_names_the_authority_to_trust(
     authority.cert_pem.write_to_path(str(bundle))
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
     assert read_vpcep_connections(SAMPLE_CLUSTER_ID).total_count == 3
+
+
+def test_a_process_that_keeps_reading_sees_a_rotated_ca_bundle(
+    tls_emulator: Emulator, authority: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(bundle))  # another authority: the service is not trusted yet
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+
+    async def read_twice() -> None:
+        async with ConnectionPool() as pool:  # as the plugin process keeps one
+            with pytest.raises(TransportError, match="TLS verification failed"):
+                await aread_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, pool=pool)
+            authority.cert_pem.write_to_path(str(bundle))  # the bundle rotated in place
+
+            result = await aread_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, pool=pool)
+            assert result.total_count == 3
+
+    asyncio.run(read_twice())
+
+
+def test_ssl_cert_file_and_dir_come_from_the_environment_a_read_is_given(
+    tls_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", "/process/ca.pem")
+    monkeypatch.setenv("SSL_CERT_DIR", "/process/certs")
+    given = {**tls_emulator.environ(), "SSL_CERT_FILE": "/given/ca.pem", "SSL_CERT_DIR": "/given/certs"}
+
+    settings = resolve_settings(project_id=SAMPLE_PROJECT_ID, environ=given)
+
+    assert (settings.ca_bundle, settings.ca_dir) == ("/given/ca.pem", "/given/certs")
 
 
 def test_insecure_mode_reads_an_untrusted_service_with_a_warning(
