@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import Iterator
 
 import pytest
+import trustme
 
 from pulumi_css_vpcep._projects import PROJECT_IDS
 from pulumi_css_vpcep._retries import RetryPolicy
@@ -45,3 +47,20 @@ def emulator_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> dict[st
 def fast_retry() -> RetryPolicy:
     """Retries with millisecond backoff, so fault tests spend no time sleeping."""
     return RetryPolicy(base_delay=0.001, max_delay=0.01, total_timeout=30.0)
+
+
+@pytest.fixture(scope="session")
+def authority() -> trustme.CA:
+    """A certificate authority of the tests' own, which nothing trusts unless told to."""
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_emulator(authority: trustme.CA, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    """The emulator over https with a certificate of ``authority``, its ``HW_*`` variables set in this process."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    with Emulator(sample_state(), tls=context) as emu:
+        for name, value in emu.environ().items():
+            monkeypatch.setenv(name, value)
+        yield emu

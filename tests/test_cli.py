@@ -13,11 +13,9 @@ from pulumi_css_vpcep import read_vpcep_connections
 from pulumi_css_vpcep.emulator import (
     SAMPLE_CLUSTER_ID,
     SAMPLE_DISABLED_CLUSTER_ID,
-    SAMPLE_PROJECT_ID,
     Emulator,
-    Fault,
 )
-from tests.command import assert_error_after_retries, assert_one_line_error, modules_a_read_imports, run_cli
+from tests.command import assert_one_line_error, modules_a_read_imports, run_cli
 
 
 def test_json_output_is_exactly_the_outputs(emulator: Emulator, emulator_env: dict[str, str]) -> None:
@@ -97,23 +95,6 @@ def test_service_refusal_exits_4_with_code_message_and_request_id(emulator: Emul
     line = assert_one_line_error(result, 4)
     assert "CSS.5182" in line
     assert "request id" in line
-
-
-def test_five_503s_are_survived_when_retries_allow(emulator: Emulator) -> None:
-    emulator.state.set_faults([Fault(status=503, retry_after="0", times=5)])
-    result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--project-id", SAMPLE_PROJECT_ID,
-                     env=emulator.environ())
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["total_count"] == 3
-
-
-def test_five_503s_exit_5_when_retries_do_not_allow(emulator: Emulator) -> None:
-    emulator.state.set_faults([Fault(status=503, retry_after="0", times=5)])
-    env = {**emulator.environ(), "HW_MAX_RETRIES": "3"}
-    result = run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--project-id", SAMPLE_PROJECT_ID, env=env)
-    line = assert_error_after_retries(result, 5)
-    assert "HTTP 503" in line
-    assert "after 4 attempts" in line
 
 
 def test_unreachable_service_exits_5() -> None:

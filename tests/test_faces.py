@@ -23,12 +23,6 @@ def fresh(**changes: Any) -> VpcepConnectionsResult:
     return VpcepConnectionsResult.model_validate({**fields, **changes})
 
 
-def test_output_names_are_the_results_fields_and_inputs_are_among_them() -> None:
-    assert tuple(VpcepConnectionsResult.model_fields) == faces.OUTPUT_NAMES
-    assert faces.INPUT_NAMES == ("cluster_id", "project_id", "region", "endpoint")
-    assert set(faces.COMPUTED_NAMES) == set(faces.OUTPUT_NAMES) - set(faces.INPUT_NAMES)
-
-
 def test_check_names_each_bad_input_as_the_face_spells_it() -> None:
     inputs, failures = faces.check_inputs({"projectId": "a/b", "endpoint": "ftp://x"}, faces.camel_case)
 

@@ -2,8 +2,10 @@
 
 Each test names a failure of the service or the network and asserts the outcome a user sees: either
 exactly the service's data, or one clear error (in the command: one line on stderr and the right exit
-code). Retries are made fast with millisecond backoff or ``Retry-After: 0``; nothing sleeps for real,
-and every read is bounded by pytest-timeout.
+code). Retries are made fast with millisecond backoff or ``Retry-After: 0``, so no backoff is waited
+out. What a timeout test waits for is the client's own timeout (0.2 s to 1 s), which is the behaviour
+under test: the emulator holds the answer back longer than that. Every read is bounded by
+pytest-timeout.
 """
 
 from __future__ import annotations

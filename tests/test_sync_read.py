@@ -72,6 +72,31 @@ def test_each_fault_ends_the_http_client_read_in_the_error_httpx_gives(
     )
 
 
+def test_an_untrusted_certificate_ends_both_reads_in_the_same_words(tls_emulator: Emulator) -> None:
+    sync_error, async_error = _both_reads_fail(cluster_id=SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID)
+
+    assert str(sync_error).startswith("TLS verification failed for 127.0.0.1")
+    assert (type(sync_error), str(sync_error), sync_error.exit_code) == (
+        type(async_error), str(async_error), async_error.exit_code
+    )
+
+
+def test_https_to_a_plain_http_port_ends_both_reads_in_the_same_words(
+    emulator: Emulator, emulator_env: dict[str, str]
+) -> None:
+    plain_port_over_https = emulator.url.replace("http://", "https://")
+
+    sync_error, async_error = _both_reads_fail(
+        cluster_id=SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, endpoint=plain_port_over_https, retry=ONE_RETRY
+    )
+
+    assert "TLS/HTTP mismatch" in str(sync_error)
+    assert (type(sync_error), str(sync_error), sync_error.exit_code) == (
+        type(async_error), str(async_error), async_error.exit_code
+    )
+    assert emulator.state.requests[f"css:{SAMPLE_CLUSTER_ID}"] == 0  # only the probes, which carry nothing
+
+
 def _same_request(error: Exception) -> str:
     """An error's text with its request id left out: every request has its own."""
     return re.sub(r"request id \w+", "request id ...", str(error))

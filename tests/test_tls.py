@@ -20,23 +20,8 @@ from pulumi_css_vpcep import ConnectionPool, aread_vpcep_connections, read_vpcep
 from pulumi_css_vpcep._retries import RetryPolicy
 from pulumi_css_vpcep._settings import resolve_settings
 from pulumi_css_vpcep._tls import INSECURE_WARNING, answers_plain_http, verify_for
-from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator, sample_state
+from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator
 from pulumi_css_vpcep.errors import TransportError
-
-
-@pytest.fixture(scope="module")
-def authority() -> trustme.CA:
-    return trustme.CA()
-
-
-@pytest.fixture
-def tls_emulator(authority: trustme.CA, monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("127.0.0.1").configure_cert(context)
-    with Emulator(sample_state(), tls=context) as emu:
-        for name, value in emu.environ().items():
-            monkeypatch.setenv(name, value)
-        yield emu
 
 
 def test_an_untrusted_certificate_fails_once_without_retries(tls_emulator: Emulator) -> None:
