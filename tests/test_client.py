@@ -174,25 +174,6 @@ def test_unknown_cluster_is_a_403_refusal(emulator: Emulator, emulator_env: dict
     assert (info.value.status, info.value.code) == (403, "CSS.0015")
 
 
-def test_wrong_secret_key_is_refused_by_the_gateway(emulator: Emulator, emulator_env: dict[str, str],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HW_SECRET_KEY", "not-the-secret")
-    with pytest.raises(ApiError) as info:
-        read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID)
-    assert (info.value.status, info.value.code, info.value.attempts) == (401, "APIGW.0301", 1)
-
-
-@pytest.mark.parametrize("status", [400, 409, 412])
-def test_request_errors_are_reported_once_and_never_retried(
-    emulator: Emulator, emulator_env: dict[str, str], status: int
-) -> None:
-    emulator.state.set_faults([Fault(status=status, times=3)])
-    with pytest.raises(ApiError) as info:
-        read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID)
-    assert (info.value.status, info.value.attempts) == (status, 1)
-    assert emulator.state.requests["css"] == 1
-
-
 def test_five_503s_in_a_row_are_survived_with_the_default_retries(
     emulator: Emulator, emulator_env: dict[str, str], fast_retry: RetryPolicy
 ) -> None:
@@ -228,48 +209,6 @@ def test_retry_after_is_honoured(emulator: Emulator) -> None:
     assert asyncio.run(read()) == 3
     assert waits[0] == 3.0
     assert 0.125 <= waits[1] <= 0.5
-
-
-def test_retry_after_longer_than_the_time_left_gives_up_at_once(emulator: Emulator) -> None:
-    emulator.state.set_faults([Fault(status=503, retry_after="3600")])
-    settings = resolve_settings(project_id=SAMPLE_PROJECT_ID, environ=emulator.environ())
-
-    async def read() -> None:
-        async with VpcepClient(settings, retry=RetryPolicy(total_timeout=5.0)) as client:
-            await client.read(SAMPLE_CLUSTER_ID)
-
-    with pytest.raises(ApiError) as info:
-        asyncio.run(read())
-    assert (info.value.status, info.value.attempts) == (503, 1)
-
-
-def test_dropped_connections_and_timeouts_are_retried(
-    emulator: Emulator, emulator_env: dict[str, str], fast_retry: RetryPolicy
-) -> None:
-    emulator.state.set_faults([Fault(kind="drop", times=2), Fault(kind="delay", delay=1.0, times=1)])
-    result = read_vpcep_connections(
-        SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, retry=fast_retry, timeout=httpx.Timeout(5.0, read=0.2)
-    )
-    assert result.total_count == 3
-
-
-def test_persistent_timeouts_end_in_a_transport_error(
-    emulator: Emulator, emulator_env: dict[str, str], fast_retry: RetryPolicy, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HW_MAX_RETRIES", "1")
-    emulator.state.set_faults([Fault(kind="delay", delay=1.0)])
-    with pytest.raises(TransportError, match=r"timed out .* after 2 attempts") as info:
-        read_vpcep_connections(
-            SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, retry=fast_retry, timeout=httpx.Timeout(5.0, read=0.2)
-        )
-    assert info.value.exit_code == 5
-
-
-def test_refused_connection_is_a_transport_error(fast_retry: RetryPolicy) -> None:
-    env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_REGION_NAME": "cn-north-4", "HW_PROJECT_ID": "p",
-           "HW_CSS_ENDPOINT": "http://127.0.0.1:9", "HW_MAX_RETRIES": "1"}
-    with pytest.raises(TransportError, match=r"network failure talking to 127\.0\.0\.1"):
-        read_vpcep_connections("c", environ=env, retry=fast_retry)
 
 
 def test_a_name_lookup_failure_is_not_retried_by_the_async_read(caplog: pytest.LogCaptureFixture) -> None:

@@ -4,14 +4,13 @@ Each test names a failure of the service or the network and asserts the outcome 
 exactly the service's data, or one clear error (in the command: one line on stderr and the right exit
 code). Retries are made fast with millisecond backoff or ``Retry-After: 0``, so no backoff is waited
 out. What a timeout test waits for is the client's own timeout (0.2 s to 1 s), which is the behaviour
-under test: the emulator holds the answer back longer than that. Every read is bounded by
+under test: the emulator holds the answer back for an hour, and drops it when it stops. Every read is bounded by
 pytest-timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -115,16 +114,6 @@ def test_thirty_percent_503s_and_drops_with_ten_retries_read_exactly_the_service
     assert emulator.state.requests["status:503"] + emulator.state.requests["status:0"] > 0
 
 
-def test_the_command_reads_exactly_under_thirty_percent_503s(emulator: Emulator, big: Cluster) -> None:
-    emulator.state.set_faults([Fault(kind="status", status=503, rate=0.3, retry_after="0", target="any")])
-    result = connections_command(emulator, HW_MAX_RETRIES="10")
-    assert result.returncode == 0, result.stderr
-    outputs = json.loads(result.stdout)
-    assert [c["id"] for c in outputs["connections"]] == [c["id"] for c in big.connections]
-    assert outputs["total_count"] == 1000
-    assert emulator.state.requests["status:503"] > 0
-
-
 # --- Retry-After ----------------------------------------------------------------------------------------
 
 
@@ -143,14 +132,6 @@ def test_retry_after_as_an_http_date_is_honoured(emulator: Emulator, big: Cluste
     emulator.state.set_faults([Fault(status=503, retry_after="Wed, 21 Oct 2015 07:28:00 GMT", times=3)])
     result = read_vpcep_connections(BIG, retry=retries(5, base_delay=60.0, max_delay=60.0))
     assert_exact(result, big)
-
-
-def test_an_endless_retry_after_storm_ends_in_one_error_after_the_retries(emulator: Emulator, big: Cluster) -> None:
-    emulator.state.set_faults([Fault(status=429, retry_after="0")])
-    with pytest.raises(ApiError) as info:
-        read_vpcep_connections(BIG, retry=retries(4))
-    assert (info.value.status, info.value.attempts, info.value.exit_code) == (429, 5, 5)
-    assert emulator.state.requests["css"] == 5
 
 
 def test_the_command_exits_5_when_a_retry_after_storm_outlasts_the_retries(emulator: Emulator, big: Cluster) -> None:
@@ -176,20 +157,20 @@ def test_a_retry_after_beyond_the_read_deadline_gives_up_without_waiting(emulato
 def test_answers_slower_than_the_read_timeout_are_retried_and_the_read_is_exact(
     emulator: Emulator, big: Cluster
 ) -> None:
-    emulator.state.set_faults([Fault(kind="delay", delay=2.0, times=3)])
+    emulator.state.set_faults([Fault(kind="delay", delay=3600, times=3)])
     result = read_vpcep_connections(BIG, retry=retries(5), timeout=FAST_TIMEOUT)
     assert_exact(result, big)
 
 
 def test_a_service_that_never_answers_in_time_is_a_timeout_error(emulator: Emulator, big: Cluster) -> None:
-    emulator.state.set_faults([Fault(kind="delay", delay=2.0)])
+    emulator.state.set_faults([Fault(kind="delay", delay=3600)])
     with pytest.raises(TransportError, match=r"timed out talking to 127\.0\.0\.1 .* after 3 attempts") as info:
         read_vpcep_connections(BIG, retry=retries(2), timeout=FAST_TIMEOUT)
     assert info.value.exit_code == 5
 
 
 def test_the_command_exits_5_on_persistent_timeouts(emulator: Emulator, big: Cluster) -> None:
-    emulator.state.set_faults([Fault(kind="delay", delay=3.0)])
+    emulator.state.set_faults([Fault(kind="delay", delay=3600)])
     result = run_cli(
         "connections", "--cluster-id", BIG, "--project-id", SAMPLE_PROJECT_ID, "--timeout", "0.2",
         env={**emulator.environ(), "HW_MAX_RETRIES": "1"},
@@ -198,7 +179,7 @@ def test_the_command_exits_5_on_persistent_timeouts(emulator: Emulator, big: Clu
 
 
 def test_the_command_deadline_cuts_an_answer_that_is_slow_to_come(emulator: Emulator, big: Cluster) -> None:
-    emulator.state.set_faults([Fault(kind="delay", delay=60.0)])
+    emulator.state.set_faults([Fault(kind="delay", delay=3600)])
     result = run_cli("connections", "--cluster-id", BIG, "--project-id", SAMPLE_PROJECT_ID, "--deadline", "1",
                      env=emulator.environ())
     line = assert_one_line_error(result, 5)  # the one attempt took the whole deadline: no retry
@@ -207,7 +188,7 @@ def test_the_command_deadline_cuts_an_answer_that_is_slow_to_come(emulator: Emul
 
 
 def test_the_deadline_cuts_a_slow_answer_in_the_async_read_too(emulator: Emulator, big: Cluster) -> None:
-    emulator.state.set_faults([Fault(kind="delay", delay=60.0)])
+    emulator.state.set_faults([Fault(kind="delay", delay=3600)])
     with pytest.raises(TransportError, match=r"timed out .*; the read's deadline of 1 s has passed$"):
         asyncio.run(aread_vpcep_connections(BIG, retry=retries(10, total_timeout=1.0)))
 
@@ -254,13 +235,6 @@ def test_persistently_broken_answers_end_in_one_readable_error(
     assert emulator.state.requests["css"] == 3
 
 
-@pytest.mark.parametrize("kind", ["truncate", "non_json", "html"])
-def test_the_command_exits_5_on_persistently_broken_answers(emulator: Emulator, big: Cluster, kind: Any) -> None:
-    emulator.state.set_faults([Fault(kind=kind, status=502, retry_after="0")])
-    line = assert_error_after_retries(connections_command(emulator, HW_MAX_RETRIES="1"), 5)
-    assert "<" not in line
-
-
 def test_an_html_refusal_from_the_gateway_exits_4_and_is_not_retried(emulator: Emulator, big: Cluster) -> None:
     emulator.state.set_faults([Fault(kind="html", status=403)])
     line = assert_one_line_error(connections_command(emulator, HW_MAX_RETRIES="5"), 4)
@@ -286,12 +260,6 @@ def test_ignored_offset_on_several_pages_raises_instead_of_returning_partial_dat
         read_vpcep_connections(BIG, project_id=SAMPLE_PROJECT_ID)
     assert info.value.exit_code == 5
     assert emulator.state.requests["css"] == 10  # one round of pages, then it stops
-
-
-def test_the_command_exits_5_when_the_service_ignores_offset(emulator: Emulator, big: Cluster) -> None:
-    emulator.state.ignore_offset = True
-    line = assert_one_line_error(connections_command(emulator), 5)
-    assert "ignoring 'offset'" in line
 
 
 # --- total_count changes between pages ------------------------------------------------------------------
@@ -339,16 +307,6 @@ def test_a_wrong_secret_key_is_refused_once_with_apigw_0301(
         read_vpcep_connections(BIG, project_id=SAMPLE_PROJECT_ID, retry=retries(10))
     assert (info.value.status, info.value.code, info.value.exit_code) == (401, "APIGW.0301", 4)
     assert info.value.request_id
-
-
-def test_the_command_exits_4_on_a_wrong_secret_key(refusing: Emulator) -> None:
-    result = run_cli(
-        "connections", "--cluster-id", BIG, "--project-id", SAMPLE_PROJECT_ID,
-        env={**refusing.environ(secret_key="not-the-secret-key"), "HW_MAX_RETRIES": "10"},
-    )
-    line = assert_one_line_error(result, 4)
-    assert "HTTP 401 APIGW.0301" in line
-    assert "verify aksk signature fail" in line
 
 
 def test_the_command_exits_4_on_an_unknown_access_key_during_project_lookup(refusing: Emulator) -> None:
