@@ -43,12 +43,13 @@ def _run(*args: str | Path, cwd: str) -> str:
 
 
 @contextmanager
-def installed_package() -> Iterator[Interpreter]:
-    """A scratch venv with the package's wheel installed; this environment's editable copy if that fails."""
+def installed_package(source: Path = REPOSITORY) -> Iterator[Interpreter]:
+    """A scratch venv with the package's wheel (built from ``source``) installed; this environment's editable
+    copy if that fails."""
     with tempfile.TemporaryDirectory(prefix="css-vpcep-bench-") as tmp:
         scratch = Path(tmp) / "venv"
         try:
-            _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", tmp, REPOSITORY, cwd=tmp)
+            _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", tmp, source, cwd=tmp)
             wheel = next(Path(tmp).glob("pulumi_css_vpcep-*.whl"))
             _run(sys.executable, "-m", "venv", "--without-pip", scratch, cwd=tmp)
             python = scratch / "bin" / "python"

@@ -3,16 +3,20 @@ drift, and the output names.
 
 Everything here speaks snake_case plain values, the names of ``models``. The dynamic resource uses
 them as they are; the plugin turns its camelCase property values into them at its edge (``camel_case``,
-from the models, is the one spelling rule). Nothing here imports Pulumi.
+from the models, is the one spelling rule). Nothing here imports Pulumi, nor pydantic until a value
+of an unusual shape needs the models: the field table of ``fields.py`` reads the usual ones, so a
+provider process answers its first calls without building the models (a test holds the names and
+the table to them).
 """
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple, get_args
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel
-
+from ._fields import CONNECTION_FIELDS, PERMISSION_FIELDS, Read, camel_case, read_fields
 from ._settings import (
     CONFIG_KEYS,
     CREDENTIAL_KEYS,
@@ -23,7 +27,6 @@ from ._settings import (
     validate_region,
 )
 from .errors import InvalidInputError
-from .models import VpcepConnectionsArgs, VpcepConnectionsResult, camel_case, order_insensitive
 
 __all__ = [
     "COMPUTED_NAMES",
@@ -32,6 +35,7 @@ __all__ = [
     "UNKNOWN",
     "Failure",
     "Inputs",
+    "ReadHandoff",
     "Unknown",
     "camel_case",
     "check_inputs",
@@ -49,10 +53,15 @@ __all__ = [
     "stored_identity",
 ]
 
-INPUT_NAMES = tuple(VpcepConnectionsArgs.model_fields)
-"""The inputs: what is read. Each is also an output, and a change of any replaces the resource."""
-OUTPUT_NAMES = tuple(VpcepConnectionsResult.model_fields)
-"""The outputs of the resource and the function, in order."""
+INPUT_NAMES = ("cluster_id", "project_id", "region", "endpoint")
+"""The inputs (``VpcepConnectionsArgs``'s fields): what is read. Each is also an output, and a change of
+any replaces the resource."""
+REQUIRED_INPUTS = ("cluster_id",)
+"""The inputs that must be given."""
+OUTPUT_NAMES = (*INPUT_NAMES, "connections", "permissions", "vpc_service_name", "vpcep_update_switch", "total_count")
+"""The outputs of the resource and the function (``VpcepConnectionsResult``'s fields), in order."""
+_ITEM_FIELDS: dict[str, dict[str, Read]] = {"connections": CONNECTION_FIELDS, "permissions": PERMISSION_FIELDS}
+"""The outputs that are lists of objects, each with its fields."""
 COMPUTED_NAMES = tuple(name for name in OUTPUT_NAMES if name not in INPUT_NAMES)
 """The outputs that only a read gives."""
 
@@ -107,7 +116,7 @@ def check_inputs(
         value = given.get(key)
         inputs[name] = None
         if value is None:
-            if VpcepConnectionsArgs.model_fields[name].is_required():
+            if name in REQUIRED_INPUTS:
                 failures.append(Failure(key, f"{key} is required"))
         elif isinstance(value, Unknown):
             if allow_unknown:
@@ -186,16 +195,85 @@ def replacements(inputs: Inputs, olds: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def drift(olds: Mapping[str, Any], fresh: VpcepConnectionsResult) -> list[str]:
-    """The outputs a fresh read changed: lists compare in any order and numbers as integers; stored
-    outputs of another shape change every output."""
+def order_insensitive(value: Any) -> Any:
+    """A JSON value in which lists are in a fixed order, so that the same connections and permissions
+    compare equal whatever order the service sent them in (a new order is not drift)."""
+    if isinstance(value, list):
+        return sorted((order_insensitive(item) for item in value), key=lambda item: json.dumps(item, sort_keys=True))
+    if isinstance(value, dict):
+        return {key: order_insensitive(item) for key, item in value.items()}
+    return value
+
+
+def _whole(value: Any) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer())
+
+
+def _as_read(olds: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Stored outputs of a read's usual shape (numbers as floats, null fields dropped, as the engine keeps
+    them) as the read gave them; ``None`` for any other shape, which only the models can judge."""
+    values: dict[str, Any] = {name: olds.get(name) for name in OUTPUT_NAMES}
+    if not (
+        all(isinstance(values[name], str) for name in INPUT_NAMES)
+        and all(isinstance(values[name], list) and all(isinstance(item, dict) for item in values[name])
+                for name in _ITEM_FIELDS)
+        and (values["vpc_service_name"] is None or isinstance(values["vpc_service_name"], str))
+        and isinstance(values["vpcep_update_switch"], bool)
+        and _whole(values["total_count"])
+    ):
+        return None
+    for name, fields in _ITEM_FIELDS.items():
+        values[name] = [read_fields(fields, item) for item in values[name]]
+    values["total_count"] = int(values["total_count"])
+    return values
+
+
+def _as_read_by_models(olds: Mapping[str, Any]) -> dict[str, Any] | None:
+    from .models import VpcepConnectionsResult
+
     try:
         # The engine drops null properties: a missing output is a None one.
         stored = VpcepConnectionsResult.model_validate({name: olds.get(name) for name in OUTPUT_NAMES})
     except ValueError:
+        return None
+    return stored.to_outputs()
+
+
+def drift(olds: Mapping[str, Any], fresh: Mapping[str, Any]) -> list[str]:
+    """The outputs a fresh read (``fresh``: its outputs, ``VpcepConnectionsResult.to_outputs()``) changed:
+    lists compare in any order and numbers as integers; stored outputs of another shape change every output."""
+    before = _as_read(olds) or _as_read_by_models(olds)
+    if before is None:
         return list(OUTPUT_NAMES)
-    before, after = stored.to_outputs(), fresh.to_outputs()
-    return [name for name in OUTPUT_NAMES if order_insensitive(before[name]) != order_insensitive(after[name])]
+    return [name for name in OUTPUT_NAMES if order_insensitive(before[name]) != order_insensitive(fresh[name])]
+
+
+class ReadHandoff:
+    """The fresh outputs a diff read and found changed, kept for the update that follows it in the same
+    process, so that one ``pulumi up`` reads a drifted resource once. Each is taken at most once, by a read
+    of exactly the same identity; a later diff always reads again. It holds outputs only, never settings
+    or credentials, and lives as long as its provider (one engine run)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
+        self._lock = threading.Lock()  # the dynamic provider host serves calls from several threads
+
+    def __repr__(self) -> str:
+        return f"ReadHandoff({len(self._kept)} kept)"
+
+    @staticmethod
+    def _key(named: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+        return tuple((name, named.get(name)) for name in INPUT_NAMES)
+
+    def keep(self, named: Mapping[str, Any], outputs: Mapping[str, Any]) -> None:
+        """Keep the outputs read for ``named`` (what a state names) for the next update of it."""
+        with self._lock:
+            self._kept[self._key(named)] = dict(outputs)
+
+    def take(self, named: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The outputs kept for ``named``, removed; ``None`` when there are none."""
+        with self._lock:
+            return self._kept.pop(self._key(named), None)
 
 
 def _whole_numbers(value: Any) -> Any:
@@ -214,10 +292,15 @@ def output_value(name: str, value: Any) -> Any:
     and each connection or permission with every field of its model (the engine drops null properties
     inside a resource's outputs), ``None`` where the service gave none."""
     value = _whole_numbers(value)
-    (model, *_) = get_args(VpcepConnectionsResult.model_fields[name].annotation) or (None,)
-    if isinstance(value, list) and isinstance(model, type) and issubclass(model, BaseModel):
-        return [model.model_validate(item).model_dump(mode="json") for item in value]
-    return value
+    fields = _ITEM_FIELDS.get(name)
+    if fields is None or not isinstance(value, list):
+        return value
+    if all(isinstance(item, dict) for item in value):
+        return [read_fields(fields, item) for item in value]
+    from .models import Connection, Permission  # an item of another shape: the model says what it is
+
+    model = Connection if name == "connections" else Permission
+    return [model.model_validate(item).model_dump(mode="json") for item in value]
 
 
 def outputs_from(values: Mapping[str, Any], spell: Callable[[str], str] = camel_case) -> dict[str, Any]:

@@ -3,22 +3,31 @@
 Most clusters fit in one page, and then the first page is the whole read. ``FirstPage.outputs`` says
 so, and gives the outputs in plain values (the command prints them without building any model);
 otherwise the client reads the other pages at once (``client.read_resolved``), starting from this page.
+``read_outputs`` is that whole synchronous read in plain values, as the dynamic provider stores them.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Unpack
 
 from ._attempts import Timeouts, logger
 from ._fields import read_page
 from ._paging import Pagination
 from ._projects import PROJECT_IDS, project_id_from
-from ._settings import Settings, proxy_applies
+from ._settings import Settings, SettingsSources, proxy_applies, resolve_settings, validate_cluster_id
 from ._sync_http import SyncHttp
 from ._tls import INSECURE_WARNING
 
-__all__ = ["REQUEST_LIMIT", "FirstPage", "connections_url", "page_query", "read_first_page", "start_read"]
+__all__ = [
+    "REQUEST_LIMIT",
+    "FirstPage",
+    "connections_url",
+    "page_query",
+    "read_first_page",
+    "read_outputs",
+    "start_read",
+]
 
 REQUEST_LIMIT = 100
 """The page size asked for: the one the Terraform provider uses against the live service. A service
@@ -81,3 +90,17 @@ def start_read(settings: Settings, cluster_id: str, timeouts: Timeouts) -> First
     if proxy_applies(settings):
         return None
     return read_first_page(settings, cluster_id, timeouts)
+
+
+def read_outputs(cluster_id: str, **sources: Unpack[SettingsSources]) -> dict[str, Any]:
+    """``read_vpcep_connections(...).to_outputs()``, with the same arguments and errors: the first page's
+    plain values when it is the whole read (no httpx, no pydantic), else the client's read of every page."""
+    cluster_id = validate_cluster_id(cluster_id)
+    settings = resolve_settings(**sources)
+    first = start_read(settings, cluster_id, Timeouts())
+    outputs = first.outputs() if first is not None else None
+    if outputs is not None:
+        return outputs
+    from ._client import DEFAULT_TIMEOUT, read_resolved
+
+    return read_resolved(settings, cluster_id, DEFAULT_TIMEOUT, first).to_outputs()

@@ -74,7 +74,11 @@ def _properties(values: Mapping[str, Any]) -> dict[str, PropertyValue]:
 
 def outputs_to_properties(result: VpcepConnectionsResult) -> dict[str, PropertyValue]:
     """The outputs of a read as the schema's camelCase property values (a null one included)."""
-    return {faces.camel_case(name): _property(value) for name, value in result.to_outputs().items()}
+    return _output_properties(result.to_outputs())
+
+
+def _output_properties(outputs: Mapping[str, Any]) -> dict[str, PropertyValue]:
+    return {faces.camel_case(name): _property(value) for name, value in outputs.items()}
 
 
 def _plain(value: PropertyValue) -> Any:
@@ -106,12 +110,14 @@ def _preview(inputs: faces.Inputs) -> dict[str, PropertyValue]:
 class CssVpcepProvider(p.Provider):
     """The provider: configuration from ``configure`` (``css-vpcep:*``), else the environment at call time.
     Credentials stay in this object's memory, never in a resource's state. ``pool``: connections kept
-    across the process's reads (the server gives it one per process); ``log``: the engine's diagnostics."""
+    across the process's reads (the server gives it one per process); ``log``: the engine's diagnostics.
+    A diff that finds drift hands its read to the update that follows it (``faces.ReadHandoff``)."""
 
     def __init__(self, pool: ConnectionPool | None = None, log: Diagnostics | None = None) -> None:
         self._config: dict[str, Any] = {}
         self._pool = pool
         self._log = log
+        self._handoff = faces.ReadHandoff()
 
     async def _read(self, named: Mapping[str, Any]) -> VpcepConnectionsResult:
         """The one read of the provider: what ``named`` names, with this provider's configuration."""
@@ -155,13 +161,19 @@ class CssVpcepProvider(p.Provider):
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         olds = _state(request.old_state)
         replaces = faces.replacements(self._inputs(request.new_inputs), olds)
-        # Not replaced: re-read what the state names, so that the preview shows the service's drift.
-        changed = replaces or faces.drift(olds, await self._read(faces.identity(olds)))
+        changed = replaces
+        if not replaces:
+            # Re-read what the state names, so that the preview shows the service's drift.
+            named = faces.identity(olds)
+            fresh = (await self._read(named)).to_outputs()
+            changed = faces.drift(olds, fresh)
         diffs = [key for key in map(faces.camel_case, changed) if key not in request.ignore_changes]
         replaced = [faces.camel_case(name) for name in replaces if faces.camel_case(name) in diffs]
-        if diffs and not replaced and self._log is not None:
-            # A detailed diff would set the stored outputs against the inputs, showing them as deleted.
-            await self._log.info(faces.drift_notice(olds, diffs), request.urn)
+        if diffs and not replaces:
+            self._handoff.keep(named, fresh)
+            if self._log is not None:
+                # A detailed diff would set the stored outputs against the inputs, showing them as deleted.
+                await self._log.info(faces.drift_notice(olds, diffs), request.urn)
         return p.DiffResponse(
             changes=bool(diffs), replaces=replaced, diffs=diffs,
             detailed_diff={key: p.PropertyDiff(p.PropertyDiffKind.UPDATE_REPLACE, input_diff=True) for key in replaced},
@@ -188,8 +200,9 @@ class CssVpcepProvider(p.Provider):
         inputs = self._inputs(request.news, allow_unknown=request.preview)
         if request.preview:
             return p.UpdateResponse(properties=_preview(inputs))
-        result = await self._read(faces.pinned(inputs, _state(request.olds)))
-        return p.UpdateResponse(properties=outputs_to_properties(result))
+        named = faces.pinned(inputs, _state(request.olds))
+        outputs = self._handoff.take(named) or (await self._read(named)).to_outputs()
+        return p.UpdateResponse(properties=_output_properties(outputs))
 
     async def delete(self, request: p.DeleteRequest) -> None:  # noqa: ARG002
         # The project never changes anything in the cloud: forgetting the resource is all there is to do.

@@ -41,6 +41,7 @@ __all__ = [
     "parse_resource_id",
     "proxy_applies",
     "resolve_settings",
+    "resource_id",
     "scalar_text",
     "trusts_environment",
     "validate_cluster_id",
@@ -100,6 +101,11 @@ def validate_region(value: Any, input_name: str = "region") -> str:
             "such as 'cn-north-4'",
         )
     return value
+
+
+def resource_id(region: str, project_id: str, cluster_id: str) -> str:
+    """The deterministic id of the resource that reads ``cluster_id``: ``{region}:{project_id}:{cluster_id}``."""
+    return f"{region}:{project_id}:{cluster_id}"
 
 
 def parse_resource_id(value: Any, input_name: str = "id") -> tuple[str, str, str]:

@@ -11,12 +11,12 @@ from these models.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from pydantic import AliasChoices, AliasGenerator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from ._fields import camel_case, flag, objects, spellings, text, whole_number
+from ._settings import resource_id
 
 __all__ = [
     "Connection",
@@ -25,7 +25,6 @@ __all__ = [
     "VpcepConnectionsArgs",
     "VpcepConnectionsResult",
     "camel_case",
-    "order_insensitive",
 ]
 
 
@@ -138,18 +137,9 @@ class VpcepConnectionsResult(_Model):
     @property
     def resource_id(self) -> str:
         """The deterministic id of the resource that holds this read: ``{region}:{project_id}:{cluster_id}``."""
-        return f"{self.region}:{self.project_id}:{self.cluster_id}"
+        return resource_id(self.region, self.project_id, self.cluster_id)
 
     def to_outputs(self) -> dict[str, Any]:
         """The outputs as plain JSON values, snake_case, exactly as the resource stores them."""
         return self.model_dump(mode="json")
 
-
-def order_insensitive(value: Any) -> Any:
-    """A JSON value in which lists are in a fixed order, so that the same connections and permissions
-    compare equal whatever order the service sent them in (a new order is not drift)."""
-    if isinstance(value, list):
-        return sorted((order_insensitive(item) for item in value), key=lambda item: json.dumps(item, sort_keys=True))
-    if isinstance(value, dict):
-        return {key: order_insensitive(item) for key, item in value.items()}
-    return value

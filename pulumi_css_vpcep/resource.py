@@ -3,6 +3,10 @@
 Thin adapters of ``read_vpcep_connections`` and of the ``faces`` core to snake_case plain values, the
 dynamic provider's wire format. The provider lives in this importable module so that dill pickles it
 by reference; it keeps no client and no credential in its fields, and its serialized form is empty.
+
+Loading this module loads no HTTP client and no models: the program that declares the resources and
+the provider host's first call do not wait for them. A read of one page needs neither
+(``first_page.read_outputs``); a larger one loads them when it comes.
 """
 
 from __future__ import annotations
@@ -16,10 +20,9 @@ import pulumi.dynamic
 
 from . import _faces as faces
 from . import _pulumi_compat
-from ._client import aread_vpcep_connections, read_vpcep_connections
-from ._schema import FUNCTION_TOKEN
+from ._first_page import read_outputs
+from ._settings import resource_id
 from .errors import CssVpcepError
-from .models import VpcepConnectionsResult
 
 __all__ = ["VpcepConnections", "VpcepConnectionsProvider", "get_vpcep_connections"]
 
@@ -35,11 +38,13 @@ def _given(values: Mapping[str, Any]) -> dict[str, Any]:
 class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
     """The dynamic provider behind ``VpcepConnections``: it reads, and never changes anything in the cloud.
     Credentials come from ``configure`` (the stack's ``huaweicloud:*``) or the host's environment at call
-    time; a pickled provider is just a reference to this class."""
+    time; a pickled provider is just a reference to this class. A diff that finds drift hands its read to
+    the update that follows it in the same process (``faces.ReadHandoff``), so ``pulumi up`` reads once."""
 
     def __init__(self) -> None:
         super().__init__()
         self._config: dict[str, Any] | None = None
+        self._handoff = faces.ReadHandoff()
 
     def __reduce__(self) -> tuple[type[VpcepConnectionsProvider], tuple[()]]:
         # The configuration may hold credentials: a serialized provider never carries it.
@@ -53,10 +58,10 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
         self._config = faces.configuration(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}"))
         _pulumi_compat.report_marked_errors_in_one_line()
 
-    def _read(self, state: Mapping[str, Any], resource_id: str = "") -> VpcepConnectionsResult:
-        """Read what ``state`` names (inputs or stored outputs), or else what ``resource_id`` names."""
+    def _read(self, named: Mapping[str, Any]) -> dict[str, Any]:
+        """The outputs of a read of what ``named`` names (``faces.stored_identity`` or ``faces.pinned``)."""
         try:
-            return read_vpcep_connections(**faces.stored_identity(state, resource_id), config=self._config)
+            return read_outputs(**named, config=self._config)
         except CssVpcepError as err:
             # The host reports it as its one line; anywhere else the traceback stops here.
             _pulumi_compat.mark_for_one_line_report(err)
@@ -70,30 +75,41 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         """Read the connections; the id is ``{region}:{project_id}:{cluster_id}``."""
-        result = self._read(props)
-        return pulumi.dynamic.CreateResult(result.resource_id, result.to_outputs())
+        outputs = self._read(faces.stored_identity(props, ""))
+        return pulumi.dynamic.CreateResult(_id_of(outputs), outputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
         """Re-read: from the stored outputs on refresh, from the id alone on ``VpcepConnections.get``."""
-        result = self._read(props, id_)
-        return pulumi.dynamic.ReadResult(result.resource_id, result.to_outputs())
+        outputs = self._read(faces.stored_identity(props, id_))
+        return pulumi.dynamic.ReadResult(_id_of(outputs), outputs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         """Replace when what is read changes, else report the service's drift from ``olds`` (stored outputs)."""
         replaces = faces.replacements(faces.checked_inputs(_given(news)), olds)
-        changed = replaces or faces.drift(olds, self._read(olds))
-        if changed and not replaces:
-            # The engine forwards the provider host's stderr to the CLI.
-            print(faces.drift_notice(olds, changed), file=sys.stderr, flush=True)
+        changed: list[str] = replaces
+        if not replaces:
+            named = faces.identity(olds)
+            fresh = self._read(named)
+            changed = faces.drift(olds, fresh)
+            if changed:
+                self._handoff.keep(named, fresh)
+                # The engine forwards the provider host's stderr to the CLI.
+                print(faces.drift_notice(olds, changed), file=sys.stderr, flush=True)
         return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
-        """Re-read what the resource names, so the stored outputs match the service again."""
-        result = self._read(faces.pinned(faces.checked_inputs(_given(news)), olds))
-        return pulumi.dynamic.UpdateResult(result.to_outputs())
+        """Re-read what the resource names, so the stored outputs match the service again (the read of the
+        diff that found the drift, when it named the same)."""
+        named = faces.pinned(faces.checked_inputs(_given(news)), olds)
+        outputs = self._handoff.take(named) or self._read(named)
+        return pulumi.dynamic.UpdateResult(outputs)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing to do: the resource only reads, so forgetting it changes nothing in the cloud."""
+
+
+def _id_of(outputs: Mapping[str, Any]) -> str:
+    return resource_id(outputs["region"], outputs["project_id"], outputs["cluster_id"])
 
 
 class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepConnections"):
@@ -158,10 +174,14 @@ def get_vpcep_connections(
     """
     given = {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": endpoint}
     if _pulumi_compat.mocks_active():
+        from ._schema import FUNCTION_TOKEN
+
         args = {faces.camel_case(name): value for name, value in given.items() if value is not None}
         return pulumi.runtime.invoke_output(FUNCTION_TOKEN, args).apply(faces.outputs_from)
 
     async def read(args: dict[str, Any]) -> dict[str, Any]:
+        from ._client import aread_vpcep_connections
+
         config = faces.configuration(pulumi.Config(CONFIG_NAMESPACE).get)
         try:
             result = await aread_vpcep_connections(**args, config=config)

@@ -8,7 +8,7 @@ import pytest
 
 from pulumi_css_vpcep import _faces as faces
 from pulumi_css_vpcep.errors import InvalidInputError
-from pulumi_css_vpcep.models import Connection, VpcepConnectionsResult
+from pulumi_css_vpcep.models import Connection, VpcepConnectionsArgs, VpcepConnectionsResult
 
 STORED = {
     "cluster_id": "c-1", "project_id": "p-1", "region": "cn-north-4", "endpoint": "https://css.example.com",
@@ -17,10 +17,19 @@ STORED = {
 }
 
 
-def fresh(**changes: Any) -> VpcepConnectionsResult:
+def fresh(**changes: Any) -> dict[str, Any]:
+    """The outputs of a read, as ``VpcepConnectionsResult.to_outputs()`` gives them."""
     fields = {**STORED, "connections": [Connection(id="a", max_session=3), Connection(id="b", max_session=4)],
               "vpc_service_name": None, "total_count": 2}
-    return VpcepConnectionsResult.model_validate({**fields, **changes})
+    return VpcepConnectionsResult.model_validate({**fields, **changes}).to_outputs()
+
+
+def test_output_names_are_the_results_fields_and_inputs_are_among_them() -> None:
+    assert tuple(VpcepConnectionsResult.model_fields) == faces.OUTPUT_NAMES
+    assert tuple(VpcepConnectionsArgs.model_fields) == faces.INPUT_NAMES
+    assert faces.INPUT_NAMES == ("cluster_id", "project_id", "region", "endpoint")
+    assert tuple(n for n, f in VpcepConnectionsArgs.model_fields.items() if f.is_required()) == faces.REQUIRED_INPUTS
+    assert set(faces.COMPUTED_NAMES) == set(faces.OUTPUT_NAMES) - set(faces.INPUT_NAMES)
 
 
 def test_check_names_each_bad_input_as_the_face_spells_it() -> None:
@@ -92,6 +101,48 @@ def test_drift_ignores_order_and_float_numbers_and_names_what_changed() -> None:
         "vpcep_update_switch", "total_count"
     ]
     assert faces.drift({"cluster_id": "c-1"}, fresh()) == list(faces.OUTPUT_NAMES)  # another shape
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        STORED,
+        {**STORED, "total_count": "2"},  # shapes the field table does not read, which the models judge
+        {**STORED, "vpcep_update_switch": "false"},
+        {**STORED, "connections": [{"id": "a", "maxSession": "3"}, {"id": "b", "max_session": 4.0}]},
+        {**STORED, "total_count": 2.5},
+        {**STORED, "connections": ["a", "b"]},
+    ],
+)
+def test_drift_judges_stored_outputs_as_the_models_read_them(stored: dict[str, Any]) -> None:
+    as_stored = {name: stored.get(name) for name in faces.OUTPUT_NAMES}  # the engine drops null outputs
+    try:
+        expected = [
+            name for name in faces.OUTPUT_NAMES
+            if faces.order_insensitive(VpcepConnectionsResult.model_validate(as_stored).to_outputs()[name])
+            != faces.order_insensitive(fresh()[name])
+        ]
+    except ValueError:
+        expected = list(faces.OUTPUT_NAMES)
+
+    assert faces.drift(stored, fresh()) == expected
+
+
+def test_a_handed_off_read_is_taken_once_and_only_for_the_same_identity() -> None:
+    handoff = faces.ReadHandoff()
+    named = faces.identity(STORED)
+    handoff.keep(named, fresh())
+
+    assert handoff.take({**named, "region": "cn-east-3"}) is None
+    assert handoff.take(named) == fresh()
+    assert handoff.take(named) is None
+
+
+def test_output_values_fill_every_field_of_each_item_as_the_models_do() -> None:
+    items = [{"id": "a", "maxSession": 3.0}, {"id": "b", "vpcep_dns_name": "b.example", "max_session": "4"}]
+
+    assert faces.output_value("connections", items) == [Connection.model_validate(i).model_dump(mode="json")
+                                                        for i in items]
 
 
 def test_camel_case_outputs_become_a_reads_snake_case_outputs() -> None:

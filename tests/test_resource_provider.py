@@ -270,6 +270,42 @@ def test_update_rereads_the_service(host: ProviderProcess, emulator: Emulator) -
     assert updated["vpcep_update_switch"] is True
 
 
+def test_an_update_after_a_diff_that_found_drift_stores_that_read_without_reading_again(
+    host: ProviderProcess, emulator: Emulator
+) -> None:
+    _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
+    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[0]["status"] = "rejected"
+    emulator.state.reset_counts()
+    news = {"cluster_id": SAMPLE_CLUSTER_ID}
+
+    assert diff(host, outputs, news).changes == proto.DiffResponse.DIFF_SOME
+    response = host.stub.Update(proto.UpdateRequest(id=SAMPLE_ID, urn="urn:x", olds=stored(outputs), news=stored(news)))
+
+    updated = from_struct(response.properties)
+    assert updated["connections"][0]["status"] == "rejected"
+    assert emulator.state.requests["css"] == 1
+
+
+def test_every_diff_reads_again_and_an_update_without_a_diff_before_it_reads(
+    host: ProviderProcess, emulator: Emulator
+) -> None:
+    _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
+    news = {"cluster_id": SAMPLE_CLUSTER_ID}
+    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[0]["status"] = "rejected"
+    emulator.state.reset_counts()
+
+    assert diff(host, outputs, news).changes == proto.DiffResponse.DIFF_SOME
+    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[0]["status"] = "accepted"
+    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[1]["status"] = "rejected"
+    assert diff(host, outputs, news).changes == proto.DiffResponse.DIFF_SOME  # the service's latest drift
+    first = host.stub.Update(proto.UpdateRequest(id=SAMPLE_ID, urn="urn:x", olds=stored(outputs), news=stored(news)))
+    second = host.stub.Update(proto.UpdateRequest(id=SAMPLE_ID, urn="urn:x", olds=stored(outputs), news=stored(news)))
+
+    assert [c["status"] for c in from_struct(first.properties)["connections"][:2]] == ["accepted", "rejected"]
+    assert from_struct(second.properties) == from_struct(first.properties)
+    assert emulator.state.requests["css"] == 3  # two diffs, and the second update, which no diff preceded
+
+
 def test_delete_sends_nothing(host: ProviderProcess, emulator: Emulator) -> None:
     _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
     emulator.state.reset_counts()
