@@ -11,9 +11,10 @@ the provider host's first call do not wait for them. A read of one page needs ne
 
 from __future__ import annotations
 
+import functools
 import sys
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
 
 import pulumi
 import pulumi.dynamic
@@ -33,6 +34,24 @@ CONFIG_NAMESPACE = "huaweicloud"
 def _given(values: Mapping[str, Any]) -> dict[str, Any]:
     """Values as the core takes them: one not known yet (a preview) as ``faces.UNKNOWN``."""
     return {key: faces.UNKNOWN if pulumi.contains_unknowns(value) else value for key, value in values.items()}
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _reported_in_one_line(method: _Method) -> _Method:
+    """A provider method whose own errors the host reports as their one line (see ``_pulumi_compat``);
+    anywhere else their traceback stops at the method."""
+
+    @functools.wraps(method)
+    def reported(*args: Any) -> Any:
+        try:
+            return method(*args)
+        except CssVpcepError as err:
+            _pulumi_compat.mark_for_one_line_report(err)
+            raise err.with_traceback(None) from None
+
+    return cast(_Method, reported)
 
 
 class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
@@ -60,12 +79,7 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
     def _read(self, named: Mapping[str, Any]) -> dict[str, Any]:
         """The outputs of a read of what ``named`` names (``faces.stored_identity`` or ``faces.pinned``)."""
-        try:
-            return read_outputs(**named, config=self._config)
-        except CssVpcepError as err:
-            # The host reports it as its one line; anywhere else the traceback stops here.
-            _pulumi_compat.mark_for_one_line_report(err)
-            raise err.with_traceback(None) from None
+        return read_outputs(**named, config=self._config)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
         """Validate the inputs without sending anything; values not known yet pass as they are."""
@@ -73,16 +87,19 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
         checked = {k: news[k] if v is faces.UNKNOWN else v for k, v in inputs.items() if v is not None}
         return pulumi.dynamic.CheckResult(checked, [pulumi.dynamic.CheckFailure(*failure) for failure in failures])
 
+    @_reported_in_one_line
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         """Read the connections; the id is ``{region}:{project_id}:{cluster_id}``."""
         outputs = self._read(faces.stored_identity(props, ""))
         return pulumi.dynamic.CreateResult(_id_of(outputs), outputs)
 
+    @_reported_in_one_line
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
         """Re-read: from the stored outputs on refresh, from the id alone on ``VpcepConnections.get``."""
         outputs = self._read(faces.stored_identity(props, id_))
         return pulumi.dynamic.ReadResult(_id_of(outputs), outputs)
 
+    @_reported_in_one_line
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         """Replace when what is read changes, else report the service's drift from ``olds`` (stored outputs)."""
         replaces = faces.replacements(faces.checked_inputs(_given(news)), olds)
@@ -97,6 +114,7 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
                 print(faces.drift_notice(olds, changed), file=sys.stderr, flush=True)
         return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
+    @_reported_in_one_line
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         """Re-read what the resource names, so the stored outputs match the service again (the read of the
         diff that found the drift, when it named the same)."""
