@@ -232,7 +232,7 @@ def _as_read_by_models(olds: Mapping[str, Any]) -> dict[str, Any] | None:
     from .models import VpcepConnectionsResult
 
     try:
-        # The engine drops null properties: a missing output is a None one.
+        # Null properties may be missing (the plugin leaves them out): a missing output is a None one.
         stored = VpcepConnectionsResult.model_validate({name: olds.get(name) for name in OUTPUT_NAMES})
     except ValueError:
         return None
@@ -289,7 +289,7 @@ def _whole_numbers(value: Any) -> Any:
 
 def output_value(name: str, value: Any) -> Any:
     """One output as a read gives it: integers as integers again (numbers cross Pulumi's wire as floats),
-    and each connection or permission with every field of its model (the engine drops null properties
+    and each connection or permission with every field of its model (Pulumi's Python SDK drops null properties
     inside a resource's outputs), ``None`` where the service gave none."""
     value = _whole_numbers(value)
     fields = _ITEM_FIELDS.get(name)

@@ -115,7 +115,7 @@ def test_drift_ignores_order_and_float_numbers_and_names_what_changed() -> None:
     ],
 )
 def test_drift_judges_stored_outputs_as_the_models_read_them(stored: dict[str, Any]) -> None:
-    as_stored = {name: stored.get(name) for name in faces.OUTPUT_NAMES}  # the engine drops null outputs
+    as_stored = {name: stored.get(name) for name in faces.OUTPUT_NAMES}  # a stored state may lack null outputs
     try:
         expected = [
             name for name in faces.OUTPUT_NAMES

@@ -68,7 +68,7 @@ def test_read_example_exports_every_connection_and_the_accepted_ones(emulator: E
     assert outputs["total_count"] == len(served)
     assert type(outputs["total_count"]) is int  # numbers cross the wire as floats; the program gets ints
     assert {type(c["max_session"]) for c in outputs["connections"]} == {int}
-    # The engine drops null properties inside outputs; the program still gets every field, None where null.
+    # Pulumi's Python SDK drops null properties inside outputs; the program still gets every field, None where null.
     assert all(set(c) == set(Connection.model_fields) for c in outputs["connections"])
     assert outputs["connections"][0]["update_at"] is None
     assert outputs["accepted_count"] == len(accepted)
