@@ -255,11 +255,6 @@ class ProgramStack(StackState):
     def preview(self, *flags: str) -> Run:
         return self.cli("preview", "--color", "never", *flags)
 
-    def preview_json(self) -> dict[str, Any]:
-        """``pulumi preview --json``: the steps, the change summary and the diagnostics."""
-        result: dict[str, Any] = json.loads(self.cli("preview", "--json").stdout)
-        return result
-
     def refresh(self, *flags: str) -> Run:
         return self.cli("refresh", "--yes", "--color", "never", *flags)
 
