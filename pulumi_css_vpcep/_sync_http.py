@@ -3,7 +3,9 @@
 Importing httpx and building its client takes longer than a small read's requests. The standard library
 sends the same request: signed by ``signing``, retried as ``attempts`` judges each outcome, through the
 TLS contexts of ``tls``, within the read's timeouts. Connections to a host are kept for the next
-request of the read. A read that a proxy may route never comes here (``settings.proxy_applies``):
+request of the read, and then for the next read of the process (``IDLE``): a provider process reads
+once per resource, one resource after another, and each read would otherwise pay a TCP connect and,
+over https, a TLS handshake. A read that a proxy may route never comes here (``settings.proxy_applies``):
 httpx applies proxies and ``NO_PROXY``.
 """
 
@@ -12,7 +14,11 @@ from __future__ import annotations
 import codecs
 import http.client
 import json
+import select
+import ssl
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -24,7 +30,12 @@ from ._settings import Settings
 from ._signing import HmacSigner, canonical_query
 from ._tls import answers_plain_http, verify_for
 
-__all__ = ["PlainAnswer", "SyncHttp", "probe_timeout"]
+__all__ = ["IDLE", "IdleConnections", "PlainAnswer", "SyncHttp", "probe_timeout"]
+
+_Place = tuple[str, str, int | None]
+"""Where a connection goes: scheme, host and port."""
+_Kept = tuple[str, str, int | None, ssl.SSLContext | None]
+"""A kept connection's place and the TLS context that verified it: a read with other TLS settings never gets it."""
 
 
 def probe_timeout(connect: float | None) -> float:
@@ -61,6 +72,69 @@ class PlainAnswer:
         return json.loads(self.content)
 
 
+class IdleConnections:
+    """Connections that finished reads left open, for the next read of this process to the same place.
+
+    A connection is kept only when every answer on it was read whole and the server did not ask to close
+    it. It is handed out again only while its socket is quiet: a server that closed an idle connection
+    makes it readable, and it is closed instead. At most ``limit`` are kept, the longest idle closed
+    first. They hold no credential (each request is signed on its own) and last no longer than the
+    process. Thread-safe: a provider host reads from several threads.
+    """
+
+    def __init__(self, limit: int = 8) -> None:
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._idle: OrderedDict[int, tuple[_Kept, http.client.HTTPConnection]] = OrderedDict()
+
+    def take(self, kept: _Kept) -> http.client.HTTPConnection | None:
+        """An open connection kept for ``kept``, or ``None``; the ones found closed are closed here."""
+        while True:
+            with self._lock:
+                found = next((key for key, (place, _) in self._idle.items() if place == kept), None)
+                if found is None:
+                    return None
+                _, connection = self._idle.pop(found)
+            if _quiet(connection):
+                return connection
+            connection.close()
+
+    def keep(self, kept: _Kept, connection: http.client.HTTPConnection) -> None:
+        """Keep ``connection`` for the next read to ``kept``; the longest idle is closed if too many are kept."""
+        with self._lock:
+            self._idle[id(connection)] = (kept, connection)
+            evicted = [self._idle.popitem(last=False)[1][1] for _ in range(len(self._idle) - self._limit)]
+        for connection_ in evicted:
+            connection_.close()
+
+    def close(self) -> None:
+        """Close every kept connection."""
+        with self._lock:
+            kept, self._idle = self._idle, OrderedDict()
+        for _, connection in kept.values():
+            connection.close()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._idle)
+
+
+def _quiet(connection: http.client.HTTPConnection) -> bool:
+    """The connection is open and nothing waits on it: an idle connection the server closed reads as
+    ready (at its end), as does one with stray bytes that would spoil the next answer."""
+    if connection.sock is None:
+        return False
+    try:
+        ready, _, _ = select.select([connection.sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not ready
+
+
+IDLE = IdleConnections()
+"""The connections this process keeps between synchronous reads."""
+
+
 class SyncHttp:
     """Sends the signed GETs of one synchronous read, with its retries and deadline; ``close()`` when done.
 
@@ -74,13 +148,20 @@ class SyncHttp:
         self._signer = HmacSigner(settings.credentials)
         self._redact = Redactor.of(settings.credentials)
         self._context = verify_for(settings)
-        self._open: dict[tuple[str, str, int | None], http.client.HTTPConnection] = {}
+        self._open: dict[_Place, http.client.HTTPConnection] = {}
+        self._settled: set[_Place] = set()
+        """The places whose connection's last exchange ended with its answer read whole."""
 
     def close(self) -> None:
-        """Close every connection of the read."""
-        for connection in self._open.values():
-            connection.close()
+        """End the read: the connections whose last exchange ended cleanly are kept for the next read
+        (``IDLE``); any other (one interrupted mid-answer would hand the next read a stale answer) is closed."""
+        for (scheme, host, port), connection in self._open.items():
+            if (scheme, host, port) in self._settled and connection.sock is not None:
+                IDLE.keep((scheme, host, port, self._context), connection)
+            else:
+                connection.close()
         self._open.clear()
+        self._settled.clear()
 
     def get_json(self, url: str, query: Iterable[tuple[str, str]], headers: Mapping[str, str]) -> dict[str, Any]:
         """GET a JSON object, retrying what is worth retrying; raise the project's error otherwise."""
@@ -98,16 +179,16 @@ class SyncHttp:
 
     def _connection(self, scheme: str, host: str, port: int | None) -> http.client.HTTPConnection:
         key = (scheme, host, port)
-        connection = self._open.get(key)
+        connection = self._open.get(key) or IDLE.take((scheme, host, port, self._context))
         if connection is None:
             if scheme == "https":
                 connection = http.client.HTTPSConnection(host, port, context=self._context)
             else:
                 connection = http.client.HTTPConnection(host, port)
-            self._open[key] = connection
+        self._open[key] = connection
         return connection
 
-    def _drop(self, key: tuple[str, str, int | None]) -> None:
+    def _drop(self, key: _Place) -> None:
         connection = self._open.pop(key, None)
         if connection is not None:
             connection.close()
@@ -118,6 +199,7 @@ class SyncHttp:
         scheme, host, port = parts.scheme, parts.hostname or "", parts.port
         key = (scheme, host, port)
         connection = self._connection(*key)
+        self._settled.discard(key)
         try:
             if connection.sock is None:
                 connection.timeout = timeouts.connect  # the TCP connection and the TLS handshake
@@ -147,6 +229,8 @@ class SyncHttp:
             return NetworkFailure(exc, detail=_detail(exc))
         if response.will_close:
             self._drop(key)
+        else:
+            self._settled.add(key)
         return PlainAnswer(response.status, response.headers, content)
 
 
