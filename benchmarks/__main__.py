@@ -45,7 +45,7 @@ SECTIONS: dict[str, tuple[str, Callable[[Path], str]]] = {
     ),
     "d": ("Peak memory of a 5,000-connection read", lambda _out: memory.table(memory.measure())),
     "e": (
-        "One plugin process, 100 sequential invokes",
+        "One provider process, 100 sequential calls: plugin invokes and dynamic provider diffs",
         lambda _out: plugin_invokes.table(plugin_invokes.measure()),
     ),
     "f": (

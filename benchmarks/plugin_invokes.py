@@ -1,9 +1,11 @@
-"""(e) One plugin process, 100 sequential invokes: the time, and how many TCP connections it opened.
+"""(e) One provider process, 100 sequential calls: the time, and how many TCP connections it opened.
 
 The plugin (``python -m pulumi_css_vpcep``) is started as the engine starts it and called over gRPC
 100 times in a row with ``getVpcepConnections`` for a one-page cluster, the emulator adding 20 ms a
-request. A small TCP proxy in front of the emulator counts the connections the plugin opens: one
-connection pool per process shows as a handful, a client per invoke as one a call.
+request. The dynamic provider host (``python -m pulumi.dynamic``) is called likewise with 100 ``Diff``
+calls of one ``VpcepConnections``, one after another, as the engine diffs a stack's resources; each
+diff reads. A small TCP proxy in front of the emulator counts the connections each process opens:
+connections kept for the next call show as a handful, a connection per call as one a call.
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ FUNCTION = "css-vpcep:index:getVpcepConnections"
 @dataclass
 class PluginInvokes:
     total: float
-    """Seconds for all the invokes, one after the other."""
+    """Seconds for all the calls, one after the other."""
     each: list[float]
-    """Seconds of each invoke."""
+    """Seconds of each call."""
     connections: int
-    """TCP connections the plugin opened to the service meanwhile."""
+    """TCP connections the process opened to the service meanwhile."""
 
 
 class CountingProxy:
@@ -104,14 +106,42 @@ def _plugin(url: str) -> Iterator[Any]:
         yield plugin.stub
 
 
-def measure() -> PluginInvokes:
+def _dynamic_diffs(url: str) -> PluginInvokes:
+    """100 sequential ``Diff`` calls of one ``VpcepConnections`` on the real dynamic provider host, after its
+    ``Create``; the connections counted are those of all 101 calls."""
+    from tests import dynamic_host
+    from tests.provider_host import provider_process
+
+    with CountingProxy(url) as proxy:
+        host_process = provider_process(dynamic_host.DYNAMIC_HOST, subprocess_environ(proxy.url))
+        with host_process as host:
+            dynamic_host.configure(host)
+            _, outputs = dynamic_host.create(host, {"cluster_id": cluster_id(SIZE)})
+            each = []
+            started = time.perf_counter()
+            for _ in range(INVOKES):
+                begun = time.perf_counter()
+                response = dynamic_host.diff(host, outputs, {"cluster_id": cluster_id(SIZE)})
+                each.append(time.perf_counter() - begun)
+                if response.changes != response.DIFF_NONE:
+                    raise RuntimeError(f"the diff found a change: {response}")
+            return PluginInvokes(time.perf_counter() - started, each, proxy.accepted)
+
+
+def measure() -> dict[str, PluginInvokes]:
+    """The plugin's invokes and the dynamic provider host's diffs, each process on its own."""
+    with emulator_process({SIZE: 1}) as emulator_url:
+        return {"plugin": _plugin_invokes(emulator_url), "dynamic": _dynamic_diffs(emulator_url)}
+
+
+def _plugin_invokes(emulator_url: str) -> PluginInvokes:
     from google.protobuf import struct_pb2
     from pulumi.runtime.proto import provider_pb2
 
     args = struct_pb2.Struct()
     args.update({"clusterId": cluster_id(SIZE)})
     request = provider_pb2.InvokeRequest(tok=FUNCTION, args=args)
-    with emulator_process({SIZE: 1}) as emulator_url, CountingProxy(emulator_url) as proxy, _plugin(proxy.url) as stub:
+    with CountingProxy(emulator_url) as proxy, _plugin(proxy.url) as stub:
         each = []
         started = time.perf_counter()
         for _ in range(INVOKES):
@@ -124,18 +154,30 @@ def measure() -> PluginInvokes:
         return PluginInvokes(total, each, proxy.accepted)
 
 
-def table(result: PluginInvokes) -> str:
-    return "\n".join(
-        [
-            f"{INVOKES} sequential `getVpcepConnections` invokes on one plugin process, {SIZE} connections (one "
-            f"page), {LATENCY_MS:g} ms a request; TCP connections counted by a proxy in front of the emulator.",
-            "",
-            "| invokes | total | per invoke (min / median / max) | TCP connections opened |",
-            "|---:|---:|---:|---:|",
-            f"| {INVOKES} | {result.total * 1000:.0f} ms | {min(result.each) * 1000:.1f} / "
-            f"{median(result.each) * 1000:.1f} / {max(result.each) * 1000:.1f} ms | {result.connections} |",
-            "",
-            f"One connection pool per process, target: connections reused across invokes: "
-            f"{'met' if result.connections <= INVOKES // 10 else 'MISSED'} ({result.connections} for {INVOKES}).",
-        ]
-    )
+LABELS = {
+    "plugin": "plugin, `getVpcepConnections` invokes",
+    "dynamic": "dynamic provider host, `Diff` of one `VpcepConnections` (each reads)",
+}
+
+
+def table(results: dict[str, PluginInvokes]) -> str:
+    lines = [
+        f"{INVOKES} sequential calls on one provider process, {SIZE} connections (one page), {LATENCY_MS:g} ms a "
+        "request; TCP connections counted by a proxy in front of the emulator.",
+        "",
+        "| process, calls | calls | total | per call (min / median / max) | TCP connections opened |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for face, result in results.items():
+        lines.append(
+            f"| {LABELS[face]} | {INVOKES} | {result.total * 1000:.0f} ms | {min(result.each) * 1000:.1f} / "
+            f"{median(result.each) * 1000:.1f} / {max(result.each) * 1000:.1f} ms | {result.connections} |"
+        )
+    lines.append("")
+    for face, result in results.items():
+        verdict = "met" if result.connections <= INVOKES // 10 else "MISSED"
+        lines.append(
+            f"- {LABELS[face]}, target: connections reused across calls: {verdict} ({result.connections} for "
+            f"{INVOKES})."
+        )
+    return "\n".join(lines)
