@@ -251,7 +251,7 @@ def drift(olds: Mapping[str, Any], fresh: Mapping[str, Any]) -> list[str]:
 def _same(before: Any, after: Any) -> bool:
     """Equal as read, or equal in another order: the direct comparison settles the usual case (nothing
     changed, the service sent the same order) without sorting every list."""
-    return before == after or order_insensitive(before) == order_insensitive(after)
+    return bool(before == after or order_insensitive(before) == order_insensitive(after))
 
 
 class ReadHandoff:
