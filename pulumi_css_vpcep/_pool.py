@@ -1,8 +1,9 @@
 """Long-lived HTTP connections that many reads share.
 
-A read made without a pool opens its own connections and closes them when it ends. A long-running
-process that reads again and again (the provider plugin) keeps one ``ConnectionPool`` instead, so its
-reads reuse open TCP and TLS connections::
+An async read made without a pool opens its own connections and closes them when it ends (a
+synchronous read keeps its first page's connection for the next read: ``_sync_http.IDLE``). A
+long-running process that reads again and again (the provider plugin) keeps one ``ConnectionPool``
+instead, so its reads reuse open TCP and TLS connections::
 
     async with ConnectionPool() as pool:
         for cluster_id in clusters:
