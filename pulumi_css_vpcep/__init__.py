@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         CssVpcepError,
         IncompleteReadError,
         InvalidInputError,
+        ReadCancelledError,
         TransportError,
     )
     from .models import Connection, Permission, VpcepConnectionsResult
@@ -36,6 +37,7 @@ _WHERE = {
     "CssVpcepError": "errors",
     "IncompleteReadError": "errors",
     "InvalidInputError": "errors",
+    "ReadCancelledError": "errors",
     "TransportError": "errors",
     "ConnectionPool": "_pool",
     "Connection": "models",
@@ -56,6 +58,7 @@ __all__ = [
     "IncompleteReadError",
     "InvalidInputError",
     "Permission",
+    "ReadCancelledError",
     "RetryPolicy",
     "TransportError",
     "VpcepConnections",

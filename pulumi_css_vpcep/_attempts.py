@@ -162,7 +162,7 @@ class Attempts:
         """The error that ends a request at the read's deadline: a service's answer stays as it was
         (its status and code say more); a network failure says that the deadline ended the read."""
         if isinstance(error, TransportError):
-            return TransportError(f"{error}; the read's deadline of {self._retry.total_timeout:g} s has passed")
+            return TransportError(f"{error}; the read's deadline of {self._retry.deadline:g} s has passed")
         return error
 
 

@@ -110,7 +110,9 @@ class VpcepClient(ClosedOnExit):
         if pool is not None and transport is not None:
             raise ValueError("give the transport to the ConnectionPool, not to a client that borrows it")
         self._settings = settings
-        self._retry = settings.retry if retry is None else retry.with_default_retries(settings.retry.retries)
+        self._retry = settings.retry if retry is None else retry.with_defaults(
+            max_retries=settings.retry.retries, total_timeout=settings.retry.deadline
+        )
         self._timeout = timeout or DEFAULT_TIMEOUT
         self._concurrency = concurrency
         self._project_ids = project_ids
@@ -167,7 +169,7 @@ class VpcepClient(ClosedOnExit):
         """The project id: from the settings, or looked up once per process from the region through IAM."""
         if self._settings.project_id:
             return self._settings.project_id
-        until = deadline if deadline is not None else time.monotonic() + self._retry.total_timeout
+        until = deadline if deadline is not None else time.monotonic() + self._retry.deadline
         return await self._project_ids.get(self._settings, lambda: self._lookup_project(until))
 
     async def _lookup_project(self, deadline: float) -> str:
@@ -209,7 +211,7 @@ class VpcepClient(ClosedOnExit):
         """Read every connection of a cluster. ``cluster_id`` must already be validated."""
         if self._settings.insecure:
             logger.warning(INSECURE_WARNING)  # on every read: the spec asks for it each time, not once
-        deadline = time.monotonic() + self._retry.total_timeout
+        deadline = time.monotonic() + self._retry.deadline
         project_id = await self.project_id(deadline)
         first = await self._page(project_id, cluster_id, 0, deadline)
         return await self.read_rest(cluster_id, project_id, Pagination(first), deadline)

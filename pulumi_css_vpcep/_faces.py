@@ -20,6 +20,8 @@ from ._fields import CONNECTION_FIELDS, PERMISSION_FIELDS, Read, camel_case, rea
 from ._settings import (
     CONFIG_KEYS,
     CREDENTIAL_KEYS,
+    PROJECT_CONFIG_KEYS,
+    PROJECT_CONFIG_NAMESPACE,
     parse_resource_id,
     validate_cluster_id,
     validate_endpoint,
@@ -40,6 +42,7 @@ __all__ = [
     "camel_case",
     "check_inputs",
     "checked_inputs",
+    "config_key",
     "configuration",
     "drift",
     "drift_notice",
@@ -137,6 +140,12 @@ def checked_inputs(given: Mapping[str, Any], spell: Callable[[str], str] = str, 
     if failures:
         raise InvalidInputError(failures[0].name, failures[0].reason)
     return inputs
+
+
+def config_key(namespace: str, key: str) -> str:
+    """The full configuration key of ``key`` for a face whose settings are under ``namespace``: this
+    project's own settings (``readTimeout``) are ``css-vpcep:*`` in every face."""
+    return f"{PROJECT_CONFIG_NAMESPACE if key in PROJECT_CONFIG_KEYS else namespace}:{key}"
 
 
 def configuration(get: Callable[[str], Any]) -> dict[str, Any]:

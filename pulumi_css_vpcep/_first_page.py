@@ -70,7 +70,7 @@ def read_first_page(settings: Settings, cluster_id: str, timeouts: Timeouts) -> 
     """
     if settings.insecure:
         logger.warning(INSECURE_WARNING)  # on every read: the spec asks for it each time, not once
-    deadline = time.monotonic() + settings.retry.total_timeout
+    deadline = time.monotonic() + settings.retry.deadline
     http = SyncHttp(settings, timeouts, deadline)
     try:
         project_id = settings.project_id or PROJECT_IDS.remembered(settings)

@@ -15,7 +15,8 @@ from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 
 from . import _faces as faces
-from ._client import aread_vpcep_connections
+from ._cancel import Cancellation
+from ._client import RetryPolicy, aread_vpcep_connections
 from ._pool import ConnectionPool
 from ._pulumi_compat import UNKNOWN
 from ._schema import FUNCTION_TOKEN, PACKAGE, schema_json
@@ -23,10 +24,20 @@ from ._settings import CREDENTIAL_KEYS
 from .errors import CssVpcepError
 from .models import VpcepConnectionsResult
 
-__all__ = ["CALL_ERRORS", "CssVpcepProvider", "Diagnostics", "outputs_to_properties", "report_errors"]
+__all__ = [
+    "CALL_ERRORS",
+    "OPERATION_TIMEOUT",
+    "CssVpcepProvider",
+    "Diagnostics",
+    "outputs_to_properties",
+    "report_errors",
+]
 
 CALL_ERRORS: ContextVar[list[CssVpcepError]] = ContextVar("css_vpcep_call_errors")
 """This project's errors raised in the current gRPC call (a task of its own), for the server to report."""
+OPERATION_TIMEOUT: ContextVar[float] = ContextVar("css_vpcep_operation_timeout", default=0.0)
+"""The engine's timeout of the current call, in seconds (a resource's ``customTimeouts``; 0: none), which
+the server takes from the request: Create, Read and Update carry one."""
 _Method = TypeVar("_Method", bound=Callable[..., Coroutine[Any, Any, Any]])
 
 
@@ -118,10 +129,21 @@ class CssVpcepProvider(p.Provider):
         self._pool = pool
         self._log = log
         self._handoff = faces.ReadHandoff()
+        self._cancellation = Cancellation()
 
     async def _read(self, named: Mapping[str, Any]) -> VpcepConnectionsResult:
-        """The one read of the provider: what ``named`` names, with this provider's configuration."""
-        return await aread_vpcep_connections(**named, config=self._config, config_namespace=PACKAGE, pool=self._pool)
+        """The one read of the provider: what ``named`` names, with this provider's configuration, within the
+        engine's timeout of the call when it gives one, and ended at once by the engine's cancel."""
+        timeout = OPERATION_TIMEOUT.get()
+        retry = RetryPolicy(total_timeout=timeout) if timeout > 0 else None
+        read = aread_vpcep_connections(
+            **named, config=self._config, config_namespace=PACKAGE, pool=self._pool, retry=retry
+        )
+        return await self._cancellation.run(read, named.get("cluster_id"))
+
+    async def cancel(self) -> None:
+        """The engine cancels (Ctrl-C): every read in flight ends now, and every later one before it starts."""
+        self._cancellation.cancel()
 
     def _inputs(self, props: Mapping[str, PropertyValue], *, allow_unknown: bool = True) -> faces.Inputs:
         """Checked inputs; a bad one is an ``InvalidInputError`` (the engine checked them before)."""

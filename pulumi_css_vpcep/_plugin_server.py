@@ -22,7 +22,8 @@ from pulumi.provider.experimental import server
 from pulumi.provider.experimental.property_value import PropertyValue
 
 from . import __version__
-from ._plugin import CALL_ERRORS, CssVpcepProvider
+from ._engine_watch import watch_engine
+from ._plugin import CALL_ERRORS, OPERATION_TIMEOUT, CssVpcepProvider
 from ._pool import ConnectionPool
 from ._pulumi_compat import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 from .errors import ConfigurationError, CssVpcepError, InvalidInputError, TransportError
@@ -37,7 +38,9 @@ _STATUS: list[tuple[type[CssVpcepError], grpc.StatusCode]] = [
     (TransportError, grpc.StatusCode.UNAVAILABLE),
 ]
 class ErrorStatusInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]  # grpc has no type stubs
-    """Reports this project's errors as their one line, with a fitting status code and no Python stack.
+    """Reports this project's errors as their one line, with a fitting status code and no Python stack; and
+    hands the provider the engine's timeout of each call (``OPERATION_TIMEOUT``), which the stock servicer
+    drops from Read's request.
 
     The stock servicer turns every exception into a new one with the stack appended. A call in which
     the provider raised one of this project's errors (kept in ``CALL_ERRORS``) aborts with that error.
@@ -56,6 +59,7 @@ class ErrorStatusInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc] 
         async def reporting(request: Any, context: grpc.aio.ServicerContext) -> Any:
             errors: list[CssVpcepError] = []
             CALL_ERRORS.set(errors)
+            OPERATION_TIMEOUT.set(getattr(request, "timeout", 0.0))
             try:
                 return await behavior(request, context)
             except Exception:
@@ -119,6 +123,7 @@ async def serve(engine_address: str, args: Sequence[str]) -> None:
         await grpc_server.start()
         sys.stdout.write(f"{port}\n")
         sys.stdout.flush()
+        watch_engine(engine_address)  # a killed `pulumi` leaves no provider process behind
         try:
             await grpc_server.wait_for_termination()
         finally:

@@ -7,10 +7,14 @@ an upgrade of ``pulumi`` moves it. ``pyproject.toml`` pins ``pulumi`` to the min
 
 from __future__ import annotations
 
+import gc
+import logging
 import sys
 import traceback
 from collections.abc import Callable
+from typing import Any, NamedTuple
 
+import grpc
 from pulumi.runtime import get_config, is_config_secret
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
@@ -19,12 +23,15 @@ from pulumi.runtime.settings import get_monitor
 
 __all__ = [
     "UNKNOWN",
+    "dynamic_host_engine_address",
     "engine_pb2",
     "engine_pb2_grpc",
     "get_config",
+    "in_dynamic_host",
     "is_config_secret",
     "mark_for_one_line_report",
     "mocks_active",
+    "on_dynamic_host_cancel",
     "provider_pb2",
     "provider_pb2_grpc",
     "report_marked_errors_in_one_line",
@@ -63,3 +70,84 @@ def report_marked_errors_in_one_line() -> None:
 
     setattr(format_exc, _ONE_LINE_MARK, True)
     traceback.format_exc = format_exc
+
+
+_HOST_MODULE = "pulumi.dynamic.__main__"
+"""The module that Pulumi's dynamic provider host runs as ``__main__`` (``python -m pulumi.dynamic``)."""
+_HOST_SERVICER = "DynamicResourceProviderServicer"
+_CANCEL_METHOD = "/pulumirpc.ResourceProvider/Cancel"
+_CANCEL_MARK = "_css_vpcep_cancel_hook"
+_log = logging.getLogger("pulumi_css_vpcep")
+
+
+def in_dynamic_host() -> bool:
+    """Whether this process is Pulumi's dynamic provider host."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    return getattr(spec, "name", None) == _HOST_MODULE
+
+
+def dynamic_host_engine_address() -> str | None:
+    """The engine's address, when this process is Pulumi's dynamic provider host: the engine starts every
+    provider with its flags first and its own address last (``pulumi-resource-pulumi-python <address>``)."""
+    if not in_dynamic_host() or len(sys.argv) < 2:
+        return None
+    address = sys.argv[-1]
+    host, _, port = address.rpartition(":")
+    return address if host and port.isdigit() else None
+
+
+class _CallDetails(NamedTuple):
+    """A ``grpc.HandlerCallDetails`` for looking a method's handler up."""
+
+    method: str
+    invocation_metadata: tuple[()] = ()
+
+
+def on_dynamic_host_cancel(callback: Callable[[], None]) -> bool:
+    """Have Pulumi's dynamic provider host call ``callback`` when the engine cancels; whether it could.
+
+    The host (``python -m pulumi.dynamic``) answers the engine's ``Cancel`` with nothing, so a read in flight
+    when a user presses Ctrl-C would run to its deadline while ``pulumi up`` waits for it. Worse, the host
+    serves calls from 4 threads: with 4 reads in flight, ``Cancel`` waits for a free one (the engine gives
+    up after 30 s). So the signal is taken where gRPC looks a call's handler up, in the server's own thread,
+    before any worker is needed: the host's ``grpc.ServiceRpcHandler`` of ``pulumirpc.ResourceProvider``
+    (registered before any provider was loaded, found among the process's objects) gets a ``service()``
+    that calls ``callback`` when the call is ``Cancel``, then answers as before; the host's own ``Cancel``
+    still runs. Only public grpc names are used. Anything unexpected leaves the host as it was and returns
+    ``False``: Ctrl-C then waits for the reads to end, as before. Once per process.
+    """
+    if not in_dynamic_host():
+        return False
+    try:
+        kind = type(grpc.method_handlers_generic_handler("css-vpcep.probe", {}))
+        for candidate in gc.get_objects():
+            if type(candidate) is not kind or candidate.service_name() != "pulumirpc.ResourceProvider":
+                continue
+            lookup = candidate.service
+            handler = lookup(_CallDetails(_CANCEL_METHOD))
+            servicer = getattr(getattr(handler, "unary_unary", None), "__self__", None)
+            if type(servicer).__name__ != _HOST_SERVICER:
+                continue
+            if getattr(lookup, _CANCEL_MARK, False):
+                return False
+            candidate.service = _seeing_cancel(callback, lookup)
+            return True
+    except Exception:  # a grpc or host that is not as known: leave it as it is
+        _log.debug("the dynamic provider host's Cancel could not be hooked", exc_info=True)
+    return False
+
+
+def _seeing_cancel(callback: Callable[[], None], lookup: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``lookup`` (a ``ServiceRpcHandler.service``) that first calls ``callback`` for a ``Cancel`` call."""
+
+    def service(details: Any) -> Any:
+        if getattr(details, "method", None) == _CANCEL_METHOD:
+            try:
+                callback()
+            except Exception:  # the engine always gets the host's own answer
+                _log.debug("a cancel callback failed", exc_info=True)
+        return lookup(details)
+
+    setattr(service, _CANCEL_MARK, True)
+    return service

@@ -67,9 +67,10 @@ class RetryPolicy:
     """The longest backoff between two attempts, in seconds."""
     max_retry_after: float = 60.0
     """The longest ``Retry-After`` honoured; a longer one is cut to this."""
-    total_timeout: float = DEFAULT_TOTAL_TIMEOUT
+    total_timeout: float | None = None
     """The read's deadline: the whole read, retries and waits included, ends within this many seconds.
-    Each attempt's timeouts are cut to the time left, and no retry starts whose wait would pass it."""
+    Each attempt's timeouts are cut to the time left, and no retry starts whose wait would pass it.
+    ``None`` takes ``css-vpcep:readTimeout`` or ``HW_CSS_READ_TIMEOUT`` (default 3 minutes)."""
 
     @property
     def retries(self) -> int:
@@ -81,9 +82,18 @@ class RetryPolicy:
         """The most attempts a request gets: the first one and its retries."""
         return 1 + self.retries
 
-    def with_default_retries(self, max_retries: int) -> RetryPolicy:
-        """This policy, with ``max_retries`` filled in if it leaves the count open."""
-        return self if self.max_retries is not None else replace(self, max_retries=max_retries)
+    @property
+    def deadline(self) -> float:
+        """The most seconds a whole read takes: ``total_timeout``, or the default 3 minutes when it is open."""
+        return DEFAULT_TOTAL_TIMEOUT if self.total_timeout is None else self.total_timeout
+
+    def with_defaults(self, *, max_retries: int, total_timeout: float = DEFAULT_TOTAL_TIMEOUT) -> RetryPolicy:
+        """This policy, with ``max_retries`` and ``total_timeout`` filled in where it leaves them open."""
+        return replace(
+            self,
+            max_retries=max_retries if self.max_retries is None else self.max_retries,
+            total_timeout=total_timeout if self.total_timeout is None else self.total_timeout,
+        )
 
     def backoff(self, retry: int) -> float:
         """The wait before retry number ``retry`` (0-based): half fixed, half random."""

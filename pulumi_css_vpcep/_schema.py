@@ -77,6 +77,12 @@ _CONFIG_DOCS: dict[str, dict[str, Any]] = {
         "description": "Skip TLS certificate verification (a warning is given on every read). Falls back to "
         "`HW_INSECURE`; the default is false.",
     },
+    "readTimeout": {
+        "type": "string",
+        "description": "The most a whole read may take, retries and waits included, as a duration such as "
+        "`90s`, `5m` or `1m30s` (or a number of seconds). Falls back to `HW_CSS_READ_TIMEOUT`; the default is "
+        "`3m`. A resource's `customTimeouts` bounds its own reads instead.",
+    },
 }
 """How each of ``settings.CONFIG_KEYS`` is documented and typed in the schema."""
 

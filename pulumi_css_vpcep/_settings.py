@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypedDict
 from urllib.parse import urlsplit
 
-from ._retries import DEFAULT_MAX_RETRIES, RetryPolicy
+from ._retries import DEFAULT_MAX_RETRIES, DEFAULT_TOTAL_TIMEOUT, RetryPolicy
 from .errors import ConfigurationError, InvalidInputError
 
 __all__ = [
@@ -33,11 +33,15 @@ __all__ = [
     "CREDENTIAL_KEYS",
     "DEFAULT_CLOUD",
     "DEFAULT_MAX_RETRIES",
+    "MAX_READ_TIMEOUT",
+    "PROJECT_CONFIG_KEYS",
+    "PROJECT_CONFIG_NAMESPACE",
     "Credentials",
     "Settings",
     "css_endpoint_for",
     "iam_endpoint_for",
     "is_loopback",
+    "parse_duration",
     "parse_resource_id",
     "proxy_applies",
     "resolve_settings",
@@ -221,8 +225,11 @@ class Settings:
     ca_dir: str | None = None
     """A directory of CA certificates to trust instead of the default ones (``SSL_CERT_DIR``), when no
     ``ca_bundle`` is given."""
-    retry: RetryPolicy = field(default_factory=lambda: RetryPolicy(max_retries=DEFAULT_MAX_RETRIES))
-    """How failures are retried; its ``max_retries`` is always set (the caller's, ``HW_MAX_RETRIES`` or 5)."""
+    retry: RetryPolicy = field(
+        default_factory=lambda: RetryPolicy(max_retries=DEFAULT_MAX_RETRIES, total_timeout=DEFAULT_TOTAL_TIMEOUT)
+    )
+    """How failures are retried; its ``max_retries`` and ``total_timeout`` are always set (the caller's, else
+    ``HW_MAX_RETRIES`` or 5, and ``css-vpcep:readTimeout``, ``HW_CSS_READ_TIMEOUT`` or 3 minutes)."""
 
     def __reduce_ex__(self, protocol: Any) -> NoReturn:
         raise TypeError("settings hold credentials and are never serialized")
@@ -265,6 +272,13 @@ class _Layer:
     values: Mapping[str, Any]
     names: Mapping[str, str]
 
+    def place(self, setting: str) -> str:
+        """Where ``setting`` is given in this source, for messages (``Pulumi config css-vpcep:region``)."""
+        name = self.names[setting]
+        if setting in _PROJECT_SETTINGS and self.describe.startswith("Pulumi config "):
+            return f"Pulumi config {PROJECT_CONFIG_NAMESPACE}:{name}"
+        return self.describe.format(name=name)
+
     def get(self, setting: str) -> tuple[str, str] | None:
         name = self.names.get(setting)
         if name is None:
@@ -273,7 +287,7 @@ class _Layer:
         text = scalar_text(self.values.get(name))
         if text is None or text.strip() == "":
             return None
-        return text.strip(), self.describe.format(name=name)
+        return text.strip(), self.place(setting)
 
 
 _CONFIG_NAMES = {
@@ -285,9 +299,17 @@ _CONFIG_NAMES = {
     "cloud": "cloud",
     "auth_url": "authUrl",
     "insecure": "insecure",
+    "read_timeout": "readTimeout",
 }
 CONFIG_KEYS = tuple(_CONFIG_NAMES.values())
 """The Pulumi configuration keys a read uses (``accessKey``, ...), under ``huaweicloud:`` or ``css-vpcep:``."""
+PROJECT_CONFIG_NAMESPACE = "css-vpcep"
+"""This project's own configuration namespace: the plugin's, and that of the settings no other package has."""
+_PROJECT_SETTINGS = frozenset({"read_timeout"})
+"""Settings that are this project's own, so a Python program sets them as ``css-vpcep:*`` too, not as
+``huaweicloud:*`` (a key the ``pulumi-huaweicloud`` package does not know)."""
+PROJECT_CONFIG_KEYS = tuple(_CONFIG_NAMES[name] for name in sorted(_PROJECT_SETTINGS))
+"""The configuration keys read from ``css-vpcep:*`` in every face (``readTimeout``)."""
 CREDENTIAL_KEYS = tuple(_CONFIG_NAMES[name] for name in ("access_key", "secret_key", "security_token"))
 """The configuration keys that hold credentials."""
 _TERRAFORM_NAMES = {
@@ -301,6 +323,7 @@ _TERRAFORM_NAMES = {
     "insecure": "HW_INSECURE",
     "max_retries": "HW_MAX_RETRIES",
     "endpoint": "HW_CSS_ENDPOINT",
+    "read_timeout": "HW_CSS_READ_TIMEOUT",
 }
 _SDK_NAMES = {
     "access_key": "HUAWEICLOUD_SDK_AK",
@@ -329,7 +352,7 @@ def _first(layers: list[_Layer], setting: str) -> tuple[str, str] | None:
 
 def _where(layers: list[_Layer], setting: str) -> str:
     """Every place a setting can be given, for the message that says it is missing."""
-    places = [layer.describe.format(name=layer.names[setting]) for layer in layers if setting in layer.names]
+    places = [layer.place(setting) for layer in layers if setting in layer.names]
     return ", ".join(places[:-1]) + " or " + places[-1] if len(places) > 1 else places[0]
 
 
@@ -360,10 +383,7 @@ def _credentials(layers: list[_Layer]) -> Credentials:
             continue
         if access is None or secret is None:
             have, lack = ("access_key", "secret_key") if access is not None else ("secret_key", "access_key")
-            raise ConfigurationError(
-                f"{layer.describe.format(name=layer.names[have])} is set but "
-                f"{layer.describe.format(name=layer.names[lack])} is not: set both"
-            )
+            raise ConfigurationError(f"{layer.place(have)} is set but {layer.place(lack)} is not: set both")
         token = layer.get("security_token")
         return Credentials(
             access_key=_credential(access),
@@ -387,6 +407,42 @@ def _parse_bool(found: tuple[str, str] | None) -> bool:
     if lowered in _FALSE:
         return False
     raise ConfigurationError(f"invalid {source}: {_describe(value)} is not true or false")
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+_DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+MAX_READ_TIMEOUT = 24 * 3600.0
+"""The longest read deadline accepted, in seconds."""
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from a duration as Pulumi's ``customTimeouts`` and Terraform's ``timeouts`` write it (``90s``,
+    ``5m``, ``1m30s``, ``1.5h``) or a plain number of seconds (``90``); ``ValueError`` otherwise."""
+    value = text.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        position, seconds = 0, 0.0
+        for part in _DURATION_PART.finditer(value):
+            if part.start() != position:
+                break
+            seconds += float(part.group(1)) * _DURATION_UNITS[part.group(2)]
+            position = part.end()
+        if position != len(value) or not value:
+            raise ValueError(f"{_describe(text)} is not a duration such as '90s', '5m' or '1m30s'") from None
+    if not 0 < seconds <= MAX_READ_TIMEOUT:  # NaN fails this too
+        raise ValueError(f"{_describe(text)} must be more than 0 s and at most {MAX_READ_TIMEOUT / 3600:g} h")
+    return seconds
+
+
+def _parse_read_timeout(found: tuple[str, str] | None) -> float:
+    if found is None:
+        return DEFAULT_TOTAL_TIMEOUT
+    value, source = found
+    try:
+        return parse_duration(value)
+    except ValueError as err:
+        raise ConfigurationError(f"invalid {source}: {err}") from None
 
 
 def _parse_retries(found: tuple[str, str] | None) -> int:
@@ -485,5 +541,8 @@ def resolve_settings(
         insecure=_parse_bool(_first(layers, "insecure")),
         ca_bundle=ca_bundle,
         ca_dir=ca_dir,
-        retry=(retry or RetryPolicy()).with_default_retries(_parse_retries(_first(layers, "max_retries"))),
+        retry=(retry or RetryPolicy()).with_defaults(
+            max_retries=_parse_retries(_first(layers, "max_retries")),
+            total_timeout=_parse_read_timeout(_first(layers, "read_timeout")),
+        ),
     )

@@ -14,6 +14,7 @@ __all__ = [
     "CssVpcepError",
     "IncompleteReadError",
     "InvalidInputError",
+    "ReadCancelledError",
     "TransportError",
 ]
 
@@ -105,3 +106,10 @@ class IncompleteReadError(CssVpcepError):
     """The service's pages stopped bringing new connections before its ``total_count`` was reached."""
 
     exit_code = 5
+
+
+class ReadCancelledError(CssVpcepError):
+    """The read was stopped before it ended: the Pulumi engine cancelled (the first Ctrl-C of ``pulumi up``,
+    or a pipeline's SIGINT to ``pulumi``), or the command was interrupted. Nothing is retried after it."""
+
+    exit_code = 130

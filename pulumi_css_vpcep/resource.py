@@ -21,6 +21,8 @@ import pulumi.dynamic
 
 from . import _faces as faces
 from . import _pulumi_compat
+from ._cancel import Cancellation
+from ._engine_watch import watch_engine
 from ._first_page import read_outputs
 from ._settings import resource_id
 from .errors import CssVpcepError
@@ -29,6 +31,17 @@ __all__ = ["VpcepConnections", "VpcepConnectionsProvider", "get_vpcep_connection
 
 CONFIG_NAMESPACE = "huaweicloud"
 """The ``pulumi-huaweicloud`` package's configuration, whose keys a read uses: its users need nothing new."""
+
+HOST_CANCELLATION = Cancellation()
+"""The engine's cancel in the dynamic provider host this module runs in: set by the host's ``Cancel``
+(``_pulumi_compat.on_dynamic_host_cancel``), it ends every read of the process."""
+
+
+def _start_host_watches() -> None:
+    """In Pulumi's dynamic provider host: end the reads when the engine cancels, and the process when the
+    engine is gone (``_engine_watch``). Both are set up once per process, on the provider's first call."""
+    _pulumi_compat.on_dynamic_host_cancel(HOST_CANCELLATION.cancel)
+    watch_engine(_pulumi_compat.dynamic_host_engine_address())
 
 
 def _given(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -74,12 +87,14 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
     def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
         """Remember the stack's ``huaweicloud:*`` configuration for the reads of this process."""
-        self._config = faces.configuration(lambda key: req.config.get(f"{CONFIG_NAMESPACE}:{key}"))
+        self._config = faces.configuration(lambda key: req.config.get(faces.config_key(CONFIG_NAMESPACE, key)))
         _pulumi_compat.report_marked_errors_in_one_line()
+        _start_host_watches()
 
     def _read(self, named: Mapping[str, Any]) -> dict[str, Any]:
-        """The outputs of a read of what ``named`` names (``faces.stored_identity`` or ``faces.pinned``)."""
-        return read_outputs(**named, config=self._config)
+        """The outputs of a read of what ``named`` names (``faces.stored_identity`` or ``faces.pinned``),
+        ended at once by the engine's cancel."""
+        return HOST_CANCELLATION.call(read_outputs, **named, config=self._config, about=named.get("cluster_id"))
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
         """Validate the inputs without sending anything; values not known yet pass as they are."""
@@ -200,11 +215,28 @@ def get_vpcep_connections(
     async def read(args: dict[str, Any]) -> dict[str, Any]:
         from ._client import aread_vpcep_connections
 
-        config = faces.configuration(pulumi.Config(CONFIG_NAMESPACE).get)
+        config = faces.configuration(lambda key: _pulumi_compat.get_config(faces.config_key(CONFIG_NAMESPACE, key)))
         try:
             result = await aread_vpcep_connections(**args, config=config)
         except CssVpcepError as err:
-            raise err.with_traceback(None) from None
+            raise _run_error(err) from None
         return result.to_outputs()
 
     return pulumi.Output.all(**given).apply(read)
+
+
+_RUN_ERRORS: dict[type[CssVpcepError], type[CssVpcepError]] = {}
+
+
+def _run_error(err: CssVpcepError) -> CssVpcepError:
+    """``err`` as an error that is also a ``pulumi.RunError``, Pulumi's public way for a program to fail with
+    its message alone: the Python language host reports it as its one line, without a stack. It stays an
+    instance of its own class (``ApiError``, ...), with the same fields."""
+    kind = type(err)
+    combined = _RUN_ERRORS.get(kind)
+    if combined is None:
+        combined = _RUN_ERRORS[kind] = type(kind.__name__, (kind, pulumi.RunError), {"__module__": kind.__module__})
+    copy = combined.__new__(combined)
+    copy.__dict__.update(err.__dict__)
+    copy.args = err.args
+    return copy

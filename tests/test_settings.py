@@ -247,6 +247,31 @@ def test_the_callers_retry_count_wins_over_hw_max_retries_which_wins_over_the_de
     env = {**BASE, "HW_MAX_RETRIES": "2"}
     assert resolve_settings(environ=env, retry=RetryPolicy(max_retries=7)).retry.max_retries == 7
     assert resolve_settings(environ=env, retry=RetryPolicy(base_delay=0.1)).retry == RetryPolicy(
-        max_retries=2, base_delay=0.1
+        max_retries=2, base_delay=0.1, total_timeout=180.0
     )
     assert resolve_settings(environ=BASE).retry.attempts == 6
+
+
+@pytest.mark.parametrize(
+    ("given", "seconds"),
+    [("90", 90.0), ("90s", 90.0), ("5m", 300.0), ("1m30s", 90.0), ("1.5h", 5400.0), ("250ms", 0.25), (" 2m ", 120.0)],
+)
+def test_a_read_timeout_is_a_duration_as_custom_timeouts_write_it_or_seconds(given: str, seconds: float) -> None:
+    assert resolve_settings(environ={**BASE, "HW_CSS_READ_TIMEOUT": given}).retry.deadline == seconds
+
+
+@pytest.mark.parametrize("given", ["0", "-5s", "5 minutes", "m", "5m3", "nan", "25h", "1e9"])
+def test_a_malformed_read_timeout_is_a_configuration_error_naming_its_source(given: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"^invalid HW_CSS_READ_TIMEOUT: "):
+        resolve_settings(environ={**BASE, "HW_CSS_READ_TIMEOUT": given})
+    with pytest.raises(ConfigurationError, match=r"^invalid Pulumi config css-vpcep:readTimeout: "):
+        resolve_settings(environ=BASE, config={"readTimeout": given}, config_namespace="huaweicloud")
+
+
+def test_the_read_timeout_is_the_callers_then_config_then_hw_css_read_timeout_then_three_minutes() -> None:
+    env = {**BASE, "HW_CSS_READ_TIMEOUT": "2m"}
+    assert resolve_settings(environ=BASE).retry.deadline == 180.0
+    assert resolve_settings(environ=env).retry.deadline == 120.0
+    assert resolve_settings(environ=env, config={"readTimeout": "45s"}).retry.deadline == 45.0
+    explicit = RetryPolicy(total_timeout=10.0)
+    assert resolve_settings(environ=env, config={"readTimeout": "45s"}, retry=explicit).retry.deadline == 10.0
