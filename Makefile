@@ -44,6 +44,7 @@ lint: $(STAMP)
 # Each Python example is its own program (each has a __main__.py), so each is checked on its own.
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy --strict tests/e2e/programs/python-reads/__main__.py
 	@for example in examples/python-*/; do \
 		[ -f "$$example/__main__.py" ] || continue; \
 		echo "$(BIN)/mypy --strict $$example"; \

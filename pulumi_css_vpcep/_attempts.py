@@ -88,10 +88,18 @@ class Attempts:
     raises the project's error when no attempt is left."""
 
     def __init__(
-        self, url: str, retry: RetryPolicy, deadline: float, redact: Redactor, lines: RetryLines | None = None
+        self,
+        url: str,
+        retry: RetryPolicy,
+        deadline: float,
+        redact: Redactor,
+        lines: RetryLines | None = None,
+        subject: str | None = None,
     ) -> None:
         self.url = url
         self.target = Target.of(url)
+        self.subject = subject
+        """What the request is about, named in its final error (``cluster 4f3d...``)."""
         self.number = 0
         self._retry = retry
         self._deadline = deadline
@@ -146,17 +154,25 @@ class Attempts:
             error, retryable = outcome, outcome.timeout is not None or not is_verification_failure(outcome)
 
         delay = self._retry.delay(self.number, retry_after) if retryable else None
-        host = self.target.host
         if delay is None:
-            raise final_error(error, self.number, host, self._redact) from None
+            raise self._final(error, self.number) from None
         if time.monotonic() + delay > self._deadline:
-            raise self._past_deadline(final_error(error, self.number, host, self._redact)) from None
+            raise self._past_deadline(self._final(error, self.number)) from None
         logger.log(
             self._lines.level(self.number),
             "attempt %d of %d failed: %s; retrying in %.1f s",
-            self.number, self._retry.attempts, final_error(error, 1, host, self._redact), delay,
+            self.number, self._retry.attempts, self._final(error, 1, about=False), delay,
         )
         return delay
+
+    def _final(self, error: Exception, attempts: int, *, about: bool = True) -> CssVpcepError:
+        """The error that ends the request after ``attempts``, naming what it was about (unless ``about`` is
+        false: a retry line, which the final error follows)."""
+        target = self.target
+        port = f":{target.port}" if target.port is not None else ""
+        host = f"[{target.host}]" if ":" in target.host else target.host
+        origin = f"{target.scheme}://{host}{port}"
+        return final_error(error, attempts, target.host, self._redact, self.subject if about else None, origin)
 
     def _past_deadline(self, error: CssVpcepError) -> CssVpcepError:
         """The error that ends a request at the read's deadline: a service's answer stays as it was

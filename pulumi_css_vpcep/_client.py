@@ -20,7 +20,7 @@ from typing import Any, TypeVar, Unpack
 import httpx
 
 from ._attempts import Attempts, Outcome, RetryLines, Timeouts, logger
-from ._first_page import FirstPage, connections_url, page_query, start_read
+from ._first_page import FirstPage, connections_url, page_query, project_subject, start_read
 from ._http_errors import NetworkFailure, Redactor, Timeout, api_error
 from ._paging import Pagination
 from ._pool import ClosedOnExit, ConnectionPool
@@ -141,6 +141,7 @@ class VpcepClient(ClosedOnExit):
         headers: Mapping[str, str],
         deadline: float,
         lines: RetryLines | None = None,
+        subject: str | None = None,
     ) -> dict[str, Any]:
         """GET a JSON object, retrying what is worth retrying; raise the project's error otherwise.
 
@@ -148,7 +149,7 @@ class VpcepClient(ClosedOnExit):
         """
         import asyncio
 
-        attempts = Attempts(f"{url}?{canonical_query(query)}", self._retry, deadline, self._redact, lines)
+        attempts = Attempts(f"{url}?{canonical_query(query)}", self._retry, deadline, self._redact, lines, subject)
         while True:
             started = time.monotonic()
             timeout = _cut(self._timeout, attempts.time_left())
@@ -174,7 +175,10 @@ class VpcepClient(ClosedOnExit):
 
     async def _lookup_project(self, deadline: float) -> str:
         settings = self._settings
-        body = await self._get_json(f"{settings.iam_endpoint}/projects", [("name", settings.region)], {}, deadline)
+        body = await self._get_json(
+            f"{settings.iam_endpoint}/projects", [("name", settings.region)], {}, deadline,
+            subject=project_subject(settings),
+        )
         return project_id_from(body, settings.region)
 
     async def _gather(self, calls: Iterable[Callable[[], Awaitable[_T]]]) -> list[_T]:
@@ -204,7 +208,9 @@ class VpcepClient(ClosedOnExit):
         self, project_id: str, cluster_id: str, offset: int, deadline: float, lines: RetryLines | None = None
     ) -> ConnectionsPage:
         url = connections_url(self._settings, project_id, cluster_id)
-        body = await self._get_json(url, page_query(offset), {"X-Project-Id": project_id}, deadline, lines)
+        body = await self._get_json(
+            url, page_query(offset), {"X-Project-Id": project_id}, deadline, lines, f"cluster {cluster_id}"
+        )
         return ConnectionsPage.model_validate(body)
 
     async def read(self, cluster_id: str) -> VpcepConnectionsResult:

@@ -24,6 +24,7 @@ __all__ = [
     "FirstPage",
     "connections_url",
     "page_query",
+    "project_subject",
     "read_first_page",
     "read_outputs",
     "start_read",
@@ -36,6 +37,11 @@ that caps it lower shows its real page size on the first page."""
 
 def connections_url(settings: Settings, project_id: str, cluster_id: str) -> str:
     return f"{settings.css_endpoint}/v1.0/{project_id}/clusters/{cluster_id}/vpcepservice/connections"
+
+
+def project_subject(settings: Settings) -> str:
+    """What an IAM lookup of the project id is about, as its errors name it."""
+    return f"the project of region {settings.region}"
 
 
 def page_query(offset: int) -> list[tuple[str, str]]:
@@ -75,10 +81,12 @@ def read_first_page(settings: Settings, cluster_id: str, timeouts: Timeouts) -> 
     try:
         project_id = settings.project_id or PROJECT_IDS.remembered(settings)
         if not project_id:
-            found = http.get_json(f"{settings.iam_endpoint}/projects", [("name", settings.region)], {})
+            found = http.get_json(
+                f"{settings.iam_endpoint}/projects", [("name", settings.region)], {}, project_subject(settings)
+            )
             project_id = PROJECT_IDS.remember(settings, project_id_from(found, settings.region))
         url = connections_url(settings, project_id, cluster_id)
-        body = http.get_json(url, page_query(0), {"X-Project-Id": project_id})
+        body = http.get_json(url, page_query(0), {"X-Project-Id": project_id}, f"cluster {cluster_id}")
     finally:
         http.close()
     return FirstPage(settings, cluster_id, project_id, body, deadline)

@@ -230,17 +230,25 @@ def tls_mismatch_error(host: str, port: int | None) -> TransportError:
     )
 
 
-def final_error(error: Exception, attempts: int, host: str, redact: Redactor) -> CssVpcepError:
-    """The project's error for the last failure of a request to ``host``, after ``attempts`` attempts."""
+def final_error(
+    error: Exception, attempts: int, host: str, redact: Redactor, subject: str | None = None, origin: str | None = None
+) -> CssVpcepError:
+    """The project's error for the last failure of a request to ``host`` (at ``origin``, the endpoint's scheme,
+    host and port), after ``attempts`` attempts; about ``subject`` (``cluster 4f3d...``) when given."""
+    if isinstance(error, ApiError):
+        return ApiError(error.status, error.code, error.message, error.request_id, attempts=attempts, subject=subject)
+    found = _final_error(error, attempts, host, redact, origin or host)
+    return type(found)(f"{subject}: {found}") if subject else found
+
+
+def _final_error(error: Exception, attempts: int, host: str, redact: Redactor, origin: str) -> CssVpcepError:
     if isinstance(error, CssVpcepError):
-        if isinstance(error, ApiError):
-            return ApiError(error.status, error.code, error.message, error.request_id, attempts=attempts)
         return error
     suffix = f" after {attempts} attempts" if attempts > 1 else ""
     if isinstance(error, UnreadableAnswer):
         return TransportError(f"unreadable answer from {host}: {redact(str(error))}{suffix}")
     if isinstance(error, NetworkFailure) and error.timeout:
-        return TransportError(f"timed out talking to {host} ({error.timeout.value}){suffix}")
+        return TransportError(f"timed out talking to {origin} ({error.timeout.value}){suffix}")
     lookup = name_lookup_failure(error)
     if lookup is not None:
         reason = one_line(redact(lookup.strerror or str(lookup)), 120)
@@ -252,4 +260,4 @@ def final_error(error: Exception, attempts: int, host: str, redact: Redactor) ->
         )
     cause = error.__cause__ if isinstance(error, NetworkFailure) else error
     detail = one_line(redact(str(error)), 200) or type(cause).__name__
-    return TransportError(f"network failure talking to {host}: {detail}{suffix}")
+    return TransportError(f"network failure talking to {origin}: {detail}{suffix}")

@@ -163,9 +163,13 @@ class SyncHttp:
         self._open.clear()
         self._settled.clear()
 
-    def get_json(self, url: str, query: Iterable[tuple[str, str]], headers: Mapping[str, str]) -> dict[str, Any]:
-        """GET a JSON object, retrying what is worth retrying; raise the project's error otherwise."""
-        attempts = Attempts(f"{url}?{canonical_query(query)}", self._retry, self._deadline, self._redact)
+    def get_json(
+        self, url: str, query: Iterable[tuple[str, str]], headers: Mapping[str, str], subject: str | None = None
+    ) -> dict[str, Any]:
+        """GET a JSON object, retrying what is worth retrying; raise the project's error (about ``subject``)
+        otherwise."""
+        attempts = Attempts(f"{url}?{canonical_query(query)}", self._retry, self._deadline, self._redact,
+                            subject=subject)
         while True:
             started = time.monotonic()
             outcome = self._send(attempts.url, headers, attempts.timeouts(self._timeouts))

@@ -60,6 +60,7 @@ class ApiError(CssVpcepError):
         request_id: str | None,
         *,
         attempts: int = 1,
+        subject: str | None = None,
     ) -> None:
         self.status = status
         """The HTTP status code."""
@@ -71,6 +72,8 @@ class ApiError(CssVpcepError):
         """The ``X-Request-Id`` that names the request to Huawei Cloud support."""
         self.attempts = attempts
         """How many attempts were made before giving up."""
+        self.subject = subject
+        """What the request was about (``cluster 4f3d...``, ``the project of region cn-north-4``), when known."""
         super().__init__(self._line())
 
     @property
@@ -85,7 +88,7 @@ class ApiError(CssVpcepError):
         return retryable_status(self.status)
 
     def _line(self) -> str:
-        head = f"HTTP {self.status}"
+        head = f"{self.subject}: HTTP {self.status}" if self.subject else f"HTTP {self.status}"
         if self.code:
             head += f" {self.code}"
         line = f"{head}: {self.message}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -109,7 +110,7 @@ def test_a_host_that_does_not_resolve_exits_5_at_once_without_retries() -> None:
     result = run_cli("connections", "--cluster-id", "c", "--region", "cn-north-4", "--project-id", "p",
                      "--endpoint", "https://css.cn-north-4.nowhere.invalid", env=env)
     line = assert_one_line_error(result, 5)  # one line: no retry line before it
-    assert line.startswith("css-vpcep: cannot resolve css.cn-north-4.nowhere.invalid: ")
+    assert re.match(r"css-vpcep: cluster \S+: cannot resolve css\.cn-north-4\.nowhere\.invalid: ", line), line
     assert "attempts" not in line
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import signal
 import subprocess
 import sys
@@ -137,7 +138,7 @@ def test_a_connection_dropped_mid_read_is_one_retry_line_per_attempt_then_one_er
     finally:
         emulator.close()
     error = assert_error_after_retries(result, 5)
-    assert error.startswith("css-vpcep: network failure talking to 127.0.0.1: ")
+    assert re.match(r"css-vpcep: cluster \S+: network failure talking to http://127\.0\.0\.1:\d+: ", error), error
     assert error.endswith(" after 3 attempts")
     retries = result.stderr.splitlines()[:-1]
     assert [line.split(" failed")[0] for line in retries] == ["css-vpcep: attempt 1 of 3", "css-vpcep: attempt 2 of 3"]

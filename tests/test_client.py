@@ -214,7 +214,7 @@ def test_retry_after_is_honoured(emulator: Emulator) -> None:
 def test_a_name_lookup_failure_is_not_retried_by_the_async_read(caplog: pytest.LogCaptureFixture) -> None:
     env = {"HW_ACCESS_KEY": "AKEXAMPLE000000000", "HW_SECRET_KEY": "SKEXAMPLE000000000", "HW_REGION_NAME": "cn-north-4",
            "HW_PROJECT_ID": "p", "HW_CSS_ENDPOINT": "https://css.cn-north-4.nowhere.invalid"}
-    with pytest.raises(TransportError, match=r"^cannot resolve css\.cn-north-4\.nowhere\.invalid: "):
+    with pytest.raises(TransportError, match=r"^cluster \S+: cannot resolve css\.cn-north-4\.nowhere\.invalid: "):
         asyncio.run(aread_vpcep_connections("c", environ=env))
     assert not [record for record in caplog.records if "retrying" in record.getMessage()]
 

@@ -164,7 +164,8 @@ def test_answers_slower_than_the_read_timeout_are_retried_and_the_read_is_exact(
 
 def test_a_service_that_never_answers_in_time_is_a_timeout_error(emulator: Emulator, big: Cluster) -> None:
     emulator.state.set_faults([Fault(kind="delay", delay=3600)])
-    with pytest.raises(TransportError, match=r"timed out talking to 127\.0\.0\.1 .* after 3 attempts") as info:
+    timed_out = r"timed out talking to http://127\.0\.0\.1:\d+ .* after 3 attempts"
+    with pytest.raises(TransportError, match=timed_out) as info:
         read_vpcep_connections(BIG, retry=retries(2), timeout=FAST_TIMEOUT)
     assert info.value.exit_code == 5
 
@@ -183,7 +184,7 @@ def test_the_command_deadline_cuts_an_answer_that_is_slow_to_come(emulator: Emul
     result = run_cli("connections", "--cluster-id", BIG, "--project-id", SAMPLE_PROJECT_ID, "--deadline", "1",
                      env=emulator.environ())
     line = assert_one_line_error(result, 5)  # the one attempt took the whole deadline: no retry
-    assert "timed out talking to 127.0.0.1" in line
+    assert "timed out talking to http://127.0.0.1:" in line
     assert line.endswith("the read's deadline of 1 s has passed")
 
 
@@ -217,7 +218,7 @@ def test_broken_answers_now_and_then_still_give_the_exact_data(
 @pytest.mark.parametrize(
     ("kind", "expected"),
     [
-        ("truncate", "network failure talking to 127.0.0.1"),
+        ("truncate", "network failure talking to http://127.0.0.1:"),
         ("non_json", "unreadable answer from 127.0.0.1: the answer is not JSON"),
         ("html", "HTTP 502: the gateway answered with an HTML page: 502 Bad Gateway"),
     ],

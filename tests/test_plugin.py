@@ -379,7 +379,7 @@ def test_invoke_reports_an_api_error_as_one_line_with_code_and_request_id(plugin
 
     error: Any = caught.value
     details: str = error.details()
-    assert re.fullmatch(r"HTTP 400 CSS\.5182: .+ \(request id [0-9a-f-]+\)", details), details
+    assert re.fullmatch(r"cluster \S+: HTTP 400 CSS\.5182: .+ \(request id [0-9a-f-]+\)", details), details
     assert "Traceback" not in details
     assert "File " not in details
 

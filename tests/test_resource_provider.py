@@ -6,6 +6,7 @@ calls it; every read goes to the emulator over loopback HTTP.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -321,7 +322,7 @@ def test_a_refusal_reaches_the_user_as_one_line_with_code_and_request_id(host: P
 
     # The host formats every failure as a traceback; this provider's own errors come out as their one line.
     details = raised.value.details()
-    assert details.startswith("HTTP 400 CSS.5182: ")
+    assert re.match(r"cluster \S+: HTTP 400 CSS\.5182: ", details), details
     assert "(request id " in details
     assert "\n" not in details.strip()
 

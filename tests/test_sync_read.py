@@ -75,7 +75,7 @@ def test_each_fault_ends_the_http_client_read_in_the_error_httpx_gives(
 def test_an_untrusted_certificate_ends_both_reads_in_the_same_words(tls_emulator: Emulator) -> None:
     sync_error, async_error = _both_reads_fail(cluster_id=SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID)
 
-    assert str(sync_error).startswith("TLS verification failed for 127.0.0.1")
+    assert re.match(r"cluster \S+: TLS verification failed for 127\.0\.0\.1: ", str(sync_error)), sync_error
     assert (type(sync_error), str(sync_error), sync_error.exit_code) == (
         type(async_error), str(async_error), async_error.exit_code
     )
@@ -112,7 +112,8 @@ def test_a_refused_connection_is_worded_as_httpxs_synchronous_client_words_it(
         httpx.get("http://127.0.0.1:9/", trust_env=False)
     with pytest.raises(CssVpcepError) as info:
         read_vpcep_connections("c", retry=ONE_RETRY)
-    assert str(info.value) == f"network failure talking to 127.0.0.1: {refused.value} after 2 attempts"
+    expected = f"cluster c: network failure talking to http://127.0.0.1:9: {refused.value} after 2 attempts"
+    assert str(info.value) == expected
 
 
 def test_both_reads_return_the_same_result_with_the_project_looked_up(
@@ -160,7 +161,7 @@ def test_a_read_a_proxy_may_route_goes_through_httpx_and_its_proxy(monkeypatch: 
     for name, value in {"HW_ACCESS_KEY": "ak", "HW_SECRET_KEY": "sk", "HW_REGION_NAME": "cn-north-4",
                         "HW_PROJECT_ID": "p", "HTTPS_PROXY": "http://127.0.0.1:9"}.items():
         monkeypatch.setenv(name, value)
-    with pytest.raises(CssVpcepError, match=r"network failure talking to css\.cn-north-4\.myhuaweicloud\.com"):
+    with pytest.raises(CssVpcepError, match=r"network failure talking to https://css\.cn-north-4\.myhuaweicloud\.com"):
         read_vpcep_connections("c", retry=RetryPolicy(max_retries=0))
     printed = run_cli("connections", "--cluster-id", "c", env={k: v for k, v in os.environ.items()
                                                                if k.startswith(("HW_", "HTTPS_"))})

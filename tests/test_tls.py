@@ -101,7 +101,8 @@ def test_https_to_a_plain_http_port_is_named_a_mismatch_and_not_retried(
         read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, environ=env,
                                timeout=httpx.Timeout(5.0, connect=0.5))
     message = str(info.value)
-    assert message.startswith(f"TLS/HTTP mismatch: 127.0.0.1:{emulator.port} answers in plain HTTP, not TLS")
+    mismatch = f"TLS/HTTP mismatch: 127.0.0.1:{emulator.port} answers in plain HTTP, not TLS"
+    assert message.startswith(f"cluster {SAMPLE_CLUSTER_ID}: {mismatch}")
     assert "after" not in message
     assert not caplog.records, "a mismatch is not retried"
 
@@ -148,7 +149,8 @@ def test_a_handshake_cut_short_by_a_server_that_is_not_http_is_retried(fast_retr
         try:
             env = {"HW_ACCESS_KEY": "a", "HW_SECRET_KEY": "b", "HW_REGION_NAME": "cn-north-4", "HW_PROJECT_ID": "p",
                    "HW_CSS_ENDPOINT": f"https://127.0.0.1:{listener.getsockname()[1]}", "HW_MAX_RETRIES": "2"}
-            with pytest.raises(TransportError, match=r"network failure talking to 127\.0\.0\.1.* after 3 attempts"):
+            failure = r"network failure talking to https://127\.0\.0\.1:\d+.* after 3 attempts"
+            with pytest.raises(TransportError, match=failure):
                 read_vpcep_connections("c", environ=env, retry=fast_retry)
         finally:
             stop.set()

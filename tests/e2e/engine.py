@@ -111,6 +111,19 @@ class Backend:
             raise AssertionError(f"{' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}")
         return done
 
+    def start(self, *args: str, cwd: Path, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
+        """Start the pinned ``pulumi`` in a process group of its own, as a terminal's foreground job is:
+        a signal to the group reaches what a Ctrl-C there reaches. Its output is one text stream."""
+        return subprocess.Popen(
+            [str(self.bin_dir / "pulumi"), *args, "--non-interactive"],
+            cwd=cwd,
+            env={**self.env, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
     def inline_stack(
         self, project: str, stack: str, program: Callable[[], None], env: Mapping[str, str] | None = None
     ) -> InlineStack:
