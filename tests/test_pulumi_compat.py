@@ -79,3 +79,17 @@ def test_a_marked_error_is_formatted_as_its_line_and_others_keep_their_traceback
         raise ApiError(400, "CSS.5182", "not enabled", "req-2")
     except ApiError:
         assert traceback.format_exc().startswith("Traceback (most recent call last):")
+
+
+def test_the_dynamic_provider_host_serves_cancel_from_a_generic_handler_registered_at_its_start() -> None:
+    # What on_dynamic_host_cancel finds: the host's servicer class, registered with the generated function
+    # (a generic handler of pulumirpc.ResourceProvider), and the module it runs as. The behaviour itself is
+    # shown through the real host in test_operations.py (four reads held, one Cancel).
+    spec = importlib.util.find_spec("pulumi.dynamic.__main__")
+    assert spec is not None
+    assert spec.name == _pulumi_compat._HOST_MODULE
+    assert spec.origin is not None
+    source = Path(spec.origin).read_text(encoding="utf-8")
+    assert f"class {_pulumi_compat._HOST_SERVICER}(" in source
+    assert "add_ResourceProviderServicer_to_server(" in source
+    assert "def Cancel(self, request, context):" in source
