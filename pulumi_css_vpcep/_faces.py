@@ -23,6 +23,7 @@ from ._settings import (
     PROJECT_CONFIG_KEYS,
     PROJECT_CONFIG_NAMESPACE,
     parse_resource_id,
+    resource_id,
     validate_cluster_id,
     validate_endpoint,
     validate_project_id,
@@ -34,6 +35,7 @@ __all__ = [
     "COMPUTED_NAMES",
     "INPUT_NAMES",
     "OUTPUT_NAMES",
+    "PINNED_NAMES",
     "UNKNOWN",
     "Failure",
     "Inputs",
@@ -46,13 +48,16 @@ __all__ = [
     "configuration",
     "drift",
     "drift_notice",
+    "given_endpoint",
     "identity",
     "known",
+    "last_endpoint",
     "output_value",
     "outputs_from",
     "pinned",
     "plain_credentials",
     "replacements",
+    "resource_id_of",
     "stored_identity",
 ]
 
@@ -170,27 +175,57 @@ def known(inputs: Inputs) -> dict[str, Any]:
     return {name: None if isinstance(value, Unknown) else value for name, value in inputs.items()}
 
 
-def identity(state: Mapping[str, Any]) -> dict[str, Any]:
-    """What a stored state names: the cluster, and the project, region and endpoint resolved at creation."""
+PINNED_NAMES = ("cluster_id", "project_id", "region")
+"""What a stored state names for good: the cluster, and the project and region resolved at creation (a region's
+project is another account's data, and the id encodes both). The endpoint is only how to reach the service:
+unless it was given as an input, each read resolves it again (``HW_CSS_ENDPOINT``, else the region's)."""
+
+
+def identity(state: Mapping[str, Any], endpoint: str | None = None) -> dict[str, Any]:
+    """What a stored state names (``PINNED_NAMES``), read through ``endpoint`` when it is an input given, else
+    through the endpoint the settings give at the time of the read."""
     named: dict[str, Any] = {}
-    for name in INPUT_NAMES:
+    for name in PINNED_NAMES:
         value = state.get(name)
         named[name] = _CHECKS[name](value, name) if isinstance(value, str) and value else None
+    named["endpoint"] = endpoint
     return named
+
+
+def given_endpoint(inputs: Mapping[str, Any]) -> str | None:
+    """The endpoint among checked inputs, when one was given and is known."""
+    value = inputs.get("endpoint")
+    return value if isinstance(value, str) else None
 
 
 def pinned(inputs: Inputs, olds: Mapping[str, Any]) -> dict[str, Any]:
     """What an update reads: each input given, else what the stored state names (pinned at creation)."""
-    stored = identity(olds)
+    stored = identity(olds, given_endpoint(inputs))
     return {name: value if isinstance(value, str) else stored[name] for name, value in inputs.items()}
 
 
-def stored_identity(state: Mapping[str, Any], resource_id: str) -> dict[str, Any]:
-    """What a resource names: its stored state on refresh, else its id alone (``get`` and import)."""
+def stored_identity(state: Mapping[str, Any], resource_id: str, endpoint: str | None = None) -> dict[str, Any]:
+    """What a resource names: its stored state on refresh, else its id alone (``get`` and import); read
+    through ``endpoint`` when it is an input given."""
     if state.get("cluster_id"):
-        return identity(state)
+        return identity(state, endpoint)
     region, project_id, cluster_id = parse_resource_id(resource_id)
-    return {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": None}
+    return {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": endpoint}
+
+
+def resource_id_of(outputs: Mapping[str, Any]) -> str:
+    """The id of the resource whose read gave ``outputs``: ``{region}:{project_id}:{cluster_id}``."""
+    return resource_id(outputs["region"], outputs["project_id"], outputs["cluster_id"])
+
+
+def last_endpoint(state: Mapping[str, Any]) -> str | None:
+    """The endpoint a stored state's last read used, when it is well-formed (a refresh of a resource whose
+    inputs the face cannot see reads there unless ``HW_CSS_ENDPOINT`` names another)."""
+    value = state.get("endpoint")
+    try:
+        return validate_endpoint(value) if isinstance(value, str) and value else None
+    except InvalidInputError:
+        return None
 
 
 def replacements(inputs: Inputs, olds: Mapping[str, Any]) -> list[str]:
@@ -248,13 +283,16 @@ def _as_read_by_models(olds: Mapping[str, Any]) -> dict[str, Any] | None:
     return stored.to_outputs()
 
 
-def drift(olds: Mapping[str, Any], fresh: Mapping[str, Any]) -> list[str]:
+def drift(olds: Mapping[str, Any], fresh: Mapping[str, Any], endpoint_given: bool = True) -> list[str]:
     """The outputs a fresh read (``fresh``: its outputs, ``VpcepConnectionsResult.to_outputs()``) changed:
-    lists compare in any order and numbers as integers; stored outputs of another shape change every output."""
+    lists compare in any order and numbers as integers; stored outputs of another shape change every output.
+    Another endpoint is no drift unless the endpoint is an input (``endpoint_given``): it is how the service
+    was reached, not what it holds."""
     before = _as_read(olds) or _as_read_by_models(olds)
     if before is None:
         return list(OUTPUT_NAMES)
-    return [name for name in OUTPUT_NAMES if not _same(before[name], fresh[name])]
+    compared = OUTPUT_NAMES if endpoint_given else tuple(name for name in OUTPUT_NAMES if name != "endpoint")
+    return [name for name in compared if not _same(before[name], fresh[name])]
 
 
 def _same(before: Any, after: Any) -> bool:
@@ -264,17 +302,19 @@ def _same(before: Any, after: Any) -> bool:
 
 
 class ReadHandoff:
-    """The fresh outputs a diff read and found changed, kept for the update that follows it in the same
-    process, so that one ``pulumi up`` reads a drifted resource once. Each is taken at most once, by a read
-    of exactly the same identity; a later diff always reads again. It holds outputs only, never settings
-    or credentials, and lives as long as its provider (one engine run)."""
+    """The fresh outputs a diff read and found changed (or a preview's read of a resource to create), kept for
+    the update (or create) that follows it in the same process, so that one ``pulumi up`` reads a resource
+    once. Each is taken at most once, by a read of exactly the same identity; reads of the same identity
+    (several resources of one cluster) are kept side by side, each for one taker. A later diff always reads
+    again. It holds outputs only, never settings or credentials, and lives as long as its provider process
+    (one engine run)."""
 
     def __init__(self) -> None:
-        self._kept: dict[tuple[tuple[str, Any], ...], dict[str, Any]] = {}
+        self._kept: dict[tuple[tuple[str, Any], ...], list[dict[str, Any]]] = {}
         self._lock = threading.Lock()  # the dynamic provider host serves calls from several threads
 
     def __repr__(self) -> str:
-        return f"ReadHandoff({len(self._kept)} kept)"
+        return f"ReadHandoff({sum(map(len, self._kept.values()))} kept)"
 
     @staticmethod
     def _key(named: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -283,12 +323,19 @@ class ReadHandoff:
     def keep(self, named: Mapping[str, Any], outputs: Mapping[str, Any]) -> None:
         """Keep the outputs read for ``named`` (what a state names) for the next update of it."""
         with self._lock:
-            self._kept[self._key(named)] = dict(outputs)
+            self._kept.setdefault(self._key(named), []).append(dict(outputs))
 
     def take(self, named: Mapping[str, Any]) -> dict[str, Any] | None:
         """The outputs kept for ``named``, removed; ``None`` when there are none."""
+        key = self._key(named)
         with self._lock:
-            return self._kept.pop(self._key(named), None)
+            kept = self._kept.get(key)
+            if not kept:
+                return None
+            outputs = kept.pop()
+            if not kept:
+                del self._kept[key]
+            return outputs
 
 
 def _whole_numbers(value: Any) -> Any:

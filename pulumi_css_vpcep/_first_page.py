@@ -100,11 +100,14 @@ def start_read(settings: Settings, cluster_id: str, timeouts: Timeouts) -> First
     return read_first_page(settings, cluster_id, timeouts)
 
 
-def read_outputs(cluster_id: str, **sources: Unpack[SettingsSources]) -> dict[str, Any]:
+def read_outputs(
+    cluster_id: str, last_endpoint: str | None = None, **sources: Unpack[SettingsSources]
+) -> dict[str, Any]:
     """``read_vpcep_connections(...).to_outputs()``, with the same arguments and errors: the first page's
-    plain values when it is the whole read (no httpx, no pydantic), else the client's read of every page."""
+    plain values when it is the whole read (no httpx, no pydantic), else the client's read of every page.
+    ``last_endpoint``: the endpoint to read through when no setting names one (``resolve_settings``)."""
     cluster_id = validate_cluster_id(cluster_id)
-    settings = resolve_settings(**sources)
+    settings = resolve_settings(**sources, last_endpoint=last_endpoint)
     first = start_read(settings, cluster_id, Timeouts())
     outputs = first.outputs() if first is not None else None
     if outputs is not None:

@@ -182,13 +182,15 @@ class CssVpcepProvider(p.Provider):
     @report_errors
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         olds = _state(request.old_state)
-        replaces = faces.replacements(self._inputs(request.new_inputs), olds)
+        inputs = self._inputs(request.new_inputs)
+        replaces = faces.replacements(inputs, olds)
         changed = replaces
         if not replaces:
             # Re-read what the state names, so that the preview shows the service's drift.
-            named = faces.identity(olds)
+            endpoint = faces.given_endpoint(inputs)
+            named = faces.identity(olds, endpoint)
             fresh = (await self._read(named)).to_outputs()
-            changed = faces.drift(olds, fresh)
+            changed = faces.drift(olds, fresh, endpoint_given=endpoint is not None)
         diffs = [key for key in map(faces.camel_case, changed) if key not in request.ignore_changes]
         replaced = [faces.camel_case(name) for name in replaces if faces.camel_case(name) in diffs]
         if diffs and not replaces:
@@ -203,16 +205,22 @@ class CssVpcepProvider(p.Provider):
 
     @report_errors
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
+        # A preview reads too, as Terraform's plan reads a data source: it shows the real outputs, and a
+        # refused read fails it. Only a read whose inputs are not all known yet waits for the update.
         inputs = self._inputs(request.properties, allow_unknown=request.preview)
-        if request.preview:
+        if request.preview and any(value is faces.UNKNOWN for value in inputs.values()):
             return p.CreateResponse(resource_id="", properties=_preview(inputs))
-        result = await self._read(faces.known(inputs))
-        return p.CreateResponse(resource_id=result.resource_id, properties=outputs_to_properties(result))
+        named = faces.known(inputs)
+        outputs = (None if request.preview else self._handoff.take(named)) or (await self._read(named)).to_outputs()
+        if request.preview:
+            self._handoff.keep(named, outputs)  # for the create of the same `pulumi up`, when this process runs it
+        return p.CreateResponse(resource_id=faces.resource_id_of(outputs), properties=_output_properties(outputs))
 
     @report_errors
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
         # Refresh re-reads what the state names and keeps the inputs; `get(name, id)` and import read the id.
-        named = faces.stored_identity(_state(request.properties), request.resource_id)
+        endpoint = faces.given_endpoint(_plain_map(request.inputs))
+        named = faces.stored_identity(_state(request.properties), request.resource_id, endpoint)
         result = await self._read(named)
         inputs = dict(request.inputs) or _properties(named)
         return p.ReadResponse(resource_id=result.resource_id, properties=outputs_to_properties(result), inputs=inputs)

@@ -503,6 +503,7 @@ def resolve_settings(
     environ: Mapping[str, str] | None = None,
     config_namespace: str = "huaweicloud",
     retry: RetryPolicy | None = None,
+    last_endpoint: str | None = None,
 ) -> Settings:
     """Resolve every setting of a read, or raise the error that names what is wrong and where to fix it.
 
@@ -517,6 +518,8 @@ def resolve_settings(
     :param config_namespace: the config namespace named in messages (``huaweicloud`` or ``css-vpcep``).
     :param retry: the caller's retry policy; when it leaves ``max_retries`` open, ``HW_MAX_RETRIES``
         (else 5) fills it in.
+    :param last_endpoint: the endpoint to use when neither ``endpoint`` nor ``HW_CSS_ENDPOINT`` names one, before
+        the region's (a refresh of a stored read whose inputs are not known: the endpoint it last used).
     """
     env = os.environ if environ is None else environ
     layers = _layers(config, env, config_namespace)
@@ -536,7 +539,7 @@ def resolve_settings(
         region=resolved_region,
         project_id=resolved_project,
         credentials=credentials,
-        css_endpoint=css or css_endpoint_for(resolved_region, cloud),
+        css_endpoint=css or last_endpoint or css_endpoint_for(resolved_region, cloud),
         iam_endpoint=auth_url or iam_endpoint_for(resolved_region, cloud),
         insecure=_parse_bool(_first(layers, "insecure")),
         ca_bundle=ca_bundle,

@@ -24,7 +24,6 @@ from . import _pulumi_compat
 from ._cancel import Cancellation
 from ._engine_watch import watch_engine
 from ._first_page import read_outputs
-from ._settings import resource_id
 from .errors import CssVpcepError
 
 __all__ = ["VpcepConnections", "VpcepConnectionsProvider", "get_vpcep_connections"]
@@ -35,6 +34,10 @@ CONFIG_NAMESPACE = "huaweicloud"
 HOST_CANCELLATION = Cancellation()
 """The engine's cancel in the dynamic provider host this module runs in: set by the host's ``Cancel``
 (``_pulumi_compat.on_dynamic_host_cancel``), it ends every read of the process."""
+
+
+HOST_HANDOFF = faces.ReadHandoff()
+"""The reads a check or a diff made, for the create or update of the same resource that follows."""
 
 
 def _start_host_watches() -> None:
@@ -76,7 +79,8 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
     def __init__(self) -> None:
         super().__init__()
         self._config: dict[str, Any] | None = None
-        self._handoff = faces.ReadHandoff()
+        # One for the process: the host may load a provider twice when its first calls come at once.
+        self._handoff = HOST_HANDOFF
 
     def __reduce__(self) -> tuple[type[VpcepConnectionsProvider], tuple[()]]:
         # The configuration may hold credentials: a serialized provider never carries it.
@@ -91,38 +95,54 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
         _pulumi_compat.report_marked_errors_in_one_line()
         _start_host_watches()
 
-    def _read(self, named: Mapping[str, Any]) -> dict[str, Any]:
+    def _read(self, named: Mapping[str, Any], last_endpoint: str | None = None) -> dict[str, Any]:
         """The outputs of a read of what ``named`` names (``faces.stored_identity`` or ``faces.pinned``),
         ended at once by the engine's cancel."""
-        return HOST_CANCELLATION.call(read_outputs, **named, config=self._config, about=named.get("cluster_id"))
+        return HOST_CANCELLATION.call(
+            read_outputs, **named, config=self._config, last_endpoint=last_endpoint, about=named.get("cluster_id")
+        )
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
-        """Validate the inputs without sending anything; values not known yet pass as they are."""
+    @_reported_in_one_line
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
+        """Validate the inputs; then, for a resource to create whose inputs are all known, read, so that a
+        preview fails on a refused read as Terraform's plan does (the engine asks a dynamic provider nothing
+        else in a preview). The read is handed to the create that follows in the same process."""
         inputs, failures = faces.check_inputs(_given(news))
         checked = {k: news[k] if v is faces.UNKNOWN else v for k, v in inputs.items() if v is not None}
+        creating = not any(key != "__provider" for key in olds)
+        if creating and not failures and faces.UNKNOWN not in inputs.values():
+            named = faces.known(inputs)
+            self._handoff.keep(named, self._read(named))
         return pulumi.dynamic.CheckResult(checked, [pulumi.dynamic.CheckFailure(*failure) for failure in failures])
 
     @_reported_in_one_line
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        """Read the connections; the id is ``{region}:{project_id}:{cluster_id}``."""
-        outputs = self._read(faces.stored_identity(props, ""))
-        return pulumi.dynamic.CreateResult(_id_of(outputs), outputs)
+        """Read the connections (or take the read of the check before it); the id is
+        ``{region}:{project_id}:{cluster_id}``."""
+        named = faces.stored_identity(props, "", faces.given_endpoint(props))
+        outputs = self._handoff.take(named) or self._read(named)
+        return pulumi.dynamic.CreateResult(faces.resource_id_of(outputs), outputs)
 
     @_reported_in_one_line
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
-        """Re-read: from the stored outputs on refresh, from the id alone on ``VpcepConnections.get``."""
-        outputs = self._read(faces.stored_identity(props, id_))
-        return pulumi.dynamic.ReadResult(_id_of(outputs), outputs)
+        """Re-read: from the stored outputs on refresh, from the id alone on ``VpcepConnections.get``. The host
+        shows a refresh no inputs, so it reads through ``HW_CSS_ENDPOINT`` when set, else the endpoint it
+        last read through (an input given, or the region's)."""
+        named = faces.stored_identity(props, id_)
+        outputs = self._read(named, last_endpoint=faces.last_endpoint(props))
+        return pulumi.dynamic.ReadResult(faces.resource_id_of(outputs), outputs)
 
     @_reported_in_one_line
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         """Replace when what is read changes, else report the service's drift from ``olds`` (stored outputs)."""
-        replaces = faces.replacements(faces.checked_inputs(_given(news)), olds)
+        inputs = faces.checked_inputs(_given(news))
+        replaces = faces.replacements(inputs, olds)
         changed: list[str] = replaces
         if not replaces:
-            named = faces.identity(olds)
+            endpoint = faces.given_endpoint(inputs)
+            named = faces.identity(olds, endpoint)
             fresh = self._read(named)
-            changed = faces.drift(olds, fresh)
+            changed = faces.drift(olds, fresh, endpoint_given=endpoint is not None)
             if changed:
                 self._handoff.keep(named, fresh)
                 # The engine forwards the provider host's stderr to the CLI.
@@ -139,10 +159,6 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing to do: the resource only reads, so forgetting it changes nothing in the cloud."""
-
-
-def _id_of(outputs: Mapping[str, Any]) -> str:
-    return resource_id(outputs["region"], outputs["project_id"], outputs["cluster_id"])
 
 
 class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepConnections"):

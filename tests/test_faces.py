@@ -63,12 +63,18 @@ def test_checked_inputs_raise_the_first_failure() -> None:
 
 
 def test_a_stored_state_names_what_was_resolved_at_creation_and_an_id_names_the_rest() -> None:
+    # The endpoint is how to reach the service: the one given as an input, else the settings' at each read.
     assert faces.stored_identity(STORED, "ignored") == {
-        "cluster_id": "c-1", "project_id": "p-1", "region": "cn-north-4", "endpoint": "https://css.example.com"
+        "cluster_id": "c-1", "project_id": "p-1", "region": "cn-north-4", "endpoint": None
     }
+    assert faces.stored_identity(STORED, "ignored", "https://private.example.com")["endpoint"] == (
+        "https://private.example.com"
+    )
     assert faces.stored_identity({}, "cn-north-4:p-2:c-2") == {
         "cluster_id": "c-2", "project_id": "p-2", "region": "cn-north-4", "endpoint": None
     }
+    assert faces.last_endpoint(STORED) == "https://css.example.com"
+    assert faces.last_endpoint({**STORED, "endpoint": "ftp://x"}) is None
     with pytest.raises(InvalidInputError, match="id"):
         faces.stored_identity({}, "not-an-id")
 
@@ -76,8 +82,14 @@ def test_a_stored_state_names_what_was_resolved_at_creation_and_an_id_names_the_
 def test_an_update_reads_the_inputs_given_else_what_the_state_names() -> None:
     named = faces.pinned({"cluster_id": "c-1", "project_id": None, "region": "cn-east-3", "endpoint": None}, STORED)
 
-    assert named == {"cluster_id": "c-1", "project_id": "p-1", "region": "cn-east-3",
-                     "endpoint": "https://css.example.com"}
+    assert named == {"cluster_id": "c-1", "project_id": "p-1", "region": "cn-east-3", "endpoint": None}
+
+
+def test_another_endpoint_is_drift_only_when_the_endpoint_is_an_input() -> None:
+    moved = {**fresh(), "endpoint": "http://127.0.0.1:9"}
+
+    assert faces.drift(STORED, moved, endpoint_given=False) == []
+    assert faces.drift(STORED, moved) == ["endpoint"]
 
 
 @pytest.mark.parametrize(

@@ -210,10 +210,21 @@ def test_create_reads_with_a_deterministic_id_and_camel_case_outputs(plugin: Pro
     assert SAMPLE_SECRET_KEY not in first.properties.SerializeToString().decode("utf-8", "replace")
 
 
-def test_create_in_preview_sends_nothing_and_leaves_the_data_unknown(
+def test_create_in_preview_reads_as_a_plan_reads_a_data_source(plugin: ProviderProcess, emulator: Emulator) -> None:
+    previewed = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID}, preview=True)
+    created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+
+    assert plain(previewed.properties) == plain(created.properties)
+    assert previewed.id == created.id
+    assert emulator.state.requests["css"] == 1  # the create took the preview's read
+    with pytest.raises(grpc.RpcError, match=r"cluster no-such-cluster: HTTP 403 CSS\.0015"):
+        create(plugin, {"clusterId": "no-such-cluster"}, preview=True)
+
+
+def test_create_in_preview_with_an_input_not_known_yet_sends_nothing_and_leaves_the_data_unknown(
     plugin: ProviderProcess, emulator: Emulator
 ) -> None:
-    response = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID}, preview=True)
+    response = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID, "region": rpc.UNKNOWN}, preview=True)
 
     outputs = plain(response.properties)
     assert outputs["clusterId"] == SAMPLE_CLUSTER_ID

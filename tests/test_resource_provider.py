@@ -109,6 +109,31 @@ def test_check_names_each_malformed_input_and_sends_nothing(host: ProviderProces
     assert sum(emulator.state.requests.values()) == 0
 
 
+def test_check_of_a_resource_to_create_reads_for_the_preview_and_hands_the_read_to_the_create(
+    host: ProviderProcess, emulator: Emulator
+) -> None:
+    news = {"cluster_id": SAMPLE_CLUSTER_ID, "__provider": PROVIDER}
+    host.stub.Check(proto.CheckRequest(urn="urn:x", olds=to_struct({}), news=to_struct(news)))
+    assert emulator.state.requests["css"] == 1
+
+    _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
+
+    assert outputs["total_count"] == 3
+    assert emulator.state.requests["css"] == 1
+    # A resource that exists already is read by its diff, not its check.
+    host.stub.Check(proto.CheckRequest(urn="urn:x", olds=stored(outputs), news=to_struct(news)))
+    assert emulator.state.requests["css"] == 1
+
+
+def test_check_of_a_resource_to_create_fails_on_a_refused_read_in_one_line(host: ProviderProcess) -> None:
+    news = {"cluster_id": "no-such-cluster", "__provider": PROVIDER}
+    with pytest.raises(grpc.RpcError) as raised:
+        host.stub.Check(proto.CheckRequest(urn="urn:x", olds=to_struct({}), news=to_struct(news)))
+
+    details = raised.value.details()
+    assert re.fullmatch(r"cluster no-such-cluster: HTTP 403 CSS\.0015: .+ \(request id [0-9a-f]+\)", details), details
+
+
 def test_check_requires_a_cluster_id(host: ProviderProcess) -> None:
     response = host.stub.Check(
         proto.CheckRequest(urn="urn:x", olds=to_struct({}), news=to_struct({"__provider": PROVIDER}))
@@ -287,7 +312,7 @@ def test_an_update_after_a_diff_that_found_drift_stores_that_read_without_readin
     assert emulator.state.requests["css"] == 1
 
 
-def test_every_diff_reads_again_and_an_update_without_a_diff_before_it_reads(
+def test_every_diff_reads_again_and_each_kept_read_serves_one_update_the_latest_first(
     host: ProviderProcess, emulator: Emulator
 ) -> None:
     _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
@@ -299,12 +324,18 @@ def test_every_diff_reads_again_and_an_update_without_a_diff_before_it_reads(
     emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[0]["status"] = "accepted"
     emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[1]["status"] = "rejected"
     assert diff(host, outputs, news).changes == proto.DiffResponse.DIFF_SOME  # the service's latest drift
-    first = host.stub.Update(proto.UpdateRequest(id=SAMPLE_ID, urn="urn:x", olds=stored(outputs), news=stored(news)))
-    second = host.stub.Update(proto.UpdateRequest(id=SAMPLE_ID, urn="urn:x", olds=stored(outputs), news=stored(news)))
+    updates = [
+        from_struct(host.stub.Update(
+            proto.UpdateRequest(id=SAMPLE_ID, urn="urn:x", olds=stored(outputs), news=stored(news))
+        ).properties)
+        for _ in range(3)
+    ]
 
-    assert [c["status"] for c in from_struct(first.properties)["connections"][:2]] == ["accepted", "rejected"]
-    assert from_struct(second.properties) == from_struct(first.properties)
-    assert emulator.state.requests["css"] == 3  # two diffs, and the second update, which no diff preceded
+    # (Two resources of one cluster each diff once; each of their updates takes one of the reads.)
+    assert [[c["status"] for c in update["connections"][:2]] for update in updates] == [
+        ["accepted", "rejected"], ["rejected", "pendingAcceptance"], ["accepted", "rejected"]
+    ]
+    assert emulator.state.requests["css"] == 3  # two diffs, and the third update, for which none was kept
 
 
 def test_delete_sends_nothing(host: ProviderProcess, emulator: Emulator) -> None:
