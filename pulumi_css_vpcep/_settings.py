@@ -375,7 +375,7 @@ def _credential(found: tuple[str, str]) -> str:
     return value
 
 
-def _credentials(layers: list[_Layer]) -> Credentials:
+def _credentials(layers: list[_Layer], namespace: str) -> Credentials:
     for layer in layers:
         access = layer.get("access_key")
         secret = layer.get("secret_key")
@@ -391,9 +391,11 @@ def _credentials(layers: list[_Layer]) -> Credentials:
             security_token=_credential(token) if token else None,
             source=access[1],
         )
+    # A plugin user who copied a Python program's configuration has set keys this face does not read.
+    other = " (huaweicloud:* keys are read by the Python dynamic resource only)" if namespace != "huaweicloud" else ""
     raise ConfigurationError(
         "no credentials: set an access key and secret key with "
-        f"{_where(layers, 'access_key')} (and the matching secret key)"
+        f"{_where(layers, 'access_key')} (and the matching secret key){other}"
     )
 
 
@@ -531,7 +533,7 @@ def resolve_settings(
     css = _from_layers(layers, "endpoint", validate_endpoint, endpoint, "endpoint")
     auth_url = _from_layers(layers, "auth_url", validate_endpoint, None, "auth_url")
     cloud = _from_layers(layers, "cloud", _validate_cloud, None, "cloud") or DEFAULT_CLOUD
-    credentials = _credentials(layers)
+    credentials = _credentials(layers, config_namespace)
     ca_bundle = env.get("SSL_CERT_FILE") or None
     ca_dir = env.get("SSL_CERT_DIR") or None
 

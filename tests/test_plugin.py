@@ -132,6 +132,7 @@ def test_missing_credentials_are_one_clean_line_naming_the_plugin_config(emulato
     assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "css-vpcep:accessKey" in error.details()
     assert "HW_ACCESS_KEY" in error.details()
+    assert error.details().endswith("(huaweicloud:* keys are read by the Python dynamic resource only)")
     assert "\n" not in error.details()
     assert "Traceback" not in error.details()
     assert sum(emulator.state.requests.values()) == 0

@@ -282,3 +282,31 @@ def test_css_vpcep_read_timeout_bounds_a_python_programs_reads(
     assert done.returncode != 0
     assert re.search(r"error: .*the read's deadline of 3 s has passed$", text, re.MULTILINE), text
     assert time.monotonic() - started < 60, text
+
+
+# Existing stacks
+
+
+@pytest.mark.parametrize("name", ["python-reads", "yaml-reads"])
+def test_a_stack_written_by_the_last_release_previews_refreshes_and_updates_with_todays_code(
+    request: pytest.FixtureRequest, backend: Backend, emulator: Emulator, name: str
+) -> None:
+    # states/: `pulumi stack export` of each program's stack as the release at commit 320b35b wrote it
+    # (states/record.py), against an emulator on another port than today's.
+    config = {"clusterId": SAMPLE_CLUSTER_ID, "count": "2"} if name == "python-reads" else {}
+    if config:
+        request.getfixturevalue("python_host")
+    program = new_program(backend, emulator, name, **config)
+    program.cli("stack", "import", "--file", str(STATES / f"{name}.json"))
+    recorded = {r["outputs"]["endpoint"] for r in program.export()["deployment"]["resources"] if "outputs" in r
+                and "endpoint" in r["outputs"]}
+    assert recorded
+    assert emulator.url not in recorded
+
+    program.cli("preview", "--expect-no-changes")
+    program.cli("refresh", "--yes", "--skip-preview")
+    program.cli("up", "--yes", "--skip-preview", "--expect-no-changes")
+
+    reads = [r["outputs"] for r in program.export()["deployment"]["resources"] if "endpoint" in r.get("outputs", {})]
+    assert [read["endpoint"] for read in reads] == [emulator.url] * len(reads)
+    assert {int(read.get("total_count", read.get("totalCount", 0))) for read in reads} == {3}
