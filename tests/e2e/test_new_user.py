@@ -82,8 +82,8 @@ def test_a_preview_reads_so_a_wrong_cluster_id_fails_it_naming_the_cluster(
     text = done.stdout + done.stderr
     assert done.returncode != 0, text
     # (The engine puts "Preview failed: " before a plugin's error in a preview.)
-    assert re.search(r"error: (Preview failed: )?cluster no-such-cluster: HTTP 403 CSS\.0015: .* \(request id [0-9a-f]+\)$", text,
-                     re.MULTILINE), text
+    refused = r"error: (Preview failed: )?cluster no-such-cluster: HTTP 403 CSS\.0015: .* \(request id [0-9a-f]+\)$"
+    assert re.search(refused, text, re.MULTILINE), text
     assert "Traceback" not in text
 
 
