@@ -236,6 +236,10 @@ def test_package_add_of_the_repository_then_up_gives_every_language_the_same_out
     stack.env.update(prepare(stack.work_dir, bin_dir))
 
     stack.cli("package", "add", str(repository), stack_flag=False, timeout=900)
+    # The README's way to the emulator for a plugin user: the command in the virtualenv `package add` built.
+    command = [str(repository / "venv" / "bin" / "css-vpcep"), "connections", "--cluster-id", SAMPLE_CLUSTER_ID]
+    read = subprocess.run(command, env={"PATH": "", **emulator.environ()}, capture_output=True, timeout=60)
+    assert read.returncode == 0, read.stderr
 
     project_file = (stack.work_dir / "Pulumi.yaml").read_text(encoding="utf-8")
     assert re.search(rf"^packages:\n  css-vpcep: {re.escape(str(repository))}$", project_file, re.MULTILINE)
@@ -261,5 +265,6 @@ def test_a_refused_read_is_the_resources_one_line_error_under_the_cli(
 
     assert done.returncode != 0
     text = done.stdout + done.stderr
-    assert re.search(r"error: HTTP 403 CSS\.0015: .*\(request id [0-9a-f-]{8,}\)$", text, re.MULTILINE), text
+    line = r"error: cluster no-such-cluster: HTTP 403 CSS\.0015: .*\(request id [0-9a-f-]{8,}\)$"
+    assert re.search(line, text, re.MULTILINE), text
     assert "Traceback" not in text
