@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -243,3 +246,21 @@ def test_a_provider_process_ends_within_seconds_of_its_engine(emulator: Emulator
             assert provider.process.poll() is not None, "the provider outlived its engine"
             assert time.monotonic() - stopped < 5
             assert f"the Pulumi engine at {engine_address} is gone" in provider.stderr()
+
+
+def test_a_ctrl_c_ends_the_command_at_once_wherever_its_read_is(emulator: Emulator) -> None:
+    emulator.state.set_faults([HELD])
+    command = [sys.executable, "-m", "pulumi_css_vpcep._cli", "connections", "--cluster-id", SAMPLE_CLUSTER_ID]
+    process = subprocess.Popen(command, env=process_env(**emulator.environ()), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    waited = time.monotonic()
+    while emulator.state.in_flight < 1:
+        assert time.monotonic() - waited < 30
+        time.sleep(0.02)
+    sent = time.monotonic()
+
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=10)
+
+    assert time.monotonic() - sent < 2
+    assert (process.returncode, stderr) == (130, "css-vpcep: interrupted\n")

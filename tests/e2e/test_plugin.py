@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi import automation as auto
 
 from pulumi_css_vpcep import __version__
 from pulumi_css_vpcep._faces import camel_case
@@ -254,6 +255,15 @@ def test_package_add_of_the_repository_then_up_gives_every_language_the_same_out
     stack.destroy()
     assert emulator.state.requests["css"] == 0
     assert stack.resources() == []
+
+    # A refusal, of the function's invoke as of the resource, is its one line in every language.
+    stack.set_config("clusterId", "no-such-cluster")
+    with pytest.raises(auto.CommandError) as refused:
+        stack.up()
+    text = str(refused.value)
+    print(f"{language}:", *[line for line in text.splitlines() if "no-such-cluster" in line], sep="\n  ")
+    assert re.search(r"cluster no-such-cluster: HTTP 403 CSS\.0015: .*\(request id [0-9a-f]+\)", text), text
+    assert "Traceback" not in text
 
 
 def test_a_refused_read_is_the_resources_one_line_error_under_the_cli(
