@@ -36,8 +36,12 @@ HOST_CANCELLATION = Cancellation()
 (``_pulumi_compat.on_dynamic_host_cancel``), it ends every read of the process."""
 
 
+PREVIEW_KEY = "__css_vpcep_preview"
+"""What a program registering a ``VpcepConnections`` in a preview adds to its inputs: the provider's check
+cannot tell a preview from an update otherwise."""
+
 HOST_HANDOFF = faces.ReadHandoff()
-"""The reads a check or a diff made, for the create or update of the same resource that follows."""
+"""The reads diffs made, for the update of the same resource that follows."""
 
 
 def _start_host_watches() -> None:
@@ -104,23 +108,23 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
     @_reported_in_one_line
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
-        """Validate the inputs; then, for a resource to create whose inputs are all known, read, so that a
-        preview fails on a refused read as Terraform's plan does (the engine asks a dynamic provider nothing
-        else in a preview). The read is handed to the create that follows in the same process."""
+        """Validate the inputs. In a preview, a resource to create whose inputs are all known is read here
+        too, so that the preview fails on a refused read as Terraform's plan does: the engine asks a dynamic
+        provider nothing else in a preview. Not in an update, where the engine checks one resource after
+        another but creates them concurrently: the create reads. The program's mark of a preview
+        (``PREVIEW_KEY``) is not an input, and is never stored."""
         inputs, failures = faces.check_inputs(_given(news))
         checked = {k: news[k] if v is faces.UNKNOWN else v for k, v in inputs.items() if v is not None}
         creating = not any(key != "__provider" for key in olds)
-        if creating and not failures and faces.UNKNOWN not in inputs.values():
-            named = faces.known(inputs)
-            self._handoff.keep(named, self._read(named))
+        previewing = news.get(PREVIEW_KEY) is True
+        if previewing and creating and not failures and faces.UNKNOWN not in inputs.values():
+            self._read(faces.known(inputs))  # its outputs cannot show: a preview's dynamic outputs stay unknown
         return pulumi.dynamic.CheckResult(checked, [pulumi.dynamic.CheckFailure(*failure) for failure in failures])
 
     @_reported_in_one_line
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        """Read the connections (or take the read of the check before it); the id is
-        ``{region}:{project_id}:{cluster_id}``."""
-        named = faces.stored_identity(props, "", faces.given_endpoint(props))
-        outputs = self._handoff.take(named) or self._read(named)
+        """Read the connections; the id is ``{region}:{project_id}:{cluster_id}``."""
+        outputs = self._read(faces.stored_identity(props, "", faces.given_endpoint(props)))
         return pulumi.dynamic.CreateResult(faces.resource_id_of(outputs), outputs)
 
     @_reported_in_one_line
@@ -192,6 +196,8 @@ class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepC
         # The outputs only a read gives are declared too, so that their attributes resolve.
         props = {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": endpoint,
                  **dict.fromkeys(faces.COMPUTED_NAMES)}
+        if pulumi.runtime.is_dry_run() and not _pulumi_compat.mocks_active():
+            props[PREVIEW_KEY] = True
         super().__init__(VpcepConnectionsProvider(), resource_name, props, opts)
         config = _pulumi_compat.get_config, _pulumi_compat.is_config_secret
         for warning in faces.plain_credentials(CONFIG_NAMESPACE, *config):

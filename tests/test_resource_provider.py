@@ -24,6 +24,7 @@ from pulumi_css_vpcep.emulator import (
     Emulator,
     generate_connections,
 )
+from pulumi_css_vpcep.resource import PREVIEW_KEY
 from tests.dynamic_host import DYNAMIC_HOST, PROVIDER, SAMPLE_ID, configure, create, diff, stored
 from tests.provider_host import ProviderProcess, process_env, provider_process
 from tests.wire import from_struct, to_struct
@@ -109,24 +110,24 @@ def test_check_names_each_malformed_input_and_sends_nothing(host: ProviderProces
     assert sum(emulator.state.requests.values()) == 0
 
 
-def test_check_of_a_resource_to_create_reads_for_the_preview_and_hands_the_read_to_the_create(
-    host: ProviderProcess, emulator: Emulator
-) -> None:
+def test_check_reads_a_resource_to_create_in_a_preview_only(host: ProviderProcess, emulator: Emulator) -> None:
     news = {"cluster_id": SAMPLE_CLUSTER_ID, "__provider": PROVIDER}
+    previewed = host.stub.Check(proto.CheckRequest(
+        urn="urn:x", olds=to_struct({}), news=to_struct({**news, PREVIEW_KEY: True})
+    ))
+    assert emulator.state.requests["css"] == 1
+    assert PREVIEW_KEY not in from_struct(previewed.inputs)  # the program's mark is never stored
+
+    # An update's check sends nothing (the engine checks one resource at a time; the creates run at once),
+    # and neither does the preview of a resource that exists already: its diff reads.
     host.stub.Check(proto.CheckRequest(urn="urn:x", olds=to_struct({}), news=to_struct(news)))
-    assert emulator.state.requests["css"] == 1
-
     _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
-
-    assert outputs["total_count"] == 3
-    assert emulator.state.requests["css"] == 1
-    # A resource that exists already is read by its diff, not its check.
-    host.stub.Check(proto.CheckRequest(urn="urn:x", olds=stored(outputs), news=to_struct(news)))
-    assert emulator.state.requests["css"] == 1
+    host.stub.Check(proto.CheckRequest(urn="urn:x", olds=stored(outputs), news=to_struct({**news, PREVIEW_KEY: True})))
+    assert emulator.state.requests["css"] == 2
 
 
-def test_check_of_a_resource_to_create_fails_on_a_refused_read_in_one_line(host: ProviderProcess) -> None:
-    news = {"cluster_id": "no-such-cluster", "__provider": PROVIDER}
+def test_check_in_a_preview_fails_on_a_refused_read_in_one_line(host: ProviderProcess) -> None:
+    news = {"cluster_id": "no-such-cluster", "__provider": PROVIDER, PREVIEW_KEY: True}
     with pytest.raises(grpc.RpcError) as raised:
         host.stub.Check(proto.CheckRequest(urn="urn:x", olds=to_struct({}), news=to_struct(news)))
 
