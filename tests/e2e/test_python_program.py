@@ -267,7 +267,8 @@ def test_an_unknown_cluster_fails_up_with_the_services_error_and_leaves_the_stat
 
     text = str(failure.value)
     # The resource's error is the service's one line, not the provider host's traceback.
-    assert re.search(r"error: HTTP 403 CSS\.0015: .*\(request id [0-9a-f-]{8,}\)$", text, re.MULTILINE), text
+    refused = r"error: cluster no-such-cluster: HTTP 403 CSS\.0015: .*\(request id [0-9a-f-]{8,}\)$"
+    assert re.search(refused, text, re.MULTILINE), text
     assert "Traceback" not in text
     # (The default provider's record of the stack configuration is the engine's, and changes with it.)
     assert stored_reads(read_stack) == before
