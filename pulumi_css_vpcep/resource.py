@@ -51,6 +51,12 @@ def _start_host_watches() -> None:
     watch_engine(_pulumi_compat.dynamic_host_engine_address())
 
 
+def _new_read(inputs: faces.Inputs, olds: Mapping[str, Any]) -> bool:
+    """Whether checked ``inputs`` name a read the stack does not hold: a resource to create (no old inputs),
+    or one to replace (an input given that the old inputs do not have)."""
+    return not any(key != "__provider" for key in olds) or bool(faces.replacements(inputs, olds))
+
+
 def _given(values: Mapping[str, Any]) -> dict[str, Any]:
     """Values as the core takes them: one not known yet (a preview) as ``faces.UNKNOWN``."""
     return {key: faces.UNKNOWN if pulumi.contains_unknowns(value) else value for key, value in values.items()}
@@ -108,16 +114,15 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
     @_reported_in_one_line
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
-        """Validate the inputs. In a preview, a resource to create whose inputs are all known is read here
-        too, so that the preview fails on a refused read as Terraform's plan does: the engine asks a dynamic
-        provider nothing else in a preview. Not in an update, where the engine checks one resource after
+        """Validate the inputs. In a preview, a resource to create or replace whose inputs are all known is
+        read here too, so that the preview fails on a refused read as Terraform's plan does: the engine asks
+        a dynamic provider nothing else in a preview. Not in an update, where the engine checks one resource after
         another but creates them concurrently: the create reads. The program's mark of a preview
         (``PREVIEW_KEY``) is not an input, and is never stored."""
         inputs, failures = faces.check_inputs(_given(news))
         checked = {k: news[k] if v is faces.UNKNOWN else v for k, v in inputs.items() if v is not None}
-        creating = not any(key != "__provider" for key in olds)
         previewing = news.get(PREVIEW_KEY) is True
-        if previewing and creating and not failures and faces.UNKNOWN not in inputs.values():
+        if previewing and not failures and faces.UNKNOWN not in inputs.values() and _new_read(inputs, olds):
             self._read(faces.known(inputs))  # its outputs cannot show: a preview's dynamic outputs stay unknown
         return pulumi.dynamic.CheckResult(checked, [pulumi.dynamic.CheckFailure(*failure) for failure in failures])
 

@@ -124,6 +124,10 @@ def test_check_reads_a_resource_to_create_in_a_preview_only(host: ProviderProces
     _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
     host.stub.Check(proto.CheckRequest(urn="urn:x", olds=stored(outputs), news=to_struct({**news, PREVIEW_KEY: True})))
     assert emulator.state.requests["css"] == 2
+    # A replacement is a new read: its preview reads, and fails on a refused one.
+    replaced = {**news, "cluster_id": "no-such-cluster", PREVIEW_KEY: True}
+    with pytest.raises(grpc.RpcError, match=r"cluster no-such-cluster: HTTP 403"):
+        host.stub.Check(proto.CheckRequest(urn="urn:x", olds=to_struct(news), news=to_struct(replaced)))
 
 
 def test_check_in_a_preview_fails_on_a_refused_read_in_one_line(host: ProviderProcess) -> None:

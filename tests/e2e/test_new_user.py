@@ -65,15 +65,21 @@ def test_a_moved_hw_css_endpoint_is_followed_without_drift_or_replacement(
         assert created["outputs"]["endpoint"] == emulator.url
 
 
+@pytest.mark.parametrize("when", ["create", "replace"])
 @pytest.mark.parametrize("face", ["python", "yaml"])
 def test_a_preview_reads_so_a_wrong_cluster_id_fails_it_naming_the_cluster(
-    request: pytest.FixtureRequest, backend: Backend, emulator: Emulator, face: str
+    request: pytest.FixtureRequest, backend: Backend, emulator: Emulator, face: str, when: str
 ) -> None:
     if face == "python":
         request.getfixturevalue("python_host")
-        program = new_program(backend, emulator, "python-reads", clusterId="no-such-cluster", count="1")
+        program = new_program(backend, emulator, "python-reads", clusterId=SAMPLE_CLUSTER_ID, count="1")
     else:
         program = new_program(backend, emulator, "yaml-reads")
+    if when == "replace":
+        program.cli("up", "--yes", "--skip-preview")
+    if face == "python":
+        program.cli("config", "set", "clusterId", "no-such-cluster")
+    else:
         pulumi_yaml = program.work_dir / "Pulumi.yaml"
         pulumi_yaml.write_text(pulumi_yaml.read_text().replace(SAMPLE_CLUSTER_ID, "no-such-cluster", 1))
 
