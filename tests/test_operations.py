@@ -264,3 +264,15 @@ def test_a_ctrl_c_ends_the_command_at_once_wherever_its_read_is(emulator: Emulat
 
     assert time.monotonic() - sent < 2
     assert (process.returncode, stderr) == (130, "css-vpcep: interrupted\n")
+
+
+def test_css_vpcep_read_timeout_in_the_plugins_configuration_bounds_its_reads(emulator: Emulator) -> None:
+    emulator.state.set_faults([HELD])
+    with provider_process(["-m", "pulumi_css_vpcep", "127.0.0.1:1"], process_env(**emulator.environ())) as plugin:
+        plugin.stub.Configure(proto.ConfigureRequest(variables={"css-vpcep:config:readTimeout": "1s"}))
+        started = time.monotonic()
+        with pytest.raises(grpc.RpcError) as info:
+            _plugin_create(plugin)()
+
+    assert time.monotonic() - started < 10
+    assert info.value.details().endswith("the read's deadline of 1 s has passed")
