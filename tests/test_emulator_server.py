@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import gc
 import logging
+import ssl
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
+import trustme
 
 from pulumi_css_vpcep._client import read_vpcep_connections
 from pulumi_css_vpcep.emulator import (
@@ -98,6 +101,23 @@ def test_stopping_with_an_idle_connection_open_logs_nothing(caplog: pytest.LogCa
         assert client.get("/_emulator/requests").status_code == 200
         emulator.stop()
     assert [record.getMessage() for record in caplog.records if record.name == "asyncio"] == []
+
+
+@pytest.mark.parametrize("over_tls", [False, True], ids=["http", "https"])
+def test_stopping_with_an_idle_connection_open_is_prompt(over_tls: bool, authority: trustme.CA) -> None:
+    # Since Python 3.12 the server waits for its connections to close; a TLS close waits for the peer's
+    # close_notify, which an idle client keeping its connection for later never sends.
+    tls, verify = None, ssl.create_default_context()
+    if over_tls:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("127.0.0.1").configure_cert(tls)
+        authority.configure_trust(verify)
+    emulator = Emulator(tls=tls).start()
+    with httpx.Client(base_url=emulator.url, trust_env=False, verify=verify) as client:
+        assert client.get("/_emulator/requests").status_code == 200  # the connection stays open, idle
+        started = time.monotonic()
+        emulator.stop()
+        assert time.monotonic() - started < 2.0
 
 
 DROP_THEN_READ = """

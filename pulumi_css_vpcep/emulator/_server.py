@@ -45,7 +45,7 @@ class Emulator:
         """A server TLS context: serve https instead of http (to test certificate handling)."""
         self._server: asyncio.Server | None = None
         self._service = Service(self.state)
-        self._connections: set[asyncio.Task[None]] = set()
+        self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
         self._closing = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -90,15 +90,20 @@ class Emulator:
         return server
 
     async def aclose(self) -> None:
-        """Stop serving: close the listening socket and every open connection, and wait for their tasks."""
+        """Stop serving: close the listening socket, drop every open connection, and wait for their tasks.
+
+        Connections are aborted, not closed: since Python 3.12 ``wait_closed`` waits for every connection,
+        and a TLS close waits for the peer's reply, which a client keeping an idle connection never sends.
+        """
         server, self._server = self._server, None
         self._closing = True
         if server is not None:
             server.close()
         # A connection accepted just before the close may start its task while the others end: loop.
         while self._connections:
-            open_connections = list(self._connections)
-            for task in open_connections:
+            open_connections = dict(self._connections)
+            for task, writer in open_connections.items():
+                writer.transport.abort()
                 task.cancel()
             await asyncio.wait(open_connections)
         if server is not None:
@@ -116,11 +121,11 @@ class Emulator:
             writer.transport.abort()
             return
         task = asyncio.get_running_loop().create_task(serve_connection(reader, writer, self._respond))
-        self._connections.add(task)
+        self._connections[task] = writer
         task.add_done_callback(functools.partial(self._connection_done, writer))
 
     def _connection_done(self, writer: asyncio.StreamWriter, task: asyncio.Task[None]) -> None:
-        self._connections.discard(task)
+        self._connections.pop(task, None)
         writer.close()  # a no-op once serve_connection has closed it, as it does unless cancelled before it ran
         if not task.cancelled() and (exc := task.exception()) is not None:
             task.get_loop().call_exception_handler(
