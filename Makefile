@@ -10,8 +10,8 @@ SAMPLE_CLUSTER := 4f3deec3-efa6-4ee3-a5b1-7a2bbd7d9e7a
 
 .PHONY: run test lint typecheck unit test-floor unit-python e2e pulumi-tools bench clean
 
-# `make run` installs only what a read needs.
-$(RUN_STAMP): pyproject.toml
+# `make run` installs only what a read needs; again when the version (in __init__.py) changes, for the metadata.
+$(RUN_STAMP): pyproject.toml pulumi_css_vpcep/__init__.py
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -e .
 	touch $(RUN_STAMP)
