@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-dev
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 SAMPLE_CLUSTER := 4f3deec3-efa6-4ee3-a5b1-7a2bbd7d9e7a
 
-.PHONY: run test lint typecheck unit test-floor unit-python e2e pulumi-tools bench clean
+.PHONY: run test lint typecheck unit test-floor unit-python dist e2e pulumi-tools bench clean
 
 # `make run` installs only what a read needs; again when the version (in __init__.py) changes, for the metadata.
 $(RUN_STAMP): pyproject.toml pulumi_css_vpcep/__init__.py
@@ -77,6 +77,11 @@ unit-python:
 	[ -x $(OTHER_VENV)/bin/python ] || $(OTHER_PYTHON) -m venv $(OTHER_VENV)
 	$(OTHER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	$(OTHER_VENV)/bin/pytest -p no:cacheprovider
+
+# The sdist and the wheel in dist/, built with `python -m build`, checked with `twine check`, the wheel
+# smoke-tested in a clean venv, and the wheel built from the sdist compared with the checkout's (tools/dist.sh).
+dist:
+	PYTHON=$(PYTHON) tools/dist.sh
 
 # The pinned Pulumi CLI and plugins, built from Go modules into ~/.cache/pulumi-css-vpcep (once per version).
 pulumi-tools:
