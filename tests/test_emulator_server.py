@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
+import socket
 import ssl
 import subprocess
 import sys
@@ -118,6 +120,18 @@ def test_stopping_with_an_idle_connection_open_is_prompt(over_tls: bool, authori
         started = time.monotonic()
         emulator.stop()
         assert time.monotonic() - started < 2.0
+
+
+def test_a_connection_made_as_the_emulator_stops_ends_with_it() -> None:
+    # A connection accepted in the last moments must not outlive the emulator, open with no one to answer.
+    for _ in range(20):
+        emulator = Emulator().start()
+        with socket.create_connection((emulator.host, emulator.port), timeout=2) as client:
+            client.sendall(b"GET /_emulator/requests HTTP/1.1\r\nHost: emulator\r\n\r\n")
+            emulator.stop()
+            with contextlib.suppress(ConnectionResetError):
+                while client.recv(65536):  # an answer, if it came first, then the end of the connection
+                    pass
 
 
 DROP_THEN_READ = """
