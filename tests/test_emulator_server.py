@@ -134,6 +134,21 @@ def test_a_connection_made_as_the_emulator_stops_ends_with_it() -> None:
                     pass
 
 
+def test_a_client_that_fails_the_tls_handshake_is_no_error_of_the_emulators(
+    authority: trustme.CA, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="asyncio")
+    tls, trusting = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH), ssl.create_default_context()
+    authority.issue_cert("127.0.0.1").configure_cert(tls)
+    authority.configure_trust(trusting)
+    with Emulator(tls=tls) as emulator:
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            httpx.get(f"{emulator.url}/_emulator/requests", trust_env=False)  # the system's CAs: untrusted
+        with httpx.Client(trust_env=False, verify=trusting) as client:
+            assert client.get(f"{emulator.url}/_emulator/requests").status_code == 200  # still serving
+    assert [record.getMessage() for record in caplog.records if record.name == "asyncio"] == []
+
+
 DROP_THEN_READ = """
 import logging
 from pulumi_css_vpcep._client import read_vpcep_connections

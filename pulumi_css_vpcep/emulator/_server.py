@@ -118,8 +118,12 @@ class Emulator:
                 accepted, _ = listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as exc:  # out of file descriptors, say: the client sees its connection refused
+            except ConnectionAbortedError:  # the client gave up before it was accepted
+                continue
+            except OSError as exc:  # out of file descriptors, say: pause for a second, as asyncio's servers do
                 loop.call_exception_handler({"message": "The emulator could not accept a connection", "exception": exc})
+                loop.remove_reader(listener)
+                loop.call_later(1.0, self._resume_accepting, listener)
                 return
             accepted.setblocking(False)
             connection = _Connection(accepted)
@@ -127,13 +131,20 @@ class Emulator:
             self._connections[task] = connection
             task.add_done_callback(self._connection_done)
 
+    def _resume_accepting(self, listener: socket.socket) -> None:
+        if self._listener is listener:  # still serving
+            asyncio.get_running_loop().add_reader(listener, self._accept, listener)
+
     async def _serve(self, connection: _Connection) -> None:
         """Answer one connection, after its TLS handshake over https."""
         connection.started = True  # from here asyncio closes the socket, whatever happens
         loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader(limit=1 << 16)
         protocol = asyncio.StreamReaderProtocol(reader)
-        transport, _ = await loop.connect_accepted_socket(lambda: protocol, connection.socket, ssl=self.tls)
+        try:
+            transport, _ = await loop.connect_accepted_socket(lambda: protocol, connection.socket, ssl=self.tls)
+        except OSError:  # a failed TLS handshake or a client gone: its own business, as for asyncio's servers
+            return
         connection.transport = transport
         await serve_connection(reader, asyncio.StreamWriter(transport, protocol, reader, loop), self._respond)
 
