@@ -10,6 +10,7 @@ import ssl
 import subprocess
 import sys
 import time
+import warnings
 
 import httpx
 import pytest
@@ -147,6 +148,24 @@ def test_a_client_that_fails_the_tls_handshake_is_no_error_of_the_emulators(
         with httpx.Client(trust_env=False, verify=trusting) as client:
             assert client.get(f"{emulator.url}/_emulator/requests").status_code == 200  # still serving
     assert [record.getMessage() for record in caplog.records if record.name == "asyncio"] == []
+
+
+def test_a_tls_connection_the_emulator_closed_ends_when_it_stops(authority: trustme.CA) -> None:
+    # Its TLS close waits for the client's close_notify; a client that never sends it must not keep it open.
+    tls, trusting = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH), ssl.create_default_context()
+    authority.issue_cert("127.0.0.1").configure_cert(tls)
+    authority.configure_trust(trusting)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        emulator = Emulator(tls=tls).start()
+        raw = socket.create_connection((emulator.host, emulator.port), timeout=5)
+        with trusting.wrap_socket(raw, server_hostname="127.0.0.1") as client:
+            client.sendall(b"GET /_emulator/requests HTTP/1.1\r\nHost: emulator\r\nConnection: close\r\n\r\n")
+            while client.recv(65536):  # the answer, then the emulator's close_notify
+                pass
+            emulator.stop()
+            gc.collect()
+    assert [str(w.message) for w in caught if "unclosed transport" in str(w.message)] == []
 
 
 DROP_THEN_READ = """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import socket
 import ssl
@@ -146,7 +147,12 @@ class Emulator:
         except OSError:  # a failed TLS handshake or a client gone: its own business, as for asyncio's servers
             return
         connection.transport = transport
-        await serve_connection(reader, asyncio.StreamWriter(transport, protocol, reader, loop), self._respond)
+        writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+        await serve_connection(reader, writer, self._respond)
+        # Serving ends when the connection is closed, not closing: a TLS close waits for the client's reply,
+        # and aclose must still find the connection to abort it.
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
 
     def _connection_done(self, task: asyncio.Task[None]) -> None:
         """Forget a finished connection and report an error of the emulator's own.
