@@ -8,10 +8,10 @@ STAMP := $(VENV)/.installed-dev
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 SAMPLE_CLUSTER := 4f3deec3-efa6-4ee3-a5b1-7a2bbd7d9e7a
 
-.PHONY: run test lint typecheck unit e2e pulumi-tools bench clean
+.PHONY: run test lint typecheck unit test-floor unit-python dist e2e pulumi-tools bench clean
 
-# `make run` installs only what a read needs.
-$(RUN_STAMP): pyproject.toml
+# `make run` installs only what a read needs; again when the version (in __init__.py) changes, for the metadata.
+$(RUN_STAMP): pyproject.toml pulumi_css_vpcep/__init__.py
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -e .
 	touch $(RUN_STAMP)
@@ -56,6 +56,34 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# The unit suite again, in its own venv, on the lowest versions pyproject.toml declares: pulumi and every other
+# runtime dependency at its lower bound (uv's lowest-direct resolution; uv comes from the package index), the
+# test tools at their newest that agree with them. tools/check_floor.py fails the run if a resolver chose anything else.
+FLOOR_VENV := .venv-floor
+test-floor:
+	rm -rf $(FLOOR_VENV)
+	$(PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv
+	$(FLOOR_VENV)/bin/uv pip install --quiet --python $(FLOOR_VENV)/bin/python --resolution lowest-direct -e .
+	$(FLOOR_VENV)/bin/uv pip freeze --quiet --python $(FLOOR_VENV)/bin/python --exclude-editable > $(FLOOR_VENV)/floor.txt
+	$(FLOOR_VENV)/bin/uv pip install --quiet --python $(FLOOR_VENV)/bin/python -c $(FLOOR_VENV)/floor.txt -e '.[dev]'
+	$(FLOOR_VENV)/bin/python tools/check_floor.py
+	$(FLOOR_VENV)/bin/pytest -p no:cacheprovider
+
+# The unit suite on another interpreter, in a venv of its own: make unit-python OTHER_PYTHON=/path/to/python3.12
+OTHER_PYTHON ?= python3.12
+OTHER_VENV = .venv-$(shell $(OTHER_PYTHON) -c 'import sys; print("py%d.%d" % sys.version_info[:2])')
+unit-python:
+	@test -n "$(OTHER_VENV)" -a "$(OTHER_VENV)" != ".venv-" || { echo "no interpreter $(OTHER_PYTHON)"; exit 2; }
+	[ -x $(OTHER_VENV)/bin/python ] || $(OTHER_PYTHON) -m venv $(OTHER_VENV)
+	$(OTHER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(OTHER_VENV)/bin/pytest -p no:cacheprovider
+
+# The sdist and the wheel in dist/, built with `python -m build`, checked with `twine check`, the wheel
+# smoke-tested in a clean venv, and the wheel built from the sdist compared with the checkout's (tools/dist.sh).
+dist:
+	PYTHON=$(PYTHON) tools/dist.sh
+
 # The pinned Pulumi CLI and plugins, built from Go modules into ~/.cache/pulumi-css-vpcep (once per version).
 pulumi-tools:
 	@tools/pulumi/build.sh
@@ -70,4 +98,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(if $(SAVE),--save)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-floor .venv-py3.* dist .mypy_cache .ruff_cache .pytest_cache .hypothesis

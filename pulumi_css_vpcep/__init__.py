@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+"""The release: the distribution's version (pyproject.toml reads it here), the schema's and the plugin's."""
 
 if TYPE_CHECKING:
     from ._client import RetryPolicy, aread_vpcep_connections, read_vpcep_connections

@@ -53,20 +53,30 @@ def mark_for_one_line_report(error: BaseException) -> None:
 def report_marked_errors_in_one_line() -> None:
     """Make the dynamic provider host report marked errors as their one line.
 
-    Pulumi's host (``python -m pulumi.dynamic``) turns any exception into ``traceback.format_exc()``, and
-    the CLI shows that text's first line, ``Traceback (most recent call last):``, as the resource's error
-    (pulumi/pulumi#10416). Wrapped here, once per process, ``format_exc`` answers a marked error with its
-    own line and leaves every other exception, including other providers' in the same host, as it was.
+    Pulumi's host (``python -m pulumi.dynamic``, since pulumi 3.260) turns any exception into
+    ``traceback.format_exc()``, and the CLI shows that text's first line, ``Traceback (most recent call
+    last):``, as the resource's error (pulumi/pulumi#10416). Wrapped here, once per process, ``format_exc``
+    answers a marked error with its own line and leaves every other exception, including other providers'
+    in the same host, as it was. On a Python or Pulumi where ``format_exc`` is not the function the host
+    calls without arguments, nothing is wrapped; a marked error without a message keeps its traceback.
     """
+    import inspect  # here, not at the top: this function alone needs it
+
     original: Callable[..., str] = traceback.format_exc
     if getattr(original, _ONE_LINE_MARK, False):
         return
+    try:
+        inspect.signature(original).bind()
+    except (TypeError, ValueError):  # not a function the host could call as format_exc(): leave it be
+        return
 
-    def format_exc(limit: int | None = None, chain: bool = True) -> str:
+    def format_exc(*args: object, **kwargs: object) -> str:
         handled = sys.exception()
         if handled is not None and getattr(handled, _ONE_LINE_MARK, False):
-            return str(handled)
-        return original(limit, chain)
+            line = str(handled).strip()
+            if line:
+                return line
+        return original(*args, **kwargs)
 
     setattr(format_exc, _ONE_LINE_MARK, True)
     traceback.format_exc = format_exc

@@ -20,6 +20,7 @@ from .models import Connection, Permission, VpcepConnectionsArgs, VpcepConnectio
 __all__ = [
     "CONNECTION_TOKEN",
     "FUNCTION_TOKEN",
+    "HOME",
     "PACKAGE",
     "PERMISSION_TOKEN",
     "RESOURCE_TOKEN",
@@ -28,6 +29,8 @@ __all__ = [
 ]
 
 PACKAGE = "css-vpcep"
+HOME = "github.com/pulumi-css-vpcep/pulumi-css-vpcep"
+"""The project's home: its repository, and the base of the Go SDK's import path."""
 RESOURCE_TOKEN = f"{PACKAGE}:index:VpcepConnections"
 FUNCTION_TOKEN = f"{PACKAGE}:index:getVpcepConnections"
 CONNECTION_TOKEN = f"{PACKAGE}:index:Connection"
@@ -132,6 +135,9 @@ def package_schema() -> dict[str, Any]:
         "`huaweicloud_css_vpcep_connections` data source of Terraform, for every Pulumi language.",
         "keywords": ["pulumi", "huaweicloud", "css", "vpcep", "category/network", "kind/native"],
         "license": "Apache-2.0",
+        "publisher": "pulumi-css-vpcep",
+        "repository": f"https://{HOME}",
+        "homepage": f"https://{HOME}",
         "meta": {"moduleFormat": "(.*)"},
         "config": {"variables": config},
         "provider": {
@@ -175,9 +181,12 @@ def package_schema() -> dict[str, Any]:
             }
         },
         "language": {
-            # The Python SDK must not take this distribution's own module name.
+            # Each SDK under the project's own name: never Pulumi's scope or namespace, and in Python never
+            # this distribution's own module name.
+            "go": {"importBasePath": f"{HOME}/sdk/go/cssvpcep"},
+            "nodejs": {"packageName": "@pulumi-css-vpcep/css-vpcep"},
             "python": {"packageName": "pulumi_css_vpcep_sdk"},
-            "csharp": {"rootNamespace": "Pulumi"},
+            "csharp": {"rootNamespace": "PulumiCssVpcep"},
         },
     }
 

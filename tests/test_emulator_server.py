@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
+import socket
+import ssl
 import subprocess
 import sys
+import time
+import warnings
 
 import httpx
 import pytest
+import trustme
 
 from pulumi_css_vpcep._client import read_vpcep_connections
 from pulumi_css_vpcep.emulator import (
@@ -98,6 +104,68 @@ def test_stopping_with_an_idle_connection_open_logs_nothing(caplog: pytest.LogCa
         assert client.get("/_emulator/requests").status_code == 200
         emulator.stop()
     assert [record.getMessage() for record in caplog.records if record.name == "asyncio"] == []
+
+
+@pytest.mark.parametrize("over_tls", [False, True], ids=["http", "https"])
+def test_stopping_with_an_idle_connection_open_is_prompt(over_tls: bool, authority: trustme.CA) -> None:
+    # Since Python 3.12 the server waits for its connections to close; a TLS close waits for the peer's
+    # close_notify, which an idle client keeping its connection for later never sends.
+    tls, verify = None, ssl.create_default_context()
+    if over_tls:
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("127.0.0.1").configure_cert(tls)
+        authority.configure_trust(verify)
+    emulator = Emulator(tls=tls).start()
+    with httpx.Client(base_url=emulator.url, trust_env=False, verify=verify) as client:
+        assert client.get("/_emulator/requests").status_code == 200  # the connection stays open, idle
+        started = time.monotonic()
+        emulator.stop()
+        assert time.monotonic() - started < 2.0
+
+
+def test_a_connection_made_as_the_emulator_stops_ends_with_it() -> None:
+    # A connection accepted in the last moments must not outlive the emulator, open with no one to answer.
+    for _ in range(20):
+        emulator = Emulator().start()
+        with socket.create_connection((emulator.host, emulator.port), timeout=2) as client:
+            client.sendall(b"GET /_emulator/requests HTTP/1.1\r\nHost: emulator\r\n\r\n")
+            emulator.stop()
+            with contextlib.suppress(ConnectionResetError):
+                while client.recv(65536):  # an answer, if it came first, then the end of the connection
+                    pass
+
+
+def test_a_client_that_fails_the_tls_handshake_is_no_error_of_the_emulators(
+    authority: trustme.CA, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="asyncio")
+    tls, trusting = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH), ssl.create_default_context()
+    authority.issue_cert("127.0.0.1").configure_cert(tls)
+    authority.configure_trust(trusting)
+    with Emulator(tls=tls) as emulator:
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            httpx.get(f"{emulator.url}/_emulator/requests", trust_env=False)  # the system's CAs: untrusted
+        with httpx.Client(trust_env=False, verify=trusting) as client:
+            assert client.get(f"{emulator.url}/_emulator/requests").status_code == 200  # still serving
+    assert [record.getMessage() for record in caplog.records if record.name == "asyncio"] == []
+
+
+def test_a_tls_connection_the_emulator_closed_ends_when_it_stops(authority: trustme.CA) -> None:
+    # Its TLS close waits for the client's close_notify; a client that never sends it must not keep it open.
+    tls, trusting = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH), ssl.create_default_context()
+    authority.issue_cert("127.0.0.1").configure_cert(tls)
+    authority.configure_trust(trusting)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        emulator = Emulator(tls=tls).start()
+        raw = socket.create_connection((emulator.host, emulator.port), timeout=5)
+        with trusting.wrap_socket(raw, server_hostname="127.0.0.1") as client:
+            client.sendall(b"GET /_emulator/requests HTTP/1.1\r\nHost: emulator\r\nConnection: close\r\n\r\n")
+            while client.recv(65536):  # the answer, then the emulator's close_notify
+                pass
+            emulator.stop()
+            gc.collect()
+    assert [str(w.message) for w in caught if "unclosed transport" in str(w.message)] == []
 
 
 DROP_THEN_READ = """

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from importlib.metadata import distribution, metadata
+from importlib.metadata import distribution, metadata, version
 from pathlib import Path
 
 import pytest
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import provider_pb2
 
 import pulumi_css_vpcep
-from tests.provider_host import process_env
+from tests.provider_host import process_env, provider_process
 
 BIN = Path(sys.executable).parent
 """Where the installation put its executables: beside its Python."""
@@ -42,7 +44,7 @@ def test_the_metadata_links_the_project_and_classifies_it() -> None:
     assert all(url.startswith("https://") for url in urls.values())
     classifiers = info.get_all("Classifier") or []
     assert "Typing :: Typed" in classifiers
-    assert "Programming Language :: Python :: 3.11" in classifiers
+    assert {f"Programming Language :: Python :: 3.{minor}" for minor in (11, 12, 13)} <= set(classifiers)
     assert any(c.startswith("Development Status :: ") for c in classifiers)
     assert any(c.startswith("Intended Audience :: ") for c in classifiers)
 
@@ -54,3 +56,11 @@ def test_the_distribution_carries_the_license_and_the_plugin_marker() -> None:
     # The Python language host reads it to know that this distribution has no plugin to download (a wheel
     # without it made `pulumi package add <repo>` fail: make e2e installs the package from a wheel).
     assert json.loads(PLUGIN_MARKER.read_text(encoding="utf-8")) == {"resource": False}
+
+
+def test_one_version_in_the_distribution_the_package_the_schema_and_the_plugin_info() -> None:
+    with provider_process(["-m", "pulumi_css_vpcep", "127.0.0.1:1"], process_env()) as plugin:
+        info = plugin.stub.GetPluginInfo(empty_pb2.Empty())
+        schema = json.loads(plugin.stub.GetSchema(provider_pb2.GetSchemaRequest()).schema)
+
+    assert info.version == schema["version"] == pulumi_css_vpcep.__version__ == version("pulumi-css-vpcep")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -93,3 +93,64 @@ def test_the_dynamic_provider_host_serves_cancel_from_a_generic_handler_register
     assert f"class {_pulumi_compat._HOST_SERVICER}(" in source
     assert "add_ResourceProviderServicer_to_server(" in source
     assert "def Cancel(self, request, context):" in source
+
+
+def test_the_wrapper_passes_any_arguments_on_to_the_original(restored_format_exc: None) -> None:
+    original = traceback.format_exc
+    _pulumi_compat.report_marked_errors_in_one_line()
+    assert traceback.format_exc is not original
+
+    def nested() -> None:
+        raise ValueError("inner")
+
+    try:
+        try:
+            nested()
+        except ValueError as inner:
+            raise KeyError("outer") from inner
+    except KeyError:
+        for args, kwargs in [((), {}), ((1,), {}), ((), {"limit": 0}), ((None, False), {}), ((), {"chain": False})]:
+            assert traceback.format_exc(*args, **kwargs) == original(*args, **kwargs)  # type: ignore[arg-type]
+        assert "ValueError: inner" not in traceback.format_exc(chain=False)
+        assert "ValueError: inner" in traceback.format_exc()
+
+
+def test_a_marked_error_without_a_message_keeps_its_traceback(restored_format_exc: None) -> None:
+    _pulumi_compat.report_marked_errors_in_one_line()
+    silent = RuntimeError("  ")
+    _pulumi_compat.mark_for_one_line_report(silent)
+
+    try:
+        raise silent
+    except RuntimeError:
+        report = traceback.format_exc()
+    assert report.startswith("Traceback (most recent call last):")
+    assert "RuntimeError" in report
+
+
+def test_a_format_exc_it_does_not_know_is_left_as_it_is(
+    restored_format_exc: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A host or Python whose format_exc cannot be called without arguments: nothing is wrapped.
+    def unknown(exc: BaseException) -> str:
+        return f"unknown {exc}"
+
+    monkeypatch.setattr(traceback, "format_exc", unknown)
+    _pulumi_compat.report_marked_errors_in_one_line()
+
+    current: Callable[..., str] = traceback.format_exc
+    assert current is unknown
+
+
+def test_the_wrapper_accepts_arguments_a_later_python_may_add(
+    restored_format_exc: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def later(limit: int | None = None, chain: bool = True, *, colorize: bool = False) -> str:
+        return f"later {limit} {chain} {colorize}"
+
+    monkeypatch.setattr(traceback, "format_exc", later)
+    _pulumi_compat.report_marked_errors_in_one_line()
+
+    current: Callable[..., str] = traceback.format_exc
+    assert current is not later
+    assert current(3, colorize=True) == "later 3 True True"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from importlib.metadata import metadata
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from pulumi_css_vpcep._plugin import outputs_to_properties
 from pulumi_css_vpcep._schema import (
     CONNECTION_TOKEN,
     FUNCTION_TOKEN,
+    HOME,
     RESOURCE_TOKEN,
     package_schema,
 )
@@ -90,3 +92,19 @@ def test_the_plugin_sends_the_schemas_names() -> None:
     connection = connections[0].value
     assert isinstance(connection, Mapping)
     assert set(connection) == set(schema["types"][CONNECTION_TOKEN]["properties"])
+
+
+def test_the_schema_names_the_projects_home_as_the_distribution_does() -> None:
+    schema = package_schema()
+    urls = dict(url.split(", ", 1) for url in metadata("pulumi-css-vpcep").get_all("Project-URL") or [])
+    assert schema["homepage"] == schema["repository"] == urls["Homepage"] == f"https://{HOME}"
+    assert schema["publisher"] == "pulumi-css-vpcep"
+
+
+def test_every_generated_sdk_carries_the_projects_own_name() -> None:
+    language = package_schema()["language"]
+    assert language["go"]["importBasePath"].startswith(f"{HOME}/sdk/go/")
+    assert language["nodejs"]["packageName"].startswith("@pulumi-css-vpcep/")  # not Pulumi's own @pulumi scope
+    assert language["python"]["packageName"] != "pulumi_css_vpcep"  # the SDK must not shadow this package
+    assert language["python"]["packageName"].isidentifier()
+    assert language["csharp"]["rootNamespace"] not in ("Pulumi", "")

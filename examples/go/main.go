@@ -3,7 +3,7 @@
 package main
 
 import (
-	"example.com/pulumi-css-vpcep/sdk/go/cssvpcep"
+	"github.com/pulumi-css-vpcep/pulumi-css-vpcep/sdk/go/cssvpcep"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )

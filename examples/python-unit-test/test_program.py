@@ -7,6 +7,7 @@ camelCase inputs and answer as the css-vpcep provider would, with camelCase outp
 
 from __future__ import annotations
 
+import asyncio
 import runpy
 from collections.abc import Callable
 from pathlib import Path
@@ -52,6 +53,9 @@ class CssVpcepMocks(pulumi.runtime.Mocks):
 
 
 mocks = CssVpcepMocks()
+# set_mocks registers the stack at once, and Pulumi makes each resource's futures on the current event loop.
+# Python 3.12 warns when asked for a current loop that no one set (3.14 refuses): set one first.
+asyncio.set_event_loop(asyncio.new_event_loop())
 pulumi.runtime.set_all_config({f"{PROJECT}:clusterId": CLUSTER_ID})
 pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="test", preview=False)
 program = runpy.run_path(str(Path(__file__).with_name("__main__.py")), run_name="__main__")

@@ -1,7 +1,7 @@
 // Read a CSS cluster's VPC endpoint connections with the css-vpcep provider plugin.
-// `pulumi package add ../..` generates the SDK `@pulumi/css-vpcep` into ./sdks and adds it to package.json.
+// `pulumi package add ../..` generates the SDK `@pulumi-css-vpcep/css-vpcep` into ./sdks and adds it to package.json.
 import * as pulumi from "@pulumi/pulumi";
-import * as cssvpcep from "@pulumi/css-vpcep";
+import * as cssvpcep from "@pulumi-css-vpcep/css-vpcep";
 
 const config = new pulumi.Config();
 // The emulator's sample cluster unless `pulumi config set clusterId <id>` names another.

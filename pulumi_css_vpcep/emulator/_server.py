@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
+import contextlib
+import dataclasses
+import socket
 import ssl
 import threading
 from typing import Self
@@ -43,10 +45,9 @@ class Emulator:
         self.port = port
         self.tls = tls
         """A server TLS context: serve https instead of http (to test certificate handling)."""
-        self._server: asyncio.Server | None = None
+        self._listener: socket.socket | None = None
         self._service = Service(self.state)
-        self._connections: set[asyncio.Task[None]] = set()
-        self._closing = False
+        self._connections: dict[asyncio.Task[None], _Connection] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -79,49 +80,88 @@ class Emulator:
             f"{namespace}:authUrl": f"{self.url}/v3",
         }
 
-    async def start_serving(self) -> asyncio.Server:
-        """Start serving on the running loop and return the server; raises OSError if the port is taken."""
-        self._closing = False
-        server = await asyncio.start_server(
-            self._accept, self.host, self.port, backlog=1024, limit=1 << 16, ssl=self.tls
+    async def start_serving(self) -> None:
+        """Start serving on the running loop; raises OSError if the port is taken."""
+        listener = socket.create_server(
+            (self.host, self.port), family=socket.AF_INET6 if ":" in self.host else socket.AF_INET, backlog=1024
         )
-        self.port = server.sockets[0].getsockname()[1]
-        self._server = server
-        return server
+        listener.setblocking(False)
+        self.port = listener.getsockname()[1]
+        self._listener = listener
+        asyncio.get_running_loop().add_reader(listener, self._accept, listener)
 
     async def aclose(self) -> None:
-        """Stop serving: close the listening socket and every open connection, and wait for their tasks."""
-        server, self._server = self._server, None
-        self._closing = True
-        if server is not None:
-            server.close()
-        # A connection accepted just before the close may start its task while the others end: loop.
+        """Stop serving: stop accepting, drop every open connection, and wait for their tasks.
+
+        The emulator accepts and owns its connections itself, so that none is left behind on any Python:
+        since 3.12 ``asyncio.Server`` waits for its connections to close (and a TLS close waits for the
+        reply of a client keeping an idle connection, which never comes), and a connection it had accepted
+        just before closing could reach no handler and outlive the loop.
+        """
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            asyncio.get_running_loop().remove_reader(listener)
+            listener.close()
         while self._connections:
-            open_connections = list(self._connections)
-            for task in open_connections:
+            open_connections = dict(self._connections)
+            for task, connection in open_connections.items():
+                if connection.transport is not None:
+                    connection.transport.abort()  # at once, without a TLS close_notify exchange
                 task.cancel()
             await asyncio.wait(open_connections)
-        if server is not None:
-            await server.wait_closed()
 
-    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Serve a new connection in a task of the emulator's own, which ``aclose`` cancels and awaits.
+    def _accept(self, listener: socket.socket) -> None:
+        """Take every waiting connection and serve each in a task of the emulator's own, in
+        ``_connections`` from the moment it is accepted, before it first runs."""
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                accepted, _ = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except ConnectionAbortedError:  # the client gave up before it was accepted
+                continue
+            except OSError as exc:  # out of file descriptors, say: pause for a second, as asyncio's servers do
+                loop.call_exception_handler({"message": "The emulator could not accept a connection", "exception": exc})
+                loop.remove_reader(listener)
+                loop.call_later(1.0, self._resume_accepting, listener)
+                return
+            accepted.setblocking(False)
+            connection = _Connection(accepted)
+            task = loop.create_task(self._serve(connection))
+            self._connections[task] = connection
+            task.add_done_callback(self._connection_done)
 
-        It is not a coroutine on purpose. asyncio's streams would run a coroutine in a task of theirs,
-        whose done-callback (before Python 3.13) calls ``task.exception()``: that raises for a cancelled
-        task, so each connection still open at shutdown printed a ``CancelledError`` traceback. Here the
-        task is in ``_connections`` from the moment the connection is accepted, even before it first runs.
-        """
-        if self._closing:  # accepted as aclose began: it would never be answered
-            writer.transport.abort()
+    def _resume_accepting(self, listener: socket.socket) -> None:
+        if self._listener is listener:  # still serving
+            asyncio.get_running_loop().add_reader(listener, self._accept, listener)
+
+    async def _serve(self, connection: _Connection) -> None:
+        """Answer one connection, after its TLS handshake over https."""
+        connection.started = True  # from here asyncio closes the socket, whatever happens
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=1 << 16)
+        protocol = asyncio.StreamReaderProtocol(reader)
+        try:
+            transport, _ = await loop.connect_accepted_socket(lambda: protocol, connection.socket, ssl=self.tls)
+        except OSError:  # a failed TLS handshake or a client gone: its own business, as for asyncio's servers
             return
-        task = asyncio.get_running_loop().create_task(serve_connection(reader, writer, self._respond))
-        self._connections.add(task)
-        task.add_done_callback(functools.partial(self._connection_done, writer))
+        connection.transport = transport
+        writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+        await serve_connection(reader, writer, self._respond)
+        # Serving ends when the connection is closed, not closing: a TLS close waits for the client's reply,
+        # and aclose must still find the connection to abort it.
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
 
-    def _connection_done(self, writer: asyncio.StreamWriter, task: asyncio.Task[None]) -> None:
-        self._connections.discard(task)
-        writer.close()  # a no-op once serve_connection has closed it, as it does unless cancelled before it ran
+    def _connection_done(self, task: asyncio.Task[None]) -> None:
+        """Forget a finished connection and report an error of the emulator's own.
+
+        A plain callback, not asyncio's streams' task, whose done-callback (before Python 3.13) called
+        ``task.exception()`` on a cancelled task and printed a ``CancelledError`` traceback."""
+        connection = self._connections.pop(task, None)
+        if connection is not None and not connection.started:  # cancelled before it ran
+            connection.socket.close()
         if not task.cancelled() and (exc := task.exception()) is not None:
             task.get_loop().call_exception_handler(
                 {"message": "Unhandled exception in an emulator connection", "exception": exc, "task": task}
@@ -177,6 +217,15 @@ class Emulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@dataclasses.dataclass
+class _Connection:
+    """An accepted connection: its socket, whether its task has started, and its transport once it has one."""
+
+    socket: socket.socket
+    started: bool = False
+    transport: asyncio.Transport | None = None
 
 
 def _require_loopback(host: str) -> None:

@@ -167,6 +167,9 @@ def test_get_schema_of_the_repository_names_the_resource_the_function_and_the_co
     assert {"accessKey", "secretKey", "securityToken", "region", "projectId", "cloud", "authUrl", "insecure"} <= set(
         schema["config"]["variables"]
     )
+    assert schema["repository"] == "https://github.com/pulumi-css-vpcep/pulumi-css-vpcep"
+    assert schema["language"]["go"]["importBasePath"] == "github.com/pulumi-css-vpcep/pulumi-css-vpcep/sdk/go/cssvpcep"
+    assert schema["language"]["nodejs"]["packageName"] == "@pulumi-css-vpcep/css-vpcep"
 
 
 def expected_outputs(emulator: Emulator) -> dict[str, Any]:
@@ -217,6 +220,15 @@ PROGRAMS: dict[str, tuple[Path, str, Callable[[Path, Path], dict[str, str]]]] = 
 }
 """Each language's program, the language host it needs besides Python's, and what it needs first."""
 
+MANIFESTS = {"yaml": "Pulumi.yaml", "python": "requirements.txt", "typescript": "package.json", "go": "go.mod"}
+SDK_NAMES = {
+    "yaml": "css-vpcep",
+    "python": "sdks/css-vpcep",
+    "typescript": '"@pulumi-css-vpcep/css-vpcep": "file:sdks/css-vpcep"',
+    "go": "github.com/pulumi-css-vpcep/pulumi-css-vpcep/sdk/go => ./sdks/css-vpcep",
+}
+"""What ``pulumi package add`` records in each program's manifest: the SDK under the project's own name."""
+
 
 @pytest.mark.parametrize("language", list(PROGRAMS))
 def test_package_add_of_the_repository_then_up_gives_every_language_the_same_outputs(
@@ -244,6 +256,12 @@ def test_package_add_of_the_repository_then_up_gives_every_language_the_same_out
 
     project_file = (stack.work_dir / "Pulumi.yaml").read_text(encoding="utf-8")
     assert re.search(rf"^packages:\n  css-vpcep: {re.escape(str(repository))}$", project_file, re.MULTILINE)
+    assert SDK_NAMES[language] in "".join(  # the program's manifest names the SDK by the project's own name
+        path.read_text(encoding="utf-8") for path in stack.work_dir.glob(MANIFESTS[language])
+    )
+    if language == "typescript":  # the program type-checks against the generated SDK, as `tsc` builds it
+        tsc = ["npx", "--no-install", "tsc", "--noEmit"]
+        subprocess.run(tsc, cwd=stack.work_dir, env={**backend.env, **stack.env}, check=True, timeout=300)
     for key, value in emulator.pulumi_config("css-vpcep").items():
         stack.set_config(key, value, secret=key.endswith("Key"))
     up = stack.up()
