@@ -1,5 +1,5 @@
 """Stopping reads in flight: what the Pulumi engine's cancel (the first Ctrl-C of ``pulumi up``, a pipeline's
-SIGINT to ``pulumi``) does to a provider's reads, and how a read is bounded by the engine's operation timeout.
+SIGINT to ``pulumi``) does to a provider's reads.
 
 A ``Cancellation`` is set once and stays set: the engine cancels a whole run, so every read in flight ends
 at once with ``ReadCancelledError``, and every read that starts later ends before it sends anything. A
@@ -63,10 +63,10 @@ class Cancellation:
         with self._lock:
             self._callbacks.pop(key, None)
 
-    def error(self, cluster_id: str | None = None) -> ReadCancelledError:
-        """The error of a read (of ``cluster_id``) that the cancel stopped."""
-        about = f" of cluster {cluster_id}" if cluster_id else ""
-        return ReadCancelledError(f"read{about} {CANCELLED_MESSAGE}")
+    def error(self, about: str | None = None) -> ReadCancelledError:
+        """The error of a read (of cluster ``about``) that the cancel stopped."""
+        cluster = f" of cluster {about}" if about else ""
+        return ReadCancelledError(f"read{cluster} {CANCELLED_MESSAGE}")
 
     def call(self, read: Callable[..., _T], /, *args: Any, about: str | None = None, **kwargs: Any) -> _T:
         """``read(*args, **kwargs)`` in a thread of its own, or ``ReadCancelledError`` as soon as the engine
@@ -96,9 +96,9 @@ class Cancellation:
         done, value = outcome[0]
         if done:
             return value  # type: ignore[no-any-return]
-        raise value.with_traceback(None) if isinstance(value, ReadCancelledError) else value
+        raise value
 
-    async def run(self, read: Awaitable[_T], cluster_id: str | None = None) -> _T:
+    async def run(self, read: Awaitable[_T], about: str | None = None) -> _T:
         """Await ``read`` as a task of the running loop, cancelled with ``ReadCancelledError`` when the
         engine cancels (from any thread)."""
         import asyncio
@@ -106,9 +106,10 @@ class Cancellation:
         if self.cancelled:
             if asyncio.iscoroutine(read):
                 read.close()
-            raise self.error(cluster_id)
+            raise self.error(about)
         loop = asyncio.get_running_loop()
         task = asyncio.ensure_future(read)
+
         def stop() -> None:
             loop.call_soon_threadsafe(task.cancel)
 
@@ -118,7 +119,7 @@ class Cancellation:
         except asyncio.CancelledError:
             if not self.cancelled:
                 raise  # the caller itself was cancelled
-            raise self.error(cluster_id) from None
+            raise self.error(about) from None
         finally:
             unsubscribe()
             if not task.done():

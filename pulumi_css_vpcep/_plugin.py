@@ -139,7 +139,7 @@ class CssVpcepProvider(p.Provider):
         read = aread_vpcep_connections(
             **named, config=self._config, config_namespace=PACKAGE, pool=self._pool, retry=retry
         )
-        return await self._cancellation.run(read, named.get("cluster_id"))
+        return await self._cancellation.run(read, about=named.get("cluster_id"))
 
     async def cancel(self) -> None:
         """The engine cancels (Ctrl-C): every read in flight ends now, and every later one before it starts."""

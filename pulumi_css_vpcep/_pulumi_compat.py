@@ -100,12 +100,9 @@ def in_dynamic_host() -> bool:
 
 def dynamic_host_engine_address() -> str | None:
     """The engine's address, when this process is Pulumi's dynamic provider host: the engine starts every
-    provider with its flags first and its own address last (``pulumi-resource-pulumi-python <address>``)."""
-    if not in_dynamic_host() or len(sys.argv) < 2:
-        return None
-    address = sys.argv[-1]
-    host, _, port = address.rpartition(":")
-    return address if host and port.isdigit() else None
+    provider with its flags first and its own address last (``pulumi-resource-pulumi-python <address>``).
+    What is not an address answering there starts no watch (``_engine_watch``)."""
+    return sys.argv[-1] if in_dynamic_host() and len(sys.argv) > 1 else None
 
 
 class _CallDetails(NamedTuple):

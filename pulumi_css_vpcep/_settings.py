@@ -271,13 +271,13 @@ class _Layer:
     describe: str
     values: Mapping[str, Any]
     names: Mapping[str, str]
+    describe_project: str | None = None
+    """How this source names this project's own settings, when it is not ``describe`` (Pulumi config)."""
 
     def place(self, setting: str) -> str:
         """Where ``setting`` is given in this source, for messages (``Pulumi config css-vpcep:region``)."""
-        name = self.names[setting]
-        if setting in _PROJECT_SETTINGS and self.describe.startswith("Pulumi config "):
-            return f"Pulumi config {PROJECT_CONFIG_NAMESPACE}:{name}"
-        return self.describe.format(name=name)
+        own = self.describe_project if setting in _PROJECT_SETTINGS else None
+        return (own or self.describe).format(name=self.names[setting])
 
     def get(self, setting: str) -> tuple[str, str] | None:
         name = self.names.get(setting)
@@ -336,7 +336,8 @@ _SDK_NAMES = {
 def _layers(config: Mapping[str, Any] | None, environ: Mapping[str, str], namespace: str) -> list[_Layer]:
     layers = []
     if config is not None:
-        layers.append(_Layer(f"Pulumi config {namespace}:{{name}}", config, _CONFIG_NAMES))
+        layers.append(_Layer(f"Pulumi config {namespace}:{{name}}", config, _CONFIG_NAMES,
+                             f"Pulumi config {PROJECT_CONFIG_NAMESPACE}:{{name}}"))
     layers.append(_Layer("{name}", environ, _TERRAFORM_NAMES))
     layers.append(_Layer("{name}", environ, _SDK_NAMES))
     return layers

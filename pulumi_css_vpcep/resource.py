@@ -34,16 +34,14 @@ CONFIG_NAMESPACE = "huaweicloud"
 HOST_CANCELLATION = Cancellation()
 """The engine's cancel in the dynamic provider host this module runs in: set by the host's ``Cancel``
 (``_pulumi_compat.on_dynamic_host_cancel``), it ends every read of the process."""
-
-
 PREVIEW_KEY = "__css_vpcep_preview"
 """What a program registering a ``VpcepConnections`` in a preview adds to its inputs: the provider's check
 cannot tell a preview from an update otherwise."""
-
 HOST_HANDOFF = faces.ReadHandoff()
 """The reads diffs made, for the update of the same resource that follows."""
 
 
+@functools.cache
 def _start_host_watches() -> None:
     """In Pulumi's dynamic provider host: end the reads when the engine cancels, and the process when the
     engine is gone (``_engine_watch``). Both are set up once per process, on the provider's first call."""

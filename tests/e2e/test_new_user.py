@@ -15,7 +15,7 @@ import pytest
 
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_REGION, Emulator
 from tests.e2e.engine import VENV_BIN, Backend
-from tests.e2e.test_operations import Program, new_program
+from tests.e2e.test_operations import new_program
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -93,15 +93,10 @@ def test_a_preview_reads_so_a_wrong_cluster_id_fails_it_naming_the_cluster(
     assert "Traceback" not in text
 
 
-def test_a_plugin_preview_shows_the_real_outputs(yaml_reads_program: Program) -> None:
-    done = yaml_reads_program.cli("preview", "--color", "never")
+def test_a_plugin_preview_shows_the_real_outputs(backend: Backend, emulator: Emulator) -> None:
+    done = new_program(backend, emulator, "yaml-reads").cli("preview", "--color", "never")
 
     assert re.search(r"totalCounts\s*:\s*\[\s*\[0\]: 3\s*\[1\]: 3\s*\[2\]: 3\s*\[3\]: 3\s*\]", done.stdout), done.stdout
-
-
-@pytest.fixture
-def yaml_reads_program(backend: Backend, emulator: Emulator) -> Program:
-    return new_program(backend, emulator, "yaml-reads")
 
 
 def test_the_plugin_says_which_keys_it_reads_when_it_finds_no_credentials(
