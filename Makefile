@@ -10,8 +10,8 @@ SAMPLE_CLUSTER := 4f3deec3-efa6-4ee3-a5b1-7a2bbd7d9e7a
 
 .PHONY: run test lint typecheck unit test-floor unit-python dist e2e pulumi-tools bench clean
 
-# `make run` installs only what a read needs; again when the version (in __init__.py) changes, for the metadata.
-$(RUN_STAMP): pyproject.toml pulumi_css_vpcep/__init__.py
+# `make run` installs only what a read needs; again when the version (in _version.py) changes, for the metadata.
+$(RUN_STAMP): pyproject.toml pulumi_css_vpcep/_version.py
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -e .
 	touch $(RUN_STAMP)

@@ -1,4 +1,4 @@
-"""(a) Read time by cluster size: our client, the official SDK paging sequentially, and the floor.
+"""(a) Read time by cluster size: our read, the official SDK paging sequentially, and the floor.
 
 The floor is the least a read can take: one request when a page holds every connection, otherwise two
 in a row (the first page tells how many there are, then every other page at once), measured with a
@@ -8,7 +8,7 @@ warm signed connection.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,21 @@ class ReadTimes:
     floor: float
 
 
+class _Signed(httpx.Auth):
+    """httpx's auth for the floor: each request signed as a read signs it (``HmacSigner.headers_for``), over
+    every header httpx sends, ``Host`` included."""
+
+    def __init__(self, signer: HmacSigner) -> None:
+        self._signer = signer
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        path = request.url.raw_path.decode("ascii").partition("?")[0]
+        query = request.url.query.decode("ascii")
+        request.headers.update(self._signer.headers_for(request.method, path, query, headers, request.content))
+        yield request
+
+
 def _timed(read: Callable[[], int], expected: int) -> float:
     samples = []
     read()  # warm: imports, connection pools
@@ -54,7 +69,7 @@ def measure() -> list[ReadTimes]:
     with emulator_process(dict.fromkeys(SIZES, 1)) as url:
         env = environ(url)
         client = sdk_client(url, SAMPLE_ACCESS_KEY, SAMPLE_SECRET_KEY, SAMPLE_PROJECT_ID)
-        floor_http = httpx.Client(auth=HmacSigner(Credentials(SAMPLE_ACCESS_KEY, SAMPLE_SECRET_KEY)))
+        floor_http = httpx.Client(auth=_Signed(HmacSigner(Credentials(SAMPLE_ACCESS_KEY, SAMPLE_SECRET_KEY))))
         base = f"{url}/v1.0/{SAMPLE_PROJECT_ID}/clusters"
         try:
             for size in SIZES:

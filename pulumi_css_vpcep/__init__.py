@@ -11,12 +11,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.2.0"
-"""The release: the distribution's version (pyproject.toml reads it here), the schema's and the plugin's."""
+from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._client import RetryPolicy, aread_vpcep_connections, read_vpcep_connections
-    from ._pool import ConnectionPool
+    from ._read import aread_vpcep_connections, read_vpcep_connections
+    from ._retries import RetryPolicy
+    from ._transports.httpx_pool import ConnectionPool
     from .errors import (
         ApiError,
         ConfigurationError,
@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from .resource import VpcepConnections, VpcepConnectionsProvider, get_vpcep_connections
 
 _WHERE = {
-    "RetryPolicy": "_client",
-    "aread_vpcep_connections": "_client",
-    "read_vpcep_connections": "_client",
+    "RetryPolicy": "_retries",
+    "aread_vpcep_connections": "_read",
+    "read_vpcep_connections": "_read",
     "ApiError": "errors",
     "ConfigurationError": "errors",
     "CssVpcepError": "errors",
@@ -40,7 +40,7 @@ _WHERE = {
     "InvalidInputError": "errors",
     "ReadCancelledError": "errors",
     "TransportError": "errors",
-    "ConnectionPool": "_pool",
+    "ConnectionPool": "_transports.httpx_pool",
     "Connection": "models",
     "Permission": "models",
     "VpcepConnectionsResult": "models",

@@ -3,10 +3,12 @@ SIGINT to ``pulumi``) does to a provider's reads.
 
 A ``Cancellation`` is set once and stays set: the engine cancels a whole run, so every read in flight ends
 at once with ``ReadCancelledError``, and every read that starts later ends before it sends anything. A
-synchronous read runs in a thread of its own while its caller waits for it or for the cancel
-(``Cancellation.call``), so it stops whatever it is blocked in: a name lookup, a connect, a held answer,
-a wait before a retry. An asynchronous read is a task, cancelled where it awaits (``Cancellation.run``).
-Neither loads Pulumi: each face tells its ``Cancellation`` when the engine cancels.
+face passes its ``Cancellation`` to the read (``_read``), which uses it throughout: a synchronous read runs
+in a thread of its own while its caller waits for it or for the cancel (``call``), so the caller is free
+whatever the read is blocked in (a name lookup, a connect, a held answer); an asynchronous read is a task,
+cancelled where it awaits (``run``); and the read's requests stop between attempts and in their waits,
+and shut the socket they are reading. Nothing here loads Pulumi: each face sets its ``Cancellation``
+when the engine cancels.
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from .errors import ReadCancelledError
-
-__all__ = ["CANCELLED_MESSAGE", "Cancellation"]
 
 _T = TypeVar("_T")
 
@@ -49,7 +49,11 @@ class Cancellation:
         for callback in callbacks:
             callback()
 
-    def _subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
+    def wait(self, seconds: float) -> bool:
+        """Wait ``seconds``, or less if the engine cancels meanwhile; whether it cancelled."""
+        return self._set.wait(seconds)
+
+    def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Call ``callback`` on cancel (at once if cancelled already); returns what unsubscribes it."""
         with self._lock:
             if not self._set.is_set():
@@ -85,7 +89,7 @@ class Cancellation:
             finally:
                 ended.set()
 
-        unsubscribe = self._subscribe(ended.set)
+        unsubscribe = self.subscribe(ended.set)
         try:
             threading.Thread(target=run, name="css-vpcep-read", daemon=True).start()
             ended.wait()
@@ -113,7 +117,7 @@ class Cancellation:
         def stop() -> None:
             loop.call_soon_threadsafe(task.cancel)
 
-        unsubscribe = self._subscribe(stop)
+        unsubscribe = self.subscribe(stop)
         try:
             return await task
         except asyncio.CancelledError:

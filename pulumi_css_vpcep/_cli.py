@@ -22,15 +22,7 @@ import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
-
-if TYPE_CHECKING:
-    from ._attempts import Timeouts
-    from ._first_page import FirstPage
-    from ._settings import Settings
-    from .models import VpcepConnectionsResult
-
-__all__ = ["main"]
+from typing import Any, NoReturn, TextIO
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -55,8 +47,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
     from ._retries import DEFAULT_TOTAL_TIMEOUT
+    from ._version import __version__
 
     parser = _Parser(prog="css-vpcep", description="Read Huawei Cloud CSS VPC endpoint connections.")
     parser.add_argument("--version", action="version", version=f"css-vpcep {__version__}")
@@ -230,10 +222,9 @@ def _table(outputs: dict[str, Any], statuses: Sequence[str] | None) -> str:
 
 
 def _connections(args: argparse.Namespace) -> int:
-    from ._attempts import Timeouts
-    from ._first_page import start_read
+    from ._read import read_outputs
     from ._retries import RetryPolicy
-    from ._settings import resolve_settings, validate_cluster_id
+    from ._transports import Timeouts
     from .errors import ConfigurationError, CssVpcepError, InvalidInputError
 
     for flag, seconds in (("--timeout", args.timeout), ("--deadline", args.deadline)):
@@ -248,14 +239,10 @@ def _connections(args: argparse.Namespace) -> int:
         print(f"{_PREFIX}invalid --status: {exc}", file=sys.stderr)
         return InvalidInputError.exit_code
     try:
-        cluster_id = validate_cluster_id(args.cluster_id)
-        settings = resolve_settings(
-            project_id=args.project_id, region=args.region, endpoint=args.endpoint, retry=retry
+        outputs = read_outputs(
+            args.cluster_id, timeout=timeouts, project_id=args.project_id, region=args.region,
+            endpoint=args.endpoint, retry=retry,
         )
-        first = start_read(settings, cluster_id, timeouts)
-        outputs = first.outputs() if first is not None else None
-        if outputs is None:
-            return _print_result(_read_all(settings, cluster_id, timeouts, first), args.output, statuses)
     except InvalidInputError as err:
         print(f"{_PREFIX}invalid --{err.input_name.replace('_', '-')}: {err.reason}", file=sys.stderr)
         return err.exit_code
@@ -265,35 +252,10 @@ def _connections(args: argparse.Namespace) -> int:
     except CssVpcepError as err:
         print(f"{_PREFIX}{err}", file=sys.stderr)
         return err.exit_code
-    # The whole read was one page: its outputs are plain values, printed without building a model.
+    # Plain values throughout: the command never builds a model (total_count stays the service's count).
     if statuses is not None:
         outputs["connections"] = [c for c in outputs["connections"] if _shown(c["status"], statuses)]
     text = json.dumps(outputs, indent=2, ensure_ascii=False) if args.output == "json" else _table(outputs, statuses)
-    sys.stdout.write(text + "\n")
-    return EXIT_OK
-
-
-def _read_all(
-    settings: Settings, cluster_id: str, timeouts: Timeouts, first: FirstPage | None
-) -> VpcepConnectionsResult:
-    """A read of several pages (or through a proxy): the client's, from the first page when it was read."""
-    import httpx
-
-    from ._client import DEFAULT_TIMEOUT, read_resolved
-
-    timeout = httpx.Timeout(
-        connect=timeouts.connect, read=timeouts.read, write=DEFAULT_TIMEOUT.write, pool=DEFAULT_TIMEOUT.pool
-    )
-    return read_resolved(settings, cluster_id, timeout, first)
-
-
-def _print_result(result: VpcepConnectionsResult, output: str, statuses: list[str] | None) -> int:
-    if statuses is not None:
-        kept = [c for c in result.connections if _shown(c.status, statuses)]
-        result = result.model_copy(update={"connections": kept})  # total_count stays the service's count
-    # pydantic writes the same JSON as json.dumps(result.to_outputs(), indent=2, ensure_ascii=False), several
-    # times faster for thousands of connections.
-    text = result.model_dump_json(indent=2) if output == "json" else _table(result.to_outputs(), statuses)
     sys.stdout.write(text + "\n")
     return EXIT_OK
 

@@ -18,8 +18,6 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["INTERVAL", "engine_answers", "watch_engine"]
-
 INTERVAL = 1.0
 """Seconds between two looks at the engine's address."""
 

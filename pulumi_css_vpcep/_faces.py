@@ -2,11 +2,9 @@
 drift, and the output names.
 
 Everything here speaks snake_case plain values, the names of ``models``. The dynamic resource uses
-them as they are; the plugin turns its camelCase property values into them at its edge (``camel_case``,
-from the models, is the one spelling rule). Nothing here imports Pulumi, nor pydantic until a value
-of an unusual shape needs the models: the field table of ``fields.py`` reads the usual ones, so a
-provider process answers its first calls without building the models (a test holds the names and
-the table to them).
+them as they are; the plugin turns its camelCase property values into them at its edge (``camel_case``
+is the one spelling rule). Stored outputs are read back by the field table (``_fields``), so nothing
+here imports Pulumi or pydantic (a test holds the names to the models).
 """
 
 from __future__ import annotations
@@ -16,50 +14,20 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from ._fields import CONNECTION_FIELDS, PERMISSION_FIELDS, Read, camel_case, read_fields
+from ._fields import camel_case as camel_case  # the faces' one spelling rule
+from ._fields import read_stored, resource_id
 from ._settings import (
     CONFIG_KEYS,
     CREDENTIAL_KEYS,
     PROJECT_CONFIG_KEYS,
     PROJECT_CONFIG_NAMESPACE,
     parse_resource_id,
-    resource_id,
     validate_cluster_id,
     validate_endpoint,
     validate_project_id,
     validate_region,
 )
 from .errors import InvalidInputError
-
-__all__ = [
-    "COMPUTED_NAMES",
-    "INPUT_NAMES",
-    "OUTPUT_NAMES",
-    "PINNED_NAMES",
-    "UNKNOWN",
-    "Failure",
-    "Inputs",
-    "ReadHandoff",
-    "Unknown",
-    "camel_case",
-    "check_inputs",
-    "checked_inputs",
-    "config_key",
-    "configuration",
-    "drift",
-    "drift_notice",
-    "given_endpoint",
-    "identity",
-    "known",
-    "last_endpoint",
-    "output_value",
-    "outputs_from",
-    "pinned",
-    "plain_credentials",
-    "replacements",
-    "resource_id_of",
-    "stored_identity",
-]
 
 INPUT_NAMES = ("cluster_id", "project_id", "region", "endpoint")
 """The inputs (``VpcepConnectionsArgs``'s fields): what is read. Each is also an output, and a change of
@@ -68,8 +36,6 @@ REQUIRED_INPUTS = ("cluster_id",)
 """The inputs that must be given."""
 OUTPUT_NAMES = (*INPUT_NAMES, "connections", "permissions", "vpc_service_name", "vpcep_update_switch", "total_count")
 """The outputs of the resource and the function (``VpcepConnectionsResult``'s fields), in order."""
-_ITEM_FIELDS: dict[str, dict[str, Read]] = {"connections": CONNECTION_FIELDS, "permissions": PERMISSION_FIELDS}
-"""The outputs that are lists of objects, each with its fields."""
 COMPUTED_NAMES = tuple(name for name in OUTPUT_NAMES if name not in INPUT_NAMES)
 """The outputs that only a read gives."""
 
@@ -249,48 +215,12 @@ def order_insensitive(value: Any) -> Any:
     return value
 
 
-def _whole(value: Any) -> bool:
-    return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer())
-
-
-def _as_read(olds: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Stored outputs of a read's usual shape (numbers as floats, null fields dropped, as the engine keeps
-    them) as the read gave them; ``None`` for any other shape, which only the models can judge."""
-    values: dict[str, Any] = {name: olds.get(name) for name in OUTPUT_NAMES}
-    if not (
-        all(isinstance(values[name], str) for name in INPUT_NAMES)
-        and all(isinstance(values[name], list) and all(isinstance(item, dict) for item in values[name])
-                for name in _ITEM_FIELDS)
-        and (values["vpc_service_name"] is None or isinstance(values["vpc_service_name"], str))
-        and isinstance(values["vpcep_update_switch"], bool)
-        and _whole(values["total_count"])
-    ):
-        return None
-    for name, fields in _ITEM_FIELDS.items():
-        values[name] = [read_fields(fields, item) for item in values[name]]
-    values["total_count"] = int(values["total_count"])
-    return values
-
-
-def _as_read_by_models(olds: Mapping[str, Any]) -> dict[str, Any] | None:
-    from .models import VpcepConnectionsResult
-
-    try:
-        # Null properties may be missing (the plugin leaves them out): a missing output is a None one.
-        stored = VpcepConnectionsResult.model_validate({name: olds.get(name) for name in OUTPUT_NAMES})
-    except ValueError:
-        return None
-    return stored.to_outputs()
-
-
 def drift(olds: Mapping[str, Any], fresh: Mapping[str, Any], endpoint_given: bool = True) -> list[str]:
-    """The outputs a fresh read (``fresh``: its outputs, ``VpcepConnectionsResult.to_outputs()``) changed:
-    lists compare in any order and numbers as integers; stored outputs of another shape change every output.
+    """The outputs a fresh read (``fresh``: its outputs, ``VpcepConnectionsResult.to_outputs()``) changed from the
+    stored ``olds``, read back by the field table: lists compare in any order and numbers as integers.
     Another endpoint is no drift unless the endpoint is an input (``endpoint_given``): it is how the service
     was reached, not what it holds."""
-    before = _as_read(olds) or _as_read_by_models(olds)
-    if before is None:
-        return list(OUTPUT_NAMES)
+    before = read_stored(olds)
     compared = OUTPUT_NAMES if endpoint_given else tuple(name for name in OUTPUT_NAMES if name != "endpoint")
     return [name for name in compared if not _same(before[name], fresh[name])]
 
@@ -337,39 +267,19 @@ class ReadHandoff:
             return outputs
 
 
-def _whole_numbers(value: Any) -> Any:
-    """A value with its whole floats as integers again: numbers cross Pulumi's wire as floats."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
-        return [_whole_numbers(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _whole_numbers(item) for key, item in value.items()}
-    return value
-
-
 def output_value(name: str, value: Any) -> Any:
-    """One output as a read gives it: integers as integers again (numbers cross Pulumi's wire as floats),
-    and each connection or permission with every field of its model (Pulumi's Python SDK drops null properties
-    inside a resource's outputs), ``None`` where the service gave none."""
-    value = _whole_numbers(value)
-    fields = _ITEM_FIELDS.get(name)
-    if fields is None or not isinstance(value, list):
-        return value
-    if all(isinstance(item, dict) for item in value):
-        return [read_fields(fields, item) for item in value]
-    from .models import Connection, Permission  # an item of another shape: the model says what it is
-
-    model = Connection if name == "connections" else Permission
-    return [model.model_validate(item).model_dump(mode="json") for item in value]
+    """One output as a read gives it, read back by the field table: integers as integers again (numbers cross
+    Pulumi's wire as floats), each connection or permission with every field (Pulumi's Python SDK drops null
+    properties inside a resource's outputs); ``None`` stays ``None``."""
+    return None if value is None else read_stored({name: value})[name]
 
 
-def outputs_from(values: Mapping[str, Any], spell: Callable[[str], str] = camel_case) -> dict[str, Any]:
-    """Outputs by other names (camelCase: a plugin's state, a mock's answer) as a read's snake_case outputs.
-
-    Every output is there (``None`` when missing, as in generated SDKs), each as ``output_value`` gives it.
-    """
-    return {name: output_value(name, values.get(spell(name))) for name in OUTPUT_NAMES}
+def outputs_from(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Outputs of either spelling (camelCase: a plugin's state, a mock's answer) as a read's snake_case outputs,
+    each as ``output_value`` gives it: every output is there, ``None`` when missing (as in generated SDKs)."""
+    read = read_stored(values)
+    return {name: None if values.get(name, values.get(camel_case(name))) is None else read[name]
+            for name in OUTPUT_NAMES}
 
 
 def drift_notice(state: Mapping[str, Any], changed: list[str], spell: Callable[[str], str] = str) -> str:

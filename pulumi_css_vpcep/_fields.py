@@ -1,4 +1,4 @@
-"""The fields of the API's JSON and how each loose value is read: one table, used by the models and the plain read.
+"""The fields of the API's JSON and of the outputs, and how each loose value is read: the one parser.
 
 The service does not always send the documented types (``"maxSession": "3000"``,
 ``"vpcepUpdateSwitch": "false"``), so every value is read by meaning, by one function of its kind
@@ -6,42 +6,35 @@ The service does not always send the documented types (``"maxSession": "3000"``,
 defaults come from the same functions. A field is found under its own name (``max_session``, as
 stored outputs spell it) or its camelCase one (``maxSession``, as the API and Pulumi schemas do).
 
-``models.py`` reads each field of its pydantic models with these functions and spellings (a test holds
-the two to this table). ``read_page`` reads a page into plain values without pydantic: the command's
-one-page read, which must not wait for pydantic to be imported and its models built.
+``read_page`` reads a page of the API, ``read_stored`` the outputs a state holds, both into plain values.
+Nothing else parses the service's JSON: the models (``models.py``) are built from these plain values,
+only where a function returns them. Standard library only.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
-
-from ._settings import scalar_text
-
-__all__ = [
-    "CONNECTION_FIELDS",
-    "CONNECTION_STATUSES",
-    "PAGE_FIELDS",
-    "PERMISSION_FIELDS",
-    "PlainPage",
-    "camel_case",
-    "flag",
-    "objects",
-    "read_fields",
-    "read_page",
-    "spellings",
-    "text",
-    "whole_number",
-]
+from typing import Any
 
 CONNECTION_STATUSES = ("pendingAcceptance", "creating", "accepted", "rejected", "failed", "deleting")
 """The states a connection can be in. The API page documents ``accepted`` and ``rejected``; the VPC Endpoint
 service, through which CSS publishes a cluster, also reports ``pendingAcceptance`` (waiting for approval),
 ``creating``, ``failed`` and ``deleting``."""
 
-text = scalar_text
-"""Strings stay as sent, numbers and booleans become their text (``3.0`` is ``"3"``), structures and null are None."""
+
+def text(value: Any) -> str | None:
+    """A value read as text by meaning: strings stay as sent, numbers and booleans become their text
+    (``3.0`` is ``"3"``, ``True`` is ``"true"``), structures and null are None."""
+    if type(value) is str:  # nearly every value: the fast path
+        return value
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def whole_number(value: Any) -> int | None:
@@ -113,6 +106,20 @@ PAGE_FIELDS: dict[str, Read] = {
     "total_count": whole_number,
 }
 """A page's fields; its connections and permissions are then read field by field."""
+OUTPUT_FIELDS: dict[str, Read] = {
+    "cluster_id": text,
+    "project_id": text,
+    "region": text,
+    "endpoint": text,
+    "connections": objects,
+    "permissions": objects,
+    "vpc_service_name": text,
+    "vpcep_update_switch": flag,
+    "total_count": whole_number,
+}
+"""The outputs of a read (``VpcepConnectionsResult``'s fields), in order, as a stored state is read back."""
+ITEM_FIELDS: dict[str, dict[str, Read]] = {"connections": CONNECTION_FIELDS, "permissions": PERMISSION_FIELDS}
+"""The fields that are lists of objects, each object with its own fields."""
 
 _MORE_SPELLINGS = {"update_at": ("updated_at",)}
 """Spellings besides a field's own and its camelCase one that the service has been seen to use."""
@@ -130,7 +137,9 @@ def spellings(name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-_SPELLINGS = {name: spellings(name) for table in (CONNECTION_FIELDS, PERMISSION_FIELDS, PAGE_FIELDS) for name in table}
+_SPELLINGS = {
+    name: spellings(name) for table in (CONNECTION_FIELDS, PERMISSION_FIELDS, OUTPUT_FIELDS) for name in table
+}
 
 
 def read_fields(fields: Mapping[str, Read], raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -146,19 +155,24 @@ def read_fields(fields: Mapping[str, Read], raw: Mapping[str, Any]) -> dict[str,
     return values
 
 
-class PlainPage(NamedTuple):
-    """A page read into plain values: what a ``ConnectionsPage`` holds, with dicts for its items."""
-
-    connections: list[dict[str, Any]]
-    permissions: list[dict[str, Any]]
-    vpc_service_name: str | None
-    vpcep_update_switch: bool
-    total_count: int | None
+def _read_with_items(fields: Mapping[str, Read], raw: Mapping[str, Any]) -> dict[str, Any]:
+    values = read_fields(fields, raw)
+    for name, item_fields in ITEM_FIELDS.items():
+        values[name] = [read_fields(item_fields, item) for item in values[name]]
+    return values
 
 
-def read_page(raw: Mapping[str, Any]) -> PlainPage:
-    """A page of ``GET .../vpcepservice/connections`` in plain values, read as ``ConnectionsPage`` reads it."""
-    page = read_fields(PAGE_FIELDS, raw)
-    page["connections"] = [read_fields(CONNECTION_FIELDS, item) for item in page["connections"]]
-    page["permissions"] = [read_fields(PERMISSION_FIELDS, item) for item in page["permissions"]]
-    return PlainPage(**page)
+def read_page(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A page of ``GET .../vpcepservice/connections`` in plain values, by ``PAGE_FIELDS``."""
+    return _read_with_items(PAGE_FIELDS, raw)
+
+
+def read_stored(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A read's outputs as a state holds them (either spelling; numbers as floats, null fields dropped), as
+    the read gave them: every output of ``OUTPUT_FIELDS``, and every field of each item."""
+    return _read_with_items(OUTPUT_FIELDS, raw)
+
+
+def resource_id(region: str, project_id: str, cluster_id: str) -> str:
+    """The deterministic id of the resource that reads ``cluster_id``: ``{region}:{project_id}:{cluster_id}``."""
+    return f"{region}:{project_id}:{cluster_id}"

@@ -8,48 +8,51 @@ percent-encoded, JSON-escaped), so no error can show a secret whatever its cause
 
 from __future__ import annotations
 
+import codecs
 import enum
 import json
 import re
 import socket
-from collections.abc import Iterable
-from typing import Any, Protocol
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 from ._settings import Credentials
-from ._tls import is_verification_failure
+from ._tls import chain, is_verification_failure
 from .errors import ApiError, CssVpcepError, TransportError
 
-__all__ = [
-    "Answer",
-    "NetworkFailure",
-    "Redactor",
-    "Timeout",
-    "UnreadableAnswer",
-    "api_error",
-    "final_error",
-    "json_object",
-    "name_lookup_failure",
-    "tls_mismatch_error",
-]
 
+class Answer:
+    """An HTTP answer, as each transport hands it over: its status, its headers by lower-case name, its body."""
 
-class _Headers(Protocol):
-    def get(self, key: str, /) -> Any: ...
+    __slots__ = ("content", "headers", "status_code")
 
-
-class Answer(Protocol):
-    """What the error mapping reads of an HTTP answer: an ``httpx.Response`` is one."""
+    def __init__(self, status_code: int, headers: Mapping[str, str], content: bytes) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
 
     @property
-    def status_code(self) -> int: ...
+    def reason_phrase(self) -> str:
+        """The standard phrase of the status (not the server's own words)."""
+        try:
+            return HTTPStatus(self.status_code).phrase
+        except ValueError:
+            return ""
+
     @property
-    def reason_phrase(self) -> str: ...
-    @property
-    def headers(self) -> _Headers: ...
-    @property
-    def text(self) -> str: ...
-    def json(self) -> Any: ...
+    def text(self) -> str:
+        found = _CHARSET.search(self.headers.get("content-type") or "")
+        charset = found.group(1).strip("'\"") if found else "utf-8"
+        try:
+            codecs.lookup(charset)
+        except LookupError:
+            charset = "utf-8"
+        return self.content.decode(charset, errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
 
 
 class Timeout(enum.Enum):
@@ -82,6 +85,7 @@ class NetworkFailure(Exception):
         self.unsendable = unsendable
 
 REDACTED = "<redacted>"
+_CHARSET = re.compile(r"charset=([^;\s]+)", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _PIECES = re.compile(r"[\s\x00-\x1f\x7f]+")
@@ -212,14 +216,7 @@ def json_object(response: Answer) -> dict[str, Any]:
 def name_lookup_failure(error: BaseException) -> socket.gaierror | None:
     """The failed name lookup (DNS) in ``error``'s chain, if that is what failed: a host that does not
     resolve now will not resolve a second later, so it is not worth a retry."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, socket.gaierror):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
+    return next((link for link in chain(error) if isinstance(link, socket.gaierror)), None)
 
 
 def tls_mismatch_error(host: str, port: int | None) -> TransportError:

@@ -7,51 +7,35 @@ last one), or when a round of pages brings nothing new. Connections are kept eac
 service's order. A read that stops short of the count without having seen the last page is an
 ``IncompleteReadError``: the service's pages repeat rather than end.
 
-The client drives it::
+The read drives it::
 
     pages = Pagination(first_page)
     while offsets := pages.wanted():
-        pages.add([await fetch(offset) for offset in offsets])   # concurrently, in order
-    connections = pages.connections()                            # or IncompleteReadError
+        pages.add([fetch(offset) for offset in offsets])   # concurrently, in order
+    outputs = pages.result(...)                            # or IncompleteReadError
 
-A page is a ``ConnectionsPage`` of models, or a ``fields.PlainPage`` of dicts (the command's one-page
-read, without pydantic): the decision is the same for both.
+A page is what ``_fields.read_page`` makes of the service's JSON: plain values, connections as dicts.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from .errors import IncompleteReadError
 
-__all__ = ["MAX_PAGES", "Page", "Pagination"]
+Page = dict[str, Any]
+"""A page as ``_fields.read_page`` reads it."""
 
 MAX_PAGES = 10_000
 """A hard stop for a service whose data never stops growing."""
 
 
-class Page(Protocol):
-    """What paging reads of a page: a ``ConnectionsPage``, or a ``fields.PlainPage``."""
 
-    @property
-    def connections(self) -> Sequence[Any]: ...
-    @property
-    def permissions(self) -> Sequence[Any]: ...
-    @property
-    def vpc_service_name(self) -> str | None: ...
-    @property
-    def vpcep_update_switch(self) -> bool: ...
-    @property
-    def total_count(self) -> int | None: ...
-
-
-def _identity(item: Any) -> str:
+def _identity(item: dict[str, Any]) -> str:
     """What makes an item the same one again: its id, or all of it when it has none."""
-    if isinstance(item, dict):
-        return item["id"] or json.dumps(item)
-    return str(item.id or item.model_dump_json())
+    return item["id"] or json.dumps(item)
 
 
 class Pagination:
@@ -60,13 +44,13 @@ class Pagination:
     def __init__(self, first: Page, max_pages: int = MAX_PAGES) -> None:
         self.first = first
         """The first page: its size is the service's page size; it also carries the service's fields."""
-        self.page_size = len(first.connections)
-        self.total = first.total_count
+        self.page_size = len(first["connections"])
+        self.total: int | None = first["total_count"]
         """The service's count of connections: the largest any page reported (``None``: not said)."""
         self.requests = 1
         """How many pages have been fetched, the first included."""
         self._max_pages = max_pages
-        self._walking = first.total_count is None
+        self._walking = self.total is None
         self._next_offset = self.page_size
         self._done = self.page_size == 0
         self._reached_end = False
@@ -90,13 +74,13 @@ class Pagination:
         self.requests += len(pages)
         brought = sum(self._collect(page) for page in pages)
         self._next_offset += self.page_size * len(pages)
-        short = any(len(page.connections) < self.page_size for page in pages)
+        short = any(len(page["connections"]) < self.page_size for page in pages)
         if self._walking:
             # Without a count, the walk ends on a short page, or on one that brings nothing new.
             self._done = short or brought == 0
             return
         assert self.total is not None
-        self.total = max([self.total, *(page.total_count for page in pages if page.total_count is not None)])
+        self.total = max([self.total, *(page["total_count"] for page in pages if page["total_count"] is not None)])
         if short:
             self._done = self._reached_end = True
         elif brought == 0:
@@ -122,8 +106,8 @@ class Pagination:
         return list(self._permissions.values())
 
     def result(self, cluster_id: str, project_id: str, region: str, endpoint: str) -> dict[str, Any]:
-        """The read's result by output name, in the outputs' order: the fields of a ``VpcepConnectionsResult``
-        (dicts for a plain page: its outputs exactly). ``IncompleteReadError`` as ``connections`` raises it."""
+        """The read's outputs by name, in order: exactly ``VpcepConnectionsResult.to_outputs()``.
+        ``IncompleteReadError`` as ``connections`` raises it."""
         connections = self.connections(cluster_id)
         return {
             "cluster_id": cluster_id,
@@ -132,16 +116,16 @@ class Pagination:
             "endpoint": endpoint,
             "connections": connections,
             "permissions": self.permissions(),
-            "vpc_service_name": self.first.vpc_service_name,
-            "vpcep_update_switch": self.first.vpcep_update_switch,
+            "vpc_service_name": self.first["vpc_service_name"],
+            "vpcep_update_switch": self.first["vpcep_update_switch"],
             "total_count": len(connections),
         }
 
     def _collect(self, page: Page) -> int:
         """Keep a page's connections and permissions; return how many connections were new."""
         before = len(self._connections)
-        for connection in page.connections:
+        for connection in page["connections"]:
             self._connections.setdefault(_identity(connection), connection)
-        for permission in page.permissions:
+        for permission in page["permissions"]:
             self._permissions.setdefault(_identity(permission), permission)
         return len(self._connections) - before

@@ -1,6 +1,6 @@
 """The multi-language provider plugin: ``css-vpcep:index:VpcepConnections`` and ``getVpcepConnections``.
 
-An adapter of ``aread_vpcep_connections`` and the ``faces`` core to ``pulumi.provider.experimental``:
+An adapter of the read (``_read.aread_outputs``) and the ``faces`` core to ``pulumi.provider.experimental``:
 camelCase property values at its edge, snake_case plain values inside. ``_plugin_server`` serves it
 (``main``: ``python -m pulumi_css_vpcep`` and the ``pulumi-resource-css-vpcep`` executable).
 """
@@ -16,22 +16,13 @@ from pulumi.provider.experimental.property_value import Computed, PropertyValue
 
 from . import _faces as faces
 from ._cancel import Cancellation
-from ._client import RetryPolicy, aread_vpcep_connections
-from ._pool import ConnectionPool
 from ._pulumi_compat import UNKNOWN
+from ._read import aread_outputs
+from ._retries import RetryPolicy
 from ._schema import FUNCTION_TOKEN, PACKAGE, schema_json
 from ._settings import CREDENTIAL_KEYS
+from ._transports.httpx_pool import ConnectionPool
 from .errors import CssVpcepError
-from .models import VpcepConnectionsResult
-
-__all__ = [
-    "CALL_ERRORS",
-    "OPERATION_TIMEOUT",
-    "CssVpcepProvider",
-    "Diagnostics",
-    "outputs_to_properties",
-    "report_errors",
-]
 
 CALL_ERRORS: ContextVar[list[CssVpcepError]] = ContextVar("css_vpcep_call_errors")
 """This project's errors raised in the current gRPC call (a task of its own), for the server to report."""
@@ -83,12 +74,8 @@ def _properties(values: Mapping[str, Any]) -> dict[str, PropertyValue]:
     return {faces.camel_case(name): _property(value) for name, value in values.items() if value is not None}
 
 
-def outputs_to_properties(result: VpcepConnectionsResult) -> dict[str, PropertyValue]:
+def output_properties(outputs: Mapping[str, Any]) -> dict[str, PropertyValue]:
     """The outputs of a read as the schema's camelCase property values (a null one included)."""
-    return _output_properties(result.to_outputs())
-
-
-def _output_properties(outputs: Mapping[str, Any]) -> dict[str, PropertyValue]:
     return {faces.camel_case(name): _property(value) for name, value in outputs.items()}
 
 
@@ -131,15 +118,13 @@ class CssVpcepProvider(p.Provider):
         self._handoff = faces.ReadHandoff()
         self._cancellation = Cancellation()
 
-    async def _read(self, named: Mapping[str, Any]) -> VpcepConnectionsResult:
-        """The one read of the provider: what ``named`` names, with this provider's configuration, within the
-        engine's timeout of the call when it gives one, and ended at once by the engine's cancel."""
+    async def _read(self, named: Mapping[str, Any]) -> dict[str, Any]:
+        """The one read of the provider: the outputs of what ``named`` names, with this provider's configuration,
+        within the engine's timeout of the call when it gives one, and ended at once by the engine's cancel."""
         timeout = OPERATION_TIMEOUT.get()
         retry = RetryPolicy(total_timeout=timeout) if timeout > 0 else None
-        read = aread_vpcep_connections(
-            **named, config=self._config, config_namespace=PACKAGE, pool=self._pool, retry=retry
-        )
-        return await self._cancellation.run(read, about=named.get("cluster_id"))
+        return await aread_outputs(**named, config=self._config, config_namespace=PACKAGE, pool=self._pool,
+                                   retry=retry, cancel=self._cancellation)
 
     async def cancel(self) -> None:
         """The engine cancels (Ctrl-C): every read in flight ends now, and every later one before it starts."""
@@ -189,7 +174,7 @@ class CssVpcepProvider(p.Provider):
             # Re-read what the state names, so that the preview shows the service's drift.
             endpoint = faces.given_endpoint(inputs)
             named = faces.identity(olds, endpoint)
-            fresh = (await self._read(named)).to_outputs()
+            fresh = await self._read(named)
             changed = faces.drift(olds, fresh, endpoint_given=endpoint is not None)
         diffs = [key for key in map(faces.camel_case, changed) if key not in request.ignore_changes]
         replaced = [faces.camel_case(name) for name in replaces if faces.camel_case(name) in diffs]
@@ -211,17 +196,18 @@ class CssVpcepProvider(p.Provider):
         if request.preview and any(value is faces.UNKNOWN for value in inputs.values()):
             return p.CreateResponse(resource_id="", properties=_preview(inputs))
         # (The create that follows a preview runs in another provider process: there is no read to hand on.)
-        result = await self._read(faces.known(inputs))
-        return p.CreateResponse(resource_id=result.resource_id, properties=outputs_to_properties(result))
+        outputs = await self._read(faces.known(inputs))
+        return p.CreateResponse(resource_id=faces.resource_id_of(outputs), properties=output_properties(outputs))
 
     @report_errors
     async def read(self, request: p.ReadRequest) -> p.ReadResponse:
         # Refresh re-reads what the state names and keeps the inputs; `get(name, id)` and import read the id.
         endpoint = faces.given_endpoint(_plain_map(request.inputs))
         named = faces.stored_identity(_state(request.properties), request.resource_id, endpoint)
-        result = await self._read(named)
+        outputs = await self._read(named)
         inputs = dict(request.inputs) or _properties(named)
-        return p.ReadResponse(resource_id=result.resource_id, properties=outputs_to_properties(result), inputs=inputs)
+        return p.ReadResponse(resource_id=faces.resource_id_of(outputs), properties=output_properties(outputs),
+                              inputs=inputs)
 
     @report_errors
     async def update(self, request: p.UpdateRequest) -> p.UpdateResponse:
@@ -229,8 +215,8 @@ class CssVpcepProvider(p.Provider):
         if request.preview:
             return p.UpdateResponse(properties=_preview(inputs))
         named = faces.pinned(inputs, _state(request.olds))
-        outputs = self._handoff.take(named) or (await self._read(named)).to_outputs()
-        return p.UpdateResponse(properties=_output_properties(outputs))
+        outputs = self._handoff.take(named) or await self._read(named)
+        return p.UpdateResponse(properties=output_properties(outputs))
 
     async def delete(self, request: p.DeleteRequest) -> None:  # noqa: ARG002
         # The project never changes anything in the cloud: forgetting the resource is all there is to do.
@@ -244,4 +230,4 @@ class CssVpcepProvider(p.Provider):
         inputs, failures = faces.check_inputs(args, faces.camel_case, allow_unknown=False, only_inputs=True)
         if failures:
             return p.InvokeResponse(failures=[p.CheckFailure(*f) for f in failures])
-        return p.InvokeResponse(return_value=outputs_to_properties(await self._read(faces.known(inputs))))
+        return p.InvokeResponse(return_value=output_properties(await self._read(faces.known(inputs))))

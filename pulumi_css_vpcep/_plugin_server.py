@@ -21,14 +21,12 @@ from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental import server
 from pulumi.provider.experimental.property_value import PropertyValue
 
-from . import __version__
 from ._engine_watch import watch_engine
 from ._plugin import CALL_ERRORS, OPERATION_TIMEOUT, CssVpcepProvider
-from ._pool import ConnectionPool
 from ._pulumi_compat import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
+from ._transports.httpx_pool import ConnectionPool
+from ._version import __version__
 from .errors import ConfigurationError, CssVpcepError, InvalidInputError, TransportError
-
-__all__ = ["CssVpcepServicer", "EngineLog", "ErrorStatusInterceptor", "main", "serve"]
 
 _MAX_MESSAGE = 400 * 1024 * 1024
 """As the Pulumi SDK allows: a read of many connections can be a large message."""

@@ -9,28 +9,28 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._settings import Settings
-from .errors import ConfigurationError
+from .errors import ConfigurationError, CssVpcepError
 
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["PROJECT_IDS", "ProjectIds", "project_id_from"]
-
 _Key = tuple[str, str, str]
+_T = TypeVar("_T")
 
 
 class ProjectIds:
     """Project ids found through IAM, by (hash of the access key, region, IAM endpoint).
 
     Reads in one event loop that need the same id while it is being looked up share that one lookup.
+    The read (``_read``) decides when to look up and remembers what it found.
     """
 
     def __init__(self) -> None:
         self._found: dict[_Key, str] = {}
-        self._pending: dict[_Key, asyncio.Task[str]] = {}
+        self._pending: dict[_Key, asyncio.Task[Any]] = {}
 
     def __repr__(self) -> str:
         return f"ProjectIds({len(self._found)} found)"
@@ -49,25 +49,32 @@ class ProjectIds:
         self._found[self._key(settings)] = project_id
         return project_id
 
-    async def get(self, settings: Settings, lookup: Callable[[], Coroutine[Any, Any, str]]) -> str:
-        """The project id for ``settings``: remembered, or found by ``lookup`` (at most one at a time)."""
-        key = self._key(settings)
-        found = self._found.get(key)
-        if found:
-            return found
-        import asyncio  # here, not above: a synchronous read that needs no lookup imports no asyncio
+    async def shared(self, settings: Settings, lookup: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+        """What ``lookup`` (the IAM request for ``settings``) gives: reads of one event loop that ask while it
+        is under way share that one lookup. A read whose shared lookup ended for its starter's sake (the
+        starter was cancelled and closed its connections) looks up again by itself; the service's refusals
+        and the network's failures are everyone's."""
+        import asyncio  # here, not above: a synchronous read imports no asyncio
 
+        key = self._key(settings)
         loop = asyncio.get_running_loop()
         task = self._pending.get(key)
-        if task is None or task.get_loop() is not loop:
-            task = loop.create_task(lookup())
-            self._pending[key] = task
-            task.add_done_callback(lambda done: self._settle(key, done))
-        project_id = await asyncio.shield(task)
-        self._found[key] = project_id
-        return project_id
+        if task is not None and task.get_loop() is loop:
+            try:
+                return await asyncio.shield(task)
+            except CssVpcepError:
+                raise
+            except (Exception, asyncio.CancelledError):
+                current = asyncio.current_task()
+                starter_gone = task.done() and (task.cancelled() or isinstance(task.exception(), RuntimeError))
+                if not starter_gone or (current is not None and current.cancelling()):
+                    raise  # this read's own cancel, or a failure of the lookup itself
+        task = loop.create_task(lookup())
+        self._pending[key] = task
+        task.add_done_callback(lambda done: self._settle(key, done))
+        return await asyncio.shield(task)
 
-    def _settle(self, key: _Key, task: asyncio.Task[str]) -> None:
+    def _settle(self, key: _Key, task: asyncio.Task[Any]) -> None:
         if self._pending.get(key) is task:
             del self._pending[key]
         if not task.cancelled():

@@ -13,31 +13,11 @@ import random
 import time
 from dataclasses import dataclass, replace
 
-__all__ = [
-    "DEFAULT_MAX_RETRIES",
-    "DEFAULT_TOTAL_TIMEOUT",
-    "RETRY_STATUSES",
-    "RetryPolicy",
-    "parse_retry_after",
-    "retryable_status",
-]
-
 DEFAULT_MAX_RETRIES = 5
 """As in the Terraform provider: five retries, so at most six attempts."""
 
 DEFAULT_TOTAL_TIMEOUT = 180.0
 """The most a whole read takes by default, in seconds, retries and waits included: 3 minutes."""
-
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-"""The HTTP statuses worth another attempt: too many requests, and the service's passing failures."""
-
-
-def retryable_status(status: int) -> bool:
-    """The one rule for an error status: retried, and reported as a failure that persisted (exit 5), or
-    not retried, and reported as a refusal that the same request will meet again (exit 4). Every 4xx but
-    429 means the request must change; so do 501, 505 and the other 5xx outside ``RETRY_STATUSES``."""
-    return status in RETRY_STATUSES
-
 
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date), or ``None``."""

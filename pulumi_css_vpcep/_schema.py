@@ -11,22 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from . import __version__
+from ._fields import camel_case
 from ._settings import CONFIG_KEYS
-from .models import Connection, Permission, VpcepConnectionsArgs, VpcepConnectionsResult, camel_case
-
-__all__ = [
-    "CONNECTION_TOKEN",
-    "FUNCTION_TOKEN",
-    "HOME",
-    "PACKAGE",
-    "PERMISSION_TOKEN",
-    "RESOURCE_TOKEN",
-    "package_schema",
-    "schema_json",
-]
+from ._version import __version__
+from .models import Connection, Permission, VpcepConnectionsResult
 
 PACKAGE = "css-vpcep"
 HOME = "github.com/pulumi-css-vpcep/pulumi-css-vpcep"
@@ -35,6 +25,28 @@ RESOURCE_TOKEN = f"{PACKAGE}:index:VpcepConnections"
 FUNCTION_TOKEN = f"{PACKAGE}:index:getVpcepConnections"
 CONNECTION_TOKEN = f"{PACKAGE}:index:Connection"
 PERMISSION_TOKEN = f"{PACKAGE}:index:Permission"
+
+class VpcepConnectionsArgs(BaseModel):
+    """The inputs of the resource and of the function: what to read. Each is also an output, and a change of
+    any of them replaces the resource."""
+
+    cluster_id: str = Field(description="The id of the CSS cluster whose VPC endpoint service is read.")
+    project_id: str | None = Field(
+        default=None,
+        description="The project the cluster belongs to. When not set: the provider's `projectId`, "
+        "`HW_PROJECT_ID`, or a look-up from the region through IAM.",
+    )
+    region: str | None = Field(
+        default=None,
+        description="The region of the cluster, such as `cn-north-4`. When not set: the provider's `region` "
+        "or `HW_REGION_NAME`.",
+    )
+    endpoint: str | None = Field(
+        default=None,
+        description="The CSS endpoint URL (`https`; `http` only to a loopback address). When not set: "
+        "`HW_CSS_ENDPOINT`, else the region's public endpoint.",
+    )
+
 
 _CONFIG_DOCS: dict[str, dict[str, Any]] = {
     "accessKey": {

@@ -25,34 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypedDict
 from urllib.parse import urlsplit
 
+from ._fields import text
 from ._retries import DEFAULT_MAX_RETRIES, DEFAULT_TOTAL_TIMEOUT, RetryPolicy
 from .errors import ConfigurationError, InvalidInputError
-
-__all__ = [
-    "CONFIG_KEYS",
-    "CREDENTIAL_KEYS",
-    "DEFAULT_CLOUD",
-    "DEFAULT_MAX_RETRIES",
-    "MAX_READ_TIMEOUT",
-    "PROJECT_CONFIG_KEYS",
-    "PROJECT_CONFIG_NAMESPACE",
-    "Credentials",
-    "Settings",
-    "css_endpoint_for",
-    "iam_endpoint_for",
-    "is_loopback",
-    "parse_duration",
-    "parse_resource_id",
-    "proxy_applies",
-    "resolve_settings",
-    "resource_id",
-    "scalar_text",
-    "trusts_environment",
-    "validate_cluster_id",
-    "validate_endpoint",
-    "validate_project_id",
-    "validate_region",
-]
 
 DEFAULT_CLOUD = "myhuaweicloud.com"
 
@@ -107,10 +82,6 @@ def validate_region(value: Any, input_name: str = "region") -> str:
     return value
 
 
-def resource_id(region: str, project_id: str, cluster_id: str) -> str:
-    """The deterministic id of the resource that reads ``cluster_id``: ``{region}:{project_id}:{cluster_id}``."""
-    return f"{region}:{project_id}:{cluster_id}"
-
 
 def parse_resource_id(value: Any, input_name: str = "id") -> tuple[str, str, str]:
     """The (region, project id, cluster id) a resource id ``{region}:{project_id}:{cluster_id}`` names,
@@ -126,19 +97,6 @@ def parse_resource_id(value: Any, input_name: str = "id") -> tuple[str, str, str
         validate_cluster_id(cluster_id, f"{input_name} (cluster id)"),
     )
 
-
-def scalar_text(value: Any) -> str | None:
-    """A value read as text by meaning: strings stay as sent, numbers and booleans become their text
-    (``3.0`` is ``"3"``, ``True`` is ``"true"``), structures and null are None."""
-    if type(value) is str:  # nearly every value: the fast path
-        return value
-    if value is None or isinstance(value, dict | list):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def is_loopback(host: str) -> bool:
@@ -284,10 +242,10 @@ class _Layer:
         if name is None:
             return None
         # Pulumi config may hold True or 3.0 where the environment holds "true" or "3".
-        text = scalar_text(self.values.get(name))
-        if text is None or text.strip() == "":
+        value = text(self.values.get(name))
+        if value is None or value.strip() == "":
             return None
-        return text.strip(), self.place(setting)
+        return value.strip(), self.place(setting)
 
 
 _CONFIG_NAMES = {
@@ -418,10 +376,10 @@ MAX_READ_TIMEOUT = 24 * 3600.0
 """The longest read deadline accepted, in seconds."""
 
 
-def parse_duration(text: str) -> float:
+def parse_duration(given: str) -> float:
     """Seconds from a duration as Pulumi's ``customTimeouts`` and Terraform's ``timeouts`` write it (``90s``,
     ``5m``, ``1m30s``, ``1.5h``) or a plain number of seconds (``90``); ``ValueError`` otherwise."""
-    value = text.strip()
+    value = given.strip()
     try:
         seconds = float(value)
     except ValueError:
@@ -432,9 +390,9 @@ def parse_duration(text: str) -> float:
             seconds += float(part.group(1)) * _DURATION_UNITS[part.group(2)]
             position = part.end()
         if position != len(value) or not value:
-            raise ValueError(f"{_describe(text)} is not a duration such as '90s', '5m' or '1m30s'") from None
+            raise ValueError(f"{_describe(given)} is not a duration such as '90s', '5m' or '1m30s'") from None
     if not 0 < seconds <= MAX_READ_TIMEOUT:  # NaN fails this too
-        raise ValueError(f"{_describe(text)} must be more than 0 s and at most {MAX_READ_TIMEOUT / 3600:g} h")
+        raise ValueError(f"{_describe(given)} must be more than 0 s and at most {MAX_READ_TIMEOUT / 3600:g} h")
     return seconds
 
 

@@ -1,4 +1,4 @@
-"""APIG ``SDK-HMAC-SHA256`` request signing, for httpx (as its ``auth``) and for ``http.client``.
+"""APIG ``SDK-HMAC-SHA256`` request signing: the headers that sign a request, whichever transport sends it.
 
 The canonical form follows the official SDK (``huaweicloudsdkcore``), whose signatures the tests use as
 the oracle: percent-decoded path segments re-encoded with ``quote(safe='~')`` and a trailing ``/``; the
@@ -12,23 +12,9 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from ._settings import Credentials
-
-if TYPE_CHECKING:
-    import httpx  # signing needs no httpx: the command's one-page read sends with http.client
-
-__all__ = [
-    "ALGORITHM",
-    "DATE_FORMAT",
-    "HmacSigner",
-    "canonical_query",
-    "canonical_request",
-    "parse_authorization",
-    "signature",
-]
 
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -109,24 +95,6 @@ def signature(secret_key: str, sdk_date: str, canonical: str) -> str:
     return hmac.new(secret_key.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def parse_authorization(value: str) -> dict[str, str] | None:
-    """The ``Access``, ``SignedHeaders`` and ``Signature`` parts of an Authorization header, or ``None``."""
-    scheme, _, rest = value.partition(" ")
-    if scheme != ALGORITHM:
-        return None
-    parts = {}
-    for item in rest.split(","):
-        key, sep, val = item.strip().partition("=")
-        if sep:
-            parts[key] = val
-    return parts if {"Access", "SignedHeaders", "Signature"} <= parts.keys() else None
-
-
-def _header_text(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
 
 
 class HmacSigner:
@@ -134,8 +102,7 @@ class HmacSigner:
 
     Adds ``X-Sdk-Date`` (unless the request has one) and ``X-Security-Token`` for temporary
     credentials, then signs ``Host`` and every header the request carries except transport headers
-    and names containing ``_``, as the official SDK does. An httpx client takes it as its ``auth``
-    (a callable that signs a request); ``http.client`` sends the headers of ``headers_for``.
+    and names containing ``_``, as the official SDK does.
     """
 
     def __init__(self, credentials: Credentials) -> None:
@@ -171,22 +138,3 @@ class HmacSigner:
             f"SignedHeaders={';'.join(signed)}, Signature={sig}"
         )
         return added
-
-    def sign(self, request: httpx.Request) -> None:
-        """Add the date, token and ``Authorization`` headers to ``request``."""
-        headers = {_header_text(name).lower(): _header_text(value) for name, value in request.headers.raw}
-        headers.setdefault("host", request.url.netloc.decode("ascii"))
-        request.headers.update(
-            self.headers_for(
-                request.method,
-                request.url.raw_path.decode("ascii").partition("?")[0],
-                request.url.query.decode("ascii"),
-                headers,
-                request.content,
-            )
-        )
-
-    def __call__(self, request: httpx.Request) -> httpx.Request:
-        """httpx's ``auth``: sign the request."""
-        self.sign(request)
-        return request

@@ -14,19 +14,9 @@ import functools
 import os
 import socket
 import ssl
-from typing import Protocol
 
 from ._settings import Settings
 from .errors import ConfigurationError
-
-__all__ = [
-    "INSECURE_WARNING",
-    "Address",
-    "answers_plain_http",
-    "handshake_failure",
-    "is_verification_failure",
-    "verify_for",
-]
 
 INSECURE_WARNING = "TLS certificate verification is off (HW_INSECURE): the service's identity is not checked"
 """The line a read logs at WARNING, every time, when verification is off."""
@@ -93,7 +83,7 @@ def verify_for(settings: Settings) -> ssl.SSLContext:
     return _verifying_context(settings.ca_bundle, settings.ca_dir, identity)
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
+def chain(exc: BaseException) -> list[BaseException]:
     """``exc`` and the exceptions it was raised from, outermost first: where httpx keeps the ``ssl`` one."""
     seen: list[BaseException] = []
     current: BaseException | None = exc
@@ -105,41 +95,31 @@ def _chain(exc: BaseException) -> list[BaseException]:
 
 def is_verification_failure(exc: BaseException) -> bool:
     """Whether a failed request failed because the server's certificate is not trusted."""
-    return any(isinstance(link, ssl.SSLCertVerificationError) for link in _chain(exc))
+    return any(isinstance(link, ssl.SSLCertVerificationError) for link in chain(exc))
 
 
 def handshake_failure(exc: BaseException) -> ssl.SSLError | None:
     """The ``ssl`` error that ended a TLS handshake (other than a verification failure), if one did."""
-    for link in _chain(exc):
+    for link in chain(exc):
         if isinstance(link, ssl.SSLError) and not isinstance(link, ssl.SSLCertVerificationError):
             return link
     return None
 
 
-class Address(Protocol):
-    """Where a request goes: an ``httpx.URL`` is one."""
 
-    @property
-    def scheme(self) -> str: ...
-    @property
-    def host(self) -> str: ...
-    @property
-    def port(self) -> int | None: ...
-
-
-def answers_plain_http(url: Address, timeout: float) -> bool:
-    """Whether the server of ``url`` answers a plain-text HTTP request on its port.
+def answers_plain_http(scheme: str, host: str, port: int | None, timeout: float) -> bool:
+    """Whether the server at ``scheme://host:port`` answers a plain-text HTTP request on its port.
 
     Asked only after a TLS handshake with it failed or timed out, to tell a plain-HTTP port (a mismatch
     no retry mends) from a flaky network. The probe is ``HEAD /`` without credentials; nothing of the
     read is sent. A TLS port that refuses plain HTTP answers 400 (nginx, Apache, Go do): not a mismatch.
     """
-    port = url.port or (443 if url.scheme == "https" else 80)
-    host = f"[{url.host}]" if ":" in url.host else url.host
-    netloc = host if url.port is None else f"{host}:{url.port}"
+    shown = f"[{host}]" if ":" in host else host
+    netloc = shown if port is None else f"{shown}:{port}"
     probe = f"HEAD / HTTP/1.1\r\nHost: {netloc}\r\nConnection: close\r\n\r\n"
     try:
-        with socket.create_connection((url.host, port), timeout=timeout) as connection:
+        address = (host, port or (443 if scheme == "https" else 80))
+        with socket.create_connection(address, timeout=timeout) as connection:
             connection.sendall(probe.encode("ascii"))
             head = b""
             while len(head) < 12 and (more := connection.recv(12 - len(head))):

@@ -6,9 +6,8 @@ readable line that never contains a credential.
 
 from __future__ import annotations
 
-from ._retries import retryable_status
-
 __all__ = [
+    "RETRY_STATUSES",
     "ApiError",
     "ConfigurationError",
     "CssVpcepError",
@@ -16,7 +15,18 @@ __all__ = [
     "InvalidInputError",
     "ReadCancelledError",
     "TransportError",
+    "retryable_status",
 ]
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+"""The HTTP statuses worth another attempt: too many requests, and the service's passing failures."""
+
+
+def retryable_status(status: int) -> bool:
+    """The one rule for an error status: retried, and reported as a failure that persisted (exit 5), or
+    not retried, and reported as a refusal that the same request will meet again (exit 4). Every 4xx but
+    429 means the request must change; so do 501, 505 and the other 5xx outside ``RETRY_STATUSES``."""
+    return status in RETRY_STATUSES
 
 
 class CssVpcepError(Exception):

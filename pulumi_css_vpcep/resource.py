@@ -6,7 +6,7 @@ by reference; it keeps no client and no credential in its fields, and its serial
 
 Loading this module loads no HTTP client and no models: the program that declares the resources and
 the provider host's first call do not wait for them. A read of one page needs neither
-(``first_page.read_outputs``); a larger one loads them when it comes.
+(``_read.read_outputs``); a larger one loads httpx when it comes.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from . import _faces as faces
 from . import _pulumi_compat
 from ._cancel import Cancellation
 from ._engine_watch import watch_engine
-from ._first_page import read_outputs
+from ._read import aread_outputs, read_outputs
 from .errors import CssVpcepError
 
 __all__ = ["VpcepConnections", "VpcepConnectionsProvider", "get_vpcep_connections"]
@@ -106,9 +106,7 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
     def _read(self, named: Mapping[str, Any], last_endpoint: str | None = None) -> dict[str, Any]:
         """The outputs of a read of what ``named`` names (``faces.stored_identity`` or ``faces.pinned``),
         ended at once by the engine's cancel."""
-        return HOST_CANCELLATION.call(
-            read_outputs, **named, config=self._config, last_endpoint=last_endpoint, about=named.get("cluster_id")
-        )
+        return read_outputs(**named, config=self._config, last_endpoint=last_endpoint, cancel=HOST_CANCELLATION)
 
     @_reported_in_one_line
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
@@ -238,14 +236,11 @@ def get_vpcep_connections(
         return pulumi.runtime.invoke_output(FUNCTION_TOKEN, args).apply(faces.outputs_from)
 
     async def read(args: dict[str, Any]) -> dict[str, Any]:
-        from ._client import aread_vpcep_connections
-
         config = faces.configuration(lambda key: _pulumi_compat.get_config(faces.config_key(CONFIG_NAMESPACE, key)))
         try:
-            result = await aread_vpcep_connections(**args, config=config)
+            return await aread_outputs(**args, config=config)
         except CssVpcepError as err:
             raise _run_error(err) from None
-        return result.to_outputs()
 
     return pulumi.Output.all(**given).apply(read)
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import trustme
 
 from pulumi_css_vpcep._projects import PROJECT_IDS
+from pulumi_css_vpcep._read import aread_outputs, read_outputs
 from pulumi_css_vpcep._retries import RetryPolicy
+from pulumi_css_vpcep._transports.httpx_pool import ConnectionPool
+from pulumi_css_vpcep._transports.stdlib import StdlibTransport
 from pulumi_css_vpcep.emulator import Emulator, sample_state
 
 _SETTING_PREFIXES = ("HW_", "HUAWEICLOUD_SDK_")
@@ -64,3 +69,30 @@ def tls_emulator(authority: trustme.CA, monkeypatch: pytest.MonkeyPatch) -> Iter
         for name, value in emu.environ().items():
             monkeypatch.setenv(name, value)
         yield emu
+
+
+@pytest.fixture(params=["stdlib", "httpx"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """Each transport a read may send through, by name."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def read(transport: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
+    """A one-page read through ``transport``: the synchronous ``read_outputs`` (``http.client``), or
+    ``aread_outputs`` (httpx). Each fails if the read sends through the other transport."""
+
+    def elsewhere(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"the {transport} read sent through the other transport")
+
+    if transport == "stdlib":
+        monkeypatch.setattr(ConnectionPool, "sender", elsewhere)
+        return read_outputs
+    monkeypatch.setattr(StdlibTransport, "send", elsewhere)
+
+    def through_httpx(cluster_id: str, **options: Any) -> dict[str, Any]:
+        return asyncio.run(aread_outputs(cluster_id, **options))
+
+    return through_httpx
+

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from pulumi_css_vpcep import _cli as cli
-from pulumi_css_vpcep import _first_page as first_page
-from pulumi_css_vpcep._client import MAX_CONCURRENT_PAGES
+from pulumi_css_vpcep import _read
+from pulumi_css_vpcep._read import MAX_CONCURRENT_PAGES
+from pulumi_css_vpcep._requests import logger
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator, Fault
 from tests.command import RETRY_LINE, assert_error_after_retries, assert_one_line_error, finish_cli, run_cli, start_cli
 from tests.connection_counter import ConnectionCounter
@@ -31,19 +32,20 @@ def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 
-def test_a_warning_from_the_client_logger_is_one_line_on_stderr(
+def test_a_warning_from_the_reads_logger_is_one_line_on_stderr(
     emulator_env: dict[str, str], in_process: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    read = first_page.read_first_page  # what the command reads with (a small read builds no model)
+    read = _read.read_outputs  # what the command reads with
 
     def read_after_a_warning(*args: Any, **kwargs: Any) -> Any:
-        logging.getLogger("pulumi_css_vpcep._client").warning("retrying GET %s: HTTP 503\r\nsecond line", "/x")
+        logger.warning("retrying GET %s: HTTP 503\r\nsecond line", "/x")
+        logging.getLogger(f"{logger.name}._transports").warning("and a module's own logger")
         return read(*args, **kwargs)
 
-    monkeypatch.setattr(first_page, "read_first_page", read_after_a_warning)
+    monkeypatch.setattr(_read, "read_outputs", read_after_a_warning)
     assert cli.main(["connections", "--cluster-id", SAMPLE_CLUSTER_ID]) == 0
     out, err = capsys.readouterr()
-    assert err == "css-vpcep: retrying GET /x: HTTP 503\\r\\nsecond line\n"
+    assert err == "css-vpcep: retrying GET /x: HTTP 503\\r\\nsecond line\ncss-vpcep: and a module's own logger\n"
     assert json.loads(out)["total_count"] == 3
 
 

@@ -7,22 +7,24 @@ import logging
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 
-from pulumi_css_vpcep._client import (
-    RetryPolicy,
-    VpcepClient,
-    api_error,
+from pulumi_css_vpcep._http_errors import Answer, Redactor, api_error
+from pulumi_css_vpcep._read import (
+    _Read,
     aread_vpcep_connections,
     read_vpcep_connections,
 )
-from pulumi_css_vpcep._http_errors import Redactor
+from pulumi_css_vpcep._retries import RetryPolicy
 from pulumi_css_vpcep._settings import Credentials, Settings, resolve_settings
 from pulumi_css_vpcep._tls import INSECURE_WARNING
+from pulumi_css_vpcep._transports import Timeouts
 from pulumi_css_vpcep.emulator import (
     SAMPLE_CLUSTER_ID,
     SAMPLE_DISABLED_CLUSTER_ID,
@@ -35,9 +37,14 @@ from pulumi_css_vpcep.emulator import (
 )
 from pulumi_css_vpcep.errors import ApiError, ConfigurationError, InvalidInputError, TransportError
 
+Read = Callable[..., dict[str, Any]]
+"""A read of one cluster's outputs, with the keyword arguments of ``read_outputs``."""
+
 
 def _ids(raw: list[dict[str, Any]]) -> list[str]:
     return [str(item["id"]) for item in raw]
+
+
 
 
 def test_reads_the_sample_cluster_with_the_project_looked_up_from_the_region(
@@ -194,28 +201,26 @@ def test_retries_stop_at_hw_max_retries_with_a_clean_error(
     assert "after 5 attempts" in str(info.value)
 
 
-def test_retry_after_is_honoured(emulator: Emulator) -> None:
-    emulator.state.set_faults([Fault(status=429, retry_after="3", times=1), Fault(status=503, times=1)])
-    settings = resolve_settings(project_id=SAMPLE_PROJECT_ID, environ=emulator.environ())
-    waits: list[float] = []
-
-    async def record(seconds: float) -> None:
-        waits.append(seconds)
-
-    async def read() -> int:
-        async with VpcepClient(settings, retry=RetryPolicy(base_delay=0.25, max_delay=1.0), sleep=record) as client:
-            return (await client.read(SAMPLE_CLUSTER_ID)).total_count
-
-    assert asyncio.run(read()) == 3
-    assert waits[0] == 3.0
-    assert 0.125 <= waits[1] <= 0.5
+def test_retry_after_is_waited_instead_of_the_backoff(emulator: Emulator, read: Read) -> None:
+    emulator.state.set_faults([Fault(status=429, retry_after="0.3", times=1)])
+    # A backoff of 15 to 30 s: a read that ignored Retry-After would take that long, one that ignored
+    # every wait would take less than 0.3 s.
+    started = time.monotonic()
+    outputs = read(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, environ=emulator.environ(),
+                   retry=RetryPolicy(base_delay=30.0, max_delay=30.0))
+    elapsed = time.monotonic() - started
+    assert outputs["total_count"] == 3
+    assert (emulator.state.requests["css"], emulator.state.requests["status:429"]) == (2, 1)
+    assert 0.29 <= elapsed < 5.0
 
 
-def test_a_name_lookup_failure_is_not_retried_by_the_async_read(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_name_lookup_failure_is_not_retried(read: Read, caplog: pytest.LogCaptureFixture) -> None:
     env = {"HW_ACCESS_KEY": "AKEXAMPLE000000000", "HW_SECRET_KEY": "SKEXAMPLE000000000", "HW_REGION_NAME": "cn-north-4",
            "HW_PROJECT_ID": "p", "HW_CSS_ENDPOINT": "https://css.cn-north-4.nowhere.invalid"}
-    with pytest.raises(TransportError, match=r"^cluster \S+: cannot resolve css\.cn-north-4\.nowhere\.invalid: "):
-        asyncio.run(aread_vpcep_connections("c", environ=env))
+    with pytest.raises(TransportError) as info:
+        read("c", environ=env)
+    assert str(info.value).startswith("cluster c: cannot resolve css.cn-north-4.nowhere.invalid: ")
+    assert str(info.value).endswith(" (check the endpoint, the region and the cloud)")
     assert not [record for record in caplog.records if "retrying" in record.getMessage()]
 
 
@@ -241,14 +246,20 @@ def test_unreadable_ca_bundle_is_a_configuration_error_before_anything_is_sent(
 
 
 def test_sync_read_works_inside_a_running_event_loop(emulator: Emulator, emulator_env: dict[str, str]) -> None:
+    # Three pages: the two after the first are fetched concurrently, on an event loop of the read's own.
+    emulator.state.add_cluster(Cluster(id="big", connections=generate_connections(250)))
+
     async def inside_a_loop() -> int:
-        return read_vpcep_connections(SAMPLE_CLUSTER_ID).total_count
+        return read_vpcep_connections("big").total_count
 
-    assert asyncio.run(inside_a_loop()) == 3
+    assert asyncio.run(inside_a_loop()) == 250
+    assert emulator.state.requests["css:big"] == 3
 
 
-def _response(status: int, body: bytes, content_type: str = "application/json", **headers: str) -> httpx.Response:
-    return httpx.Response(status, content=body, headers={"Content-Type": content_type, **headers})
+def _response(status: int, body: bytes, content_type: str = "application/json", **headers: str) -> Answer:
+    """An answer as a transport hands it over: headers by lower-case name."""
+    named = {"content-type": content_type, **{name.lower(): value for name, value in headers.items()}}
+    return Answer(status, named, body)
 
 
 @pytest.mark.parametrize(
@@ -320,6 +331,25 @@ def test_concurrent_reads_share_one_project_lookup(emulator: Emulator, emulator_
     assert emulator.state.requests["css"] == 20
 
 
+def test_a_read_waiting_on_a_lookup_whose_starter_was_cancelled_looks_up_itself(
+    emulator: Emulator, emulator_env: dict[str, str]
+) -> None:
+    # The starter's own connections close with it: the waiter must not fail with the starter's closed client.
+    emulator.state.set_faults([Fault(kind="delay", delay=0.5, target="iam", times=1)])
+
+    async def both() -> tuple[bool, int]:
+        starter = asyncio.ensure_future(aread_vpcep_connections(SAMPLE_CLUSTER_ID))
+        await asyncio.sleep(0.1)
+        waiter = asyncio.ensure_future(aread_vpcep_connections(SAMPLE_CLUSTER_ID))
+        await asyncio.sleep(0.1)
+        starter.cancel()
+        await asyncio.gather(starter, return_exceptions=True)
+        return starter.cancelled(), (await waiter).total_count
+
+    assert asyncio.run(both()) == (True, 3)
+    assert emulator.state.requests["iam"] == 2
+
+
 def test_a_credential_echoed_by_the_gateway_is_redacted(emulator: Emulator, emulator_env: dict[str, str]) -> None:
     access_key = emulator_env["HW_ACCESS_KEY"]
     emulator.state.set_faults([Fault(status=403, code="APIGW.0303", message=f"AK {access_key} is not allowed")])
@@ -332,18 +362,22 @@ def test_a_credential_echoed_by_the_gateway_is_redacted(emulator: Emulator, emul
 def test_a_proxy_in_the_environment_is_not_used_for_a_loopback_service(
     emulator: Emulator, emulator_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A proxy that does not exist: a read that went through it would fail.
+    # A proxy that does not exist: a read that went through it would fail. Only httpx applies proxies: the
+    # async read, and the pages after the first of a synchronous one.
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
-    assert read_vpcep_connections(SAMPLE_CLUSTER_ID).total_count == 3
+    emulator.state.add_cluster(Cluster(id="big", connections=generate_connections(250)))
+    assert asyncio.run(aread_vpcep_connections(SAMPLE_CLUSTER_ID)).total_count == 3
+    assert read_vpcep_connections("big").total_count == 250
 
 
 def test_every_retry_is_logged_at_warning_as_it_happens(
-    emulator: Emulator, emulator_env: dict[str, str], fast_retry: RetryPolicy, caplog: pytest.LogCaptureFixture
+    emulator: Emulator, read: Read, fast_retry: RetryPolicy, caplog: pytest.LogCaptureFixture
 ) -> None:
     emulator.state.set_faults([Fault(status=503, times=2)])
     caplog.set_level(logging.WARNING, logger="pulumi_css_vpcep")
-    assert read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, retry=fast_retry).total_count == 3
+    outputs = read(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, environ=emulator.environ(), retry=fast_retry)
+    assert outputs["total_count"] == 3
     lines = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(lines) == 2
     for attempt, line in enumerate(lines, 1):
@@ -365,7 +399,10 @@ def test_a_token_with_a_line_break_is_refused_before_anything_is_sent(
     assert sum(emulator.state.requests.values()) == 0
 
 
-def test_a_credential_that_cannot_be_sent_fails_once_and_is_never_shown(emulator: Emulator) -> None:
+@pytest.mark.parametrize(("transport", "refusal"), [("stdlib", "Invalid"), ("httpx", "Illegal")])
+def test_a_credential_that_cannot_be_sent_fails_once_and_is_never_shown(
+    emulator: Emulator, transport: str, refusal: str
+) -> None:
     # Settings made by hand skip the check that resolve_settings makes: the error still shows no secret.
     settings = resolve_settings(project_id=SAMPLE_PROJECT_ID, environ=emulator.environ())
     unsendable = Settings(
@@ -375,15 +412,16 @@ def test_a_credential_that_cannot_be_sent_fails_once_and_is_never_shown(emulator
         css_endpoint=settings.css_endpoint,
         iam_endpoint=settings.iam_endpoint,
     )
+    one_read = _Read(SAMPLE_CLUSTER_ID, unsendable, Timeouts())
 
-    async def read() -> None:
-        async with VpcepClient(unsendable) as client:
-            await client.read(SAMPLE_CLUSTER_ID)
+    def through_the_transport() -> dict[str, Any]:
+        return one_read.run() if transport == "stdlib" else asyncio.run(one_read.arun(None))
 
     with pytest.raises(TransportError) as info:
-        asyncio.run(read())
-    assert "LEAKPART" not in str(info.value)
-    assert "after" not in str(info.value)
+        through_the_transport()
+    assert str(info.value) == (
+        f"cluster {SAMPLE_CLUSTER_ID}: network failure talking to {emulator.url}: {refusal} header value b'<redacted>'"
+    )
     assert sum(emulator.state.requests.values()) == 0
 
 
@@ -417,7 +455,7 @@ def test_a_one_page_read_from_synchronous_code_starts_no_event_loop(emulator: Em
     # The command's small read pays for no asyncio import: checked in a fresh interpreter.
     script = (
         "import sys\n"
-        "from pulumi_css_vpcep._client import read_vpcep_connections\n"
+        "from pulumi_css_vpcep._read import read_vpcep_connections\n"
         f"assert read_vpcep_connections({SAMPLE_CLUSTER_ID!r}).total_count == 3\n"
         "print('asyncio' in sys.modules)\n"
     )

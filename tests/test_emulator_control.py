@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_css_vpcep._client import read_vpcep_connections
+from pulumi_css_vpcep import read_vpcep_connections
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, Emulator
 from pulumi_css_vpcep.errors import ApiError
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 import trustme
 
-from pulumi_css_vpcep._client import read_vpcep_connections
+from pulumi_css_vpcep import read_vpcep_connections
 from pulumi_css_vpcep.emulator import (
     SAMPLE_CLUSTER_ID,
     SAMPLE_PROJECT_ID,
@@ -170,7 +170,7 @@ def test_a_tls_connection_the_emulator_closed_ends_when_it_stops(authority: trus
 
 DROP_THEN_READ = """
 import logging
-from pulumi_css_vpcep._client import read_vpcep_connections
+from pulumi_css_vpcep import read_vpcep_connections
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, Emulator, Fault, sample_state
 from pulumi_css_vpcep._retries import RetryPolicy
 

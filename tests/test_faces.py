@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 
 from pulumi_css_vpcep import _faces as faces
+from pulumi_css_vpcep._fields import CONNECTION_FIELDS
+from pulumi_css_vpcep._schema import VpcepConnectionsArgs
 from pulumi_css_vpcep.errors import InvalidInputError
-from pulumi_css_vpcep.models import Connection, VpcepConnectionsArgs, VpcepConnectionsResult
+from pulumi_css_vpcep.models import Connection, VpcepConnectionsResult
 
 STORED = {
     "cluster_id": "c-1", "project_id": "p-1", "region": "cn-north-4", "endpoint": "https://css.example.com",
@@ -112,31 +114,34 @@ def test_drift_ignores_order_and_float_numbers_and_names_what_changed() -> None:
     assert faces.drift(STORED, fresh(total_count=3, vpcep_update_switch=True)) == [
         "vpcep_update_switch", "total_count"
     ]
-    assert faces.drift({"cluster_id": "c-1"}, fresh()) == list(faces.OUTPUT_NAMES)  # another shape
+    # A state of another shape is read field by field: what it lacks differs, what it holds may not.
+    assert faces.drift({"cluster_id": "c-1"}, fresh()) == [
+        "project_id", "region", "endpoint", "connections", "total_count"
+    ]
 
 
 @pytest.mark.parametrize(
-    "stored",
+    ("stored", "expected"),
     [
-        STORED,
-        {**STORED, "total_count": "2"},  # shapes the field table does not read, which the models judge
-        {**STORED, "vpcep_update_switch": "false"},
-        {**STORED, "connections": [{"id": "a", "maxSession": "3"}, {"id": "b", "max_session": 4.0}]},
-        {**STORED, "total_count": 2.5},
-        {**STORED, "connections": ["a", "b"]},
+        (STORED, []),
+        ({**STORED, "vpc_service_name": None, "permissions": None}, []),  # null outputs, as a state may hold them
+        ({**STORED, "total_count": "2"}, []),  # other shapes, read by meaning as the service's pages are
+        ({**STORED, "vpcep_update_switch": "false"}, []),
+        ({**STORED, "connections": [{"id": "a", "maxSession": "3"}, {"id": "b", "max_session": 4.0}]}, []),
+        ({**STORED, "connections": [{"id": "a", "max_session": 3.0, "update_at": None}, {"id": "b", "max_session": 4}]},
+         []),
+        ({**STORED, "total_count": 2.5}, ["total_count"]),
+        ({**STORED, "total_count": True}, ["total_count"]),
+        ({**STORED, "connections": ["a", "b"]}, ["connections"]),
+        ({**STORED, "connections": [{"id": "a", "max_session": 3.5}, {"id": "b", "max_session": 4.0}]},
+         ["connections"]),
+        ({**STORED, "connections": None, "total_count": None}, ["connections", "total_count"]),
+        ({**STORED, "vpcep_update_switch": "yes"}, ["vpcep_update_switch"]),
+        ({**STORED, "region": 4}, ["region"]),
+        ({faces.camel_case(name): value for name, value in STORED.items()}, []),  # the plugin's spelling
     ],
 )
-def test_drift_judges_stored_outputs_as_the_models_read_them(stored: dict[str, Any]) -> None:
-    as_stored = {name: stored.get(name) for name in faces.OUTPUT_NAMES}  # a stored state may lack null outputs
-    try:
-        expected = [
-            name for name in faces.OUTPUT_NAMES
-            if faces.order_insensitive(VpcepConnectionsResult.model_validate(as_stored).to_outputs()[name])
-            != faces.order_insensitive(fresh()[name])
-        ]
-    except ValueError:
-        expected = list(faces.OUTPUT_NAMES)
-
+def test_drift_reads_stored_outputs_by_the_field_table(stored: dict[str, Any], expected: list[str]) -> None:
     assert faces.drift(stored, fresh()) == expected
 
 
@@ -150,11 +155,23 @@ def test_a_handed_off_read_is_taken_once_and_only_for_the_same_identity() -> Non
     assert handoff.take(named) is None
 
 
-def test_output_values_fill_every_field_of_each_item_as_the_models_do() -> None:
-    items = [{"id": "a", "maxSession": 3.0}, {"id": "b", "vpcep_dns_name": "b.example", "max_session": "4"}]
+def connection(**fields: Any) -> dict[str, Any]:
+    """A connection as a read gives it: every field, ``None`` where the service gave none."""
+    return {name: fields.get(name) for name in CONNECTION_FIELDS}
 
-    assert faces.output_value("connections", items) == [Connection.model_validate(i).model_dump(mode="json")
-                                                        for i in items]
+
+def test_output_values_fill_every_field_of_each_item_and_make_numbers_whole_again() -> None:
+    items = [{"id": "a", "maxSession": 3.0}, {"id": "b", "vpcep_dns_name": "b.example", "max_session": "4"}, "junk"]
+
+    assert faces.output_value("connections", items) == [
+        connection(id="a", max_session=3), connection(id="b", vpcep_dns_name="b.example", max_session=4)
+    ]
+    assert faces.output_value("permissions", [{"id": "p", "permissionType": "domainId"}]) == [
+        {"id": "p", "permission": None, "permission_type": "domainId", "created_at": None}
+    ]
+    assert type(faces.output_value("total_count", 2.0)) is int
+    assert faces.output_value("vpc_service_name", None) is None
+    assert faces.output_value("connections", None) is None
 
 
 def test_camel_case_outputs_become_a_reads_snake_case_outputs() -> None:
@@ -164,7 +181,7 @@ def test_camel_case_outputs_become_a_reads_snake_case_outputs() -> None:
     assert outputs["cluster_id"] == "c-1"
     assert outputs["total_count"] == 2
     assert type(outputs["total_count"]) is int
-    assert outputs["connections"] == [Connection(id="a", max_session=3, vpcep_dns_name="a.example").model_dump()]
+    assert outputs["connections"] == [connection(id="a", max_session=3, vpcep_dns_name="a.example")]
     assert outputs["permissions"] is None
     assert list(outputs) == list(faces.OUTPUT_NAMES)
 

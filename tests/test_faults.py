@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_css_vpcep._client import RetryPolicy, aread_vpcep_connections, read_vpcep_connections
+from pulumi_css_vpcep._fields import read_page
+from pulumi_css_vpcep._read import aread_vpcep_connections, read_vpcep_connections
+from pulumi_css_vpcep._retries import RetryPolicy
 from pulumi_css_vpcep.emulator import (
     MAX_CLOCK_SKEW,
     SAMPLE_CLUSTER_ID,
@@ -29,7 +31,7 @@ from pulumi_css_vpcep.emulator import (
     generate_connections,
 )
 from pulumi_css_vpcep.errors import ApiError, IncompleteReadError, TransportError
-from pulumi_css_vpcep.models import ConnectionsPage, VpcepConnectionsResult
+from pulumi_css_vpcep.models import VpcepConnectionsResult
 from tests.command import RETRY_LINE, assert_error_after_retries, assert_one_line_error, run_cli
 
 pytestmark = pytest.mark.timeout(30)
@@ -55,9 +57,9 @@ def huge(emulator: Emulator, emulator_env: dict[str, str]) -> Cluster:
     return cluster
 
 
-def service_data(cluster: Cluster) -> ConnectionsPage:
-    """What the service holds for ``cluster``, read through the same models as a page."""
-    return ConnectionsPage.model_validate(
+def service_data(cluster: Cluster) -> dict[str, Any]:
+    """What the service holds for ``cluster``, read as one page of all of it (``_fields.read_page``)."""
+    return read_page(
         {
             "connections": cluster.connections,
             "permissions": cluster.permissions,
@@ -70,12 +72,12 @@ def service_data(cluster: Cluster) -> ConnectionsPage:
 
 def assert_exact(result: VpcepConnectionsResult, cluster: Cluster) -> None:
     """The read returned exactly the service's data: every connection once, in order, field by field."""
-    expected = service_data(cluster)
-    assert result.connections == expected.connections
-    assert result.permissions == expected.permissions
-    assert result.total_count == len(cluster.connections)
-    assert result.vpc_service_name == expected.vpc_service_name
-    assert result.vpcep_update_switch == expected.vpcep_update_switch
+    expected, outputs = service_data(cluster), result.to_outputs()
+    assert outputs["connections"] == expected["connections"]
+    assert outputs["permissions"] == expected["permissions"]
+    assert outputs["total_count"] == len(cluster.connections)
+    assert outputs["vpc_service_name"] == expected["vpc_service_name"]
+    assert outputs["vpcep_update_switch"] == expected["vpcep_update_switch"]
 
 
 def retries(max_retries: int, **overrides: Any) -> RetryPolicy:

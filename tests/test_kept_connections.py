@@ -1,4 +1,4 @@
-"""Synchronous reads keep their connections for the next read of the process (``_sync_http.IDLE``).
+"""Synchronous reads keep their connections for the next read of the process (``_transports.stdlib.IDLE``).
 
 The dynamic provider host reads once per resource, one resource after another, in one process. Each
 read used to open its own connection: a TCP connect and, over https, a TLS handshake before every
@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import trustme
 
-from pulumi_css_vpcep import _first_page as first_page
+from pulumi_css_vpcep._read import read_outputs
 from pulumi_css_vpcep._retries import RetryPolicy
-from pulumi_css_vpcep._sync_http import IDLE, IdleConnections
+from pulumi_css_vpcep._transports.stdlib import IDLE, IdleConnections
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator, sample_state
 from pulumi_css_vpcep.errors import CssVpcepError
 from tests.connection_counter import ConnectionCounter
@@ -41,7 +41,7 @@ def no_kept_connections() -> Iterator[None]:
 
 
 def _read(env: dict[str, str]) -> int:
-    outputs = first_page.read_outputs(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, environ=env, retry=NO_RETRY)
+    outputs = read_outputs(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, environ=env, retry=NO_RETRY)
     return int(outputs["total_count"])
 
 

@@ -8,35 +8,35 @@ from typing import Any
 
 import pytest
 
-from pulumi_css_vpcep._paging import Pagination
+from pulumi_css_vpcep._fields import read_page
+from pulumi_css_vpcep._paging import Page, Pagination
 from pulumi_css_vpcep.emulator import generate_connections
 from pulumi_css_vpcep.errors import IncompleteReadError
-from pulumi_css_vpcep.models import ConnectionsPage
 
-Service = Callable[[int], ConnectionsPage]
+Service = Callable[[int], Page]
 
 
 def service(items: list[dict[str, Any]], cap: int, *, count: bool = True, ignore_offset: bool = False) -> Service:
     """A service holding ``items`` that answers pages of at most ``cap``."""
 
-    def page(offset: int) -> ConnectionsPage:
+    def page(offset: int) -> Page:
         start = 0 if ignore_offset else offset
         body: dict[str, Any] = {"connections": items[start : start + cap], "permissions": [{"id": "perm-1"}]}
         if count:
             body["total_count"] = len(items)
-        return ConnectionsPage.model_validate(body)
+        return read_page(body)
 
     return page
 
 
 def walk(fetch: Service, cluster_id: str = "c") -> tuple[list[str], list[list[int]]]:
-    """Drive a read as the client does; return the ids read and the offsets asked for, round by round."""
+    """Drive a read as `_read` does; return the ids read and the offsets asked for, round by round."""
     pages = Pagination(fetch(0))
     rounds = []
     while offsets := pages.wanted():
         rounds.append(offsets)
         pages.add([fetch(offset) for offset in offsets])
-    return [str(c.id) for c in pages.connections(cluster_id)], rounds
+    return [c["id"] for c in pages.connections(cluster_id)], rounds
 
 
 def ids(items: list[dict[str, Any]]) -> list[str]:
@@ -111,7 +111,7 @@ def test_pages_that_repeat_instead_of_ending_make_the_read_incomplete() -> None:
 
 
 def test_a_count_with_an_empty_first_page_is_an_incomplete_read() -> None:
-    pages = Pagination(ConnectionsPage.model_validate({"connections": [], "total_count": 5}))
+    pages = Pagination(read_page({"connections": [], "total_count": 5}))
     assert pages.wanted() == []
     with pytest.raises(IncompleteReadError):
         pages.connections("c")
@@ -131,4 +131,37 @@ def test_the_page_limit_stops_a_service_that_never_ends() -> None:
 def test_permissions_are_kept_once() -> None:
     pages = Pagination(service(generate_connections(30), 10)(0))
     pages.add([service(generate_connections(30), 10)(offset) for offset in pages.wanted()])
-    assert [p.id for p in pages.permissions()] == ["perm-1"]
+    assert [p["id"] for p in pages.permissions()] == ["perm-1"]
+
+
+def test_connections_without_an_id_are_the_same_only_when_wholly_equal() -> None:
+    first = read_page({"connections": [{"status": "accepted"}, {"status": "accepted"}, {"id": "", "status": "x"},
+                                       {"status": "rejected"}]})
+    assert [c["status"] for c in Pagination(first).connections("c")] == ["accepted", "x", "rejected"]
+
+
+def test_the_result_is_the_reads_outputs_with_the_first_pages_service_fields() -> None:
+    first = read_page({"connections": [{"id": "a", "maxSession": "3"}, {"id": "b"}], "total_count": 3,
+                       "vpcServiceName": "svc", "vpcepUpdateSwitch": "true", "permissions": [{"id": "p"}]})
+    pages = Pagination(first)
+    assert pages.wanted() == [2]
+    pages.add([read_page({"connections": [{"id": "c"}], "total_count": 3, "vpcServiceName": "other"})])
+    result = pages.result("c-1", "p-1", "cn-north-4", "https://css.example.com")
+    assert list(result) == ["cluster_id", "project_id", "region", "endpoint", "connections", "permissions",
+                            "vpc_service_name", "vpcep_update_switch", "total_count"]
+    assert (result["cluster_id"], result["project_id"], result["region"], result["endpoint"]) == (
+        "c-1", "p-1", "cn-north-4", "https://css.example.com"
+    )
+    assert [(c["id"], c["max_session"]) for c in result["connections"]] == [("a", 3), ("b", None), ("c", None)]
+    assert result["permissions"] == [{"id": "p", "permission": None, "permission_type": None, "created_at": None}]
+    assert (result["vpc_service_name"], result["vpcep_update_switch"], result["total_count"]) == ("svc", True, 3)
+
+
+def test_the_count_is_the_number_of_connections_read_not_the_services() -> None:
+    items = generate_connections(25)
+    pages = Pagination(service(items, 10, count=False)(0))
+    while offsets := pages.wanted():
+        pages.add([service(items, 10, count=False)(offset) for offset in offsets])
+    assert pages.result("c", "p", "r", "https://e")["total_count"] == 25
+    repeated = Pagination(read_page({"connections": [{"id": "a"}, {"id": "a"}, {"id": "b"}]}))
+    assert repeated.result("c", "p", "r", "https://e")["total_count"] == 2

@@ -7,9 +7,9 @@ import asyncio
 import httpx
 import pytest
 
-from pulumi_css_vpcep._client import ConnectionPool, VpcepClient, aread_vpcep_connections
+from pulumi_css_vpcep._read import aread_vpcep_connections
 from pulumi_css_vpcep._retries import RetryPolicy
-from pulumi_css_vpcep._settings import resolve_settings
+from pulumi_css_vpcep._transports.httpx_pool import ConnectionPool
 from pulumi_css_vpcep.emulator import (
     SAMPLE_CLUSTER_ID,
     SAMPLE_PROJECT_ID,
@@ -75,17 +75,19 @@ def test_each_read_through_a_pool_is_signed_with_its_own_credentials(emulator: E
 
 
 def test_a_pool_outlives_its_reads_until_its_owner_closes_it(emulator: Emulator) -> None:
-    async def reads() -> ConnectionPool:
+    async def reads() -> list[int]:
         pool = ConnectionPool()
-        for _ in range(2):
-            await aread_vpcep_connections(SAMPLE_CLUSTER_ID, environ=emulator.environ(), pool=pool)
+        totals = [
+            (await aread_vpcep_connections(SAMPLE_CLUSTER_ID, environ=emulator.environ(), pool=pool)).total_count
+            for _ in range(2)
+        ]
         await pool.aclose()
-        return pool
+        with pytest.raises(RuntimeError, match="this ConnectionPool is closed"):
+            await aread_vpcep_connections(SAMPLE_CLUSTER_ID, environ=emulator.environ(), pool=pool)
+        return totals
 
-    pool = asyncio.run(reads())
-    settings = resolve_settings(environ=emulator.environ())
-    with pytest.raises(RuntimeError, match="closed"):
-        VpcepClient(settings, pool=pool)
+    assert asyncio.run(reads()) == [3, 3]
+    assert emulator.state.requests["css"] == 2  # the read through the closed pool sent nothing
 
 
 def test_a_pool_keeps_the_reads_timeouts(emulator: Emulator) -> None:
@@ -114,7 +116,13 @@ def test_a_pool_serves_one_event_loop(emulator: Emulator) -> None:
         asyncio.run(read())
 
 
-def test_a_transport_belongs_to_the_pool_not_to_a_client_borrowing_it(emulator: Emulator) -> None:
-    settings = resolve_settings(environ=emulator.environ())
-    with pytest.raises(ValueError, match="ConnectionPool"):
-        VpcepClient(settings, pool=ConnectionPool(), transport=httpx.AsyncHTTPTransport())
+def test_a_transport_belongs_to_the_pool_not_to_a_read_borrowing_it(emulator: Emulator) -> None:
+    async def read() -> None:
+        async with ConnectionPool() as pool:
+            await aread_vpcep_connections(
+                SAMPLE_CLUSTER_ID, environ=emulator.environ(), pool=pool, transport=httpx.AsyncHTTPTransport()
+            )
+
+    with pytest.raises(ValueError, match="give the transport to the ConnectionPool"):
+        asyncio.run(read())
+    assert sum(emulator.state.requests.values()) == 0

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pulumi_css_vpcep._faces import camel_case
-from pulumi_css_vpcep._plugin import outputs_to_properties
+from pulumi_css_vpcep._plugin import output_properties
 from pulumi_css_vpcep._schema import (
     CONNECTION_TOKEN,
     FUNCTION_TOKEN,
@@ -84,14 +84,21 @@ def test_the_plugin_sends_the_schemas_names() -> None:
         vpc_service_name=None, vpcep_update_switch=True, total_count=1,
     )
     schema = package_schema()
-    properties = outputs_to_properties(result)
-    assert set(properties) == set(schema["resources"][RESOURCE_TOKEN]["properties"])
+    properties = output_properties(result.to_outputs())
+    assert list(properties) == list(schema["resources"][RESOURCE_TOKEN]["properties"])
+    assert properties["vpcServiceName"].value is None  # a null output is sent, as null
     connections = properties["connections"].value
     assert isinstance(connections, Sequence)
     assert not isinstance(connections, str)
     connection = connections[0].value
     assert isinstance(connection, Mapping)
     assert set(connection) == set(schema["types"][CONNECTION_TOKEN]["properties"])
+    permissions = properties["permissions"].value
+    assert isinstance(permissions, Sequence)
+    assert not isinstance(permissions, str)
+    permission = permissions[0].value
+    assert isinstance(permission, Mapping)
+    assert set(permission) == {"id"}  # a null field of an item is left out: it reads the same in every SDK
 
 
 def test_the_schema_names_the_projects_home_as_the_distribution_does() -> None:

@@ -1,6 +1,6 @@
 """No credential leaks: every failure path of every face, searched for distinctive credentials.
 
-Each face (the client, the command, the dynamic provider in Pulumi's real provider host, the plugin
+Each face (the read functions, the command, the dynamic provider in Pulumi's real provider host, the plugin
 over gRPC) reads with canary credentials through every way a read can fail. Everything a user or a log
 can see is searched for them: exception text, repr and traceback, log records at DEBUG, warnings,
 stdout and stderr, gRPC error details, provider-process stderr, and the outputs and serialized provider
@@ -32,9 +32,13 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto, rpc
 
-from pulumi_css_vpcep._client import RetryPolicy, VpcepClient, read_vpcep_connections
+from pulumi_css_vpcep import read_vpcep_connections
+from pulumi_css_vpcep._read import _Read
+from pulumi_css_vpcep._retries import RetryPolicy
 from pulumi_css_vpcep._settings import resolve_settings
 from pulumi_css_vpcep._signing import HmacSigner
+from pulumi_css_vpcep._transports import Timeouts
+from pulumi_css_vpcep._transports.httpx_pool import ConnectionPool
 from pulumi_css_vpcep.emulator import (
     SAMPLE_CLUSTER_ID,
     SAMPLE_DISABLED_CLUSTER_ID,
@@ -203,11 +207,11 @@ def clean_process_environ(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-# --- The client -------------------------------------------------------------------------------------------
+# --- The read ---------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("scenario", FAILURES, ids=lambda s: s.name)
-def test_client_failures_never_show_a_credential(
+def test_read_failures_never_show_a_credential(
     service: Emulator, scenario: Scenario, caplog: pytest.LogCaptureFixture
 ) -> None:
     prepare(service, scenario)
@@ -230,16 +234,19 @@ def test_client_failures_never_show_a_credential(
     assert_nothing_sent(service, scenario)
 
 
-def test_client_objects_and_results_never_show_a_credential(service: Emulator) -> None:
+def test_read_objects_and_results_never_show_a_credential(service: Emulator) -> None:
     prepare(service, SUCCESS)
     env = hw_environ(service, SUCCESS)
     settings = resolve_settings(environ=env)
-    client = VpcepClient(settings)
-    try:
-        assert_no_secret("a repr", repr(settings), repr(settings.credentials), repr(client),
-                         repr(HmacSigner(settings.credentials)))
-    finally:
-        asyncio.run(client.aclose())
+    read = _Read(SAMPLE_CLUSTER_ID, settings, Timeouts())  # what holds the credentials during a read
+    signed = read.requests.signer.headers_for("GET", "/v3/projects", "", {"host": "iam.example.com"})
+    pool = ConnectionPool()
+    assert_no_secret("a repr", repr(settings), repr(settings.credentials), repr(read), repr(read.requests),
+                     repr(read.requests.signer), repr(read.requests.redact), repr(HmacSigner(settings.credentials)),
+                     repr(pool), str(settings))
+    assert ACCESS_KEY in signed["Authorization"]  # the one place the access key goes: the request's signature
+    assert_no_secret("a signature without its access key", signed["Authorization"].replace(ACCESS_KEY, "AK"),
+                     signed["X-Security-Token"].replace(TOKEN, "T"))
     with pytest.raises(Exception):  # noqa: B017, PT011 - any refusal to pickle will do
         pickle.dumps(settings.credentials)
     result = read_vpcep_connections(SAMPLE_CLUSTER_ID, environ=env)

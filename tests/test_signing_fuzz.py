@@ -5,22 +5,26 @@ paths with reserved, percent-encoded and non-ASCII characters, queries with repe
 header sets and bodies; both signers sign the same request at the same ``X-Sdk-Date`` and their
 ``Authorization`` headers must be equal.
 
-The request our signer sees is the one httpx sends: the official SDK's path and its canonical query
-string, as the SDK puts them on the wire. Outside the comparison, on purpose: transport headers
-(``Accept``, ``Connection``, ``Content-Length``, ...), which our signer never signs because a client or
-proxy may rewrite them; non-JSON content types, for which the SDK signs ``UNSIGNED-PAYLOAD`` (the
-read path sends no body); and ``.``/``..`` path segments, which httpx resolves before sending.
+The request our signer sees is the one a read sends: the official SDK's URI (its path and canonical query
+string, as the SDK puts them on the wire) split as ``_requests`` splits a request's URL, with ``Host`` as
+``_requests.host_header`` writes it and every header by lower-case name, signed by
+``HmacSigner.headers_for``. Outside the comparison, on purpose: transport headers (``Accept``,
+``Connection``, ``Content-Length``, ...), which our signer never signs because a client or proxy may
+rewrite them; non-JSON content types, for which the SDK signs ``UNSIGNED-PAYLOAD`` (the read path sends
+no body); and ``.``/``..`` path segments, which an HTTP client may resolve before sending.
 """
 
 from __future__ import annotations
 
-import httpx
+from urllib.parse import urlsplit
+
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from pulumi_css_vpcep._requests import host_header
 from pulumi_css_vpcep._settings import Credentials
 from pulumi_css_vpcep._signing import _UNSIGNED, HmacSigner
 
@@ -104,10 +108,14 @@ def official_authorization(
 
 
 def our_authorization(method: str, host: str, uri: str, headers: dict[str, str], body: bytes, token: str | None) -> str:
-    """Our signer's ``Authorization`` for the request httpx builds from the same URI, headers and body."""
-    request = httpx.Request(method, f"https://{host}{uri}", headers={**headers, "X-Sdk-Date": DATE}, content=body)
-    HmacSigner(Credentials(AK, SK, token)).sign(request)
-    return request.headers["Authorization"]
+    """Our signer's ``Authorization`` for a request of the same URI, headers and body."""
+    parts = urlsplit(f"https://{host}{uri}")
+    sent = {"host": host_header(parts.scheme, parts.hostname or "", parts.port)}
+    sent |= {name.lower(): value for name, value in headers.items()} | {"x-sdk-date": DATE}
+    signed = HmacSigner(Credentials(AK, SK, token)).headers_for(method, parts.path, parts.query, sent, body)
+    assert ("X-Security-Token" in signed) is (token is not None)
+    assert "X-Sdk-Date" not in signed  # the date given is the one signed
+    return signed["Authorization"]
 
 
 def assert_same_signature(

@@ -1,34 +1,41 @@
-"""The synchronous read's first page over ``http.client``: the same answers, errors and words as httpx gives.
+"""A one-page read through each transport: the synchronous read over ``http.client`` (``_transports.stdlib``)
+and the async read over httpx (``_transports.httpx_pool``).
 
-A synchronous read sends its project lookup and first page with ``http.client`` (``sync_http``); the
-async read sends everything with httpx. Against the real emulator, each fault must end both reads in
-the same error, word for word, and a read must return the same result either way. The command reads a
-one-page cluster without importing httpx, pydantic or asyncio, and prints exactly the models' JSON.
+Against the real emulator, each fault ends each read in one exact error, and loose answers give exact
+values. The command reads a one-page cluster without importing httpx, pydantic or asyncio, and prints
+exactly the models' JSON; a read that a proxy may route goes through httpx, and so through the proxy.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
+import errno
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from pulumi_css_vpcep import _first_page as first_page
-from pulumi_css_vpcep._client import aread_vpcep_connections, read_vpcep_connections
+from pulumi_css_vpcep._read import read_vpcep_connections
 from pulumi_css_vpcep._retries import RetryPolicy
 from pulumi_css_vpcep._settings import proxy_applies, resolve_settings
+from pulumi_css_vpcep._transports.stdlib import StdlibTransport
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator, Fault
-from pulumi_css_vpcep.errors import CssVpcepError
+from pulumi_css_vpcep.errors import ApiError, CssVpcepError, TransportError
 from tests.command import modules_a_read_imports, run_cli, serve_connections
+from tests.connection_counter import ConnectionCounter
 
 pytestmark = pytest.mark.timeout(60)
 
+Read = Callable[..., dict[str, Any]]
+"""A read of one cluster's outputs, with the keyword arguments of ``read_outputs``."""
+
 ONE_RETRY = RetryPolicy(max_retries=1, base_delay=0.001, max_delay=0.01, total_timeout=20.0)
 FAST_TIMEOUT = httpx.Timeout(5.0, read=0.3)
+CLOUD = {"HW_ACCESS_KEY": "ak", "HW_SECRET_KEY": "sk", "HW_REGION_NAME": "cn-north-4", "HW_PROJECT_ID": "p"}
+"""Settings of a read of the public cloud's endpoint."""
+CLOUD_ENDPOINT = "https://css.cn-north-4.myhuaweicloud.com"
 
 LOOSE_CONNECTIONS: list[dict[str, Any]] = [
     {"id": "loose-1", "status": "accepted", "maxSession": "3000", "vpcepIp": "10.0.0.1", "unknown": {"x": 1}},
@@ -36,93 +43,105 @@ LOOSE_CONNECTIONS: list[dict[str, Any]] = [
     {"id": None, "status": None, "specificationName": 7, "created_at": True, "vpcepDnsName": "中文\u001b[31m"},
 ]
 """Loose types, another spelling, an unknown field, nulls, and text a terminal would obey."""
+_NONE = dict.fromkeys(
+    ("id", "status", "max_session", "specification_name", "created_at", "update_at", "domain_id", "vpcep_ip",
+     "vpcep_ipv6_address", "vpcep_dns_name")
+)
+LOOSE_OUTPUTS = [
+    {**_NONE, "id": "loose-1", "status": "accepted", "max_session": 3000, "vpcep_ip": "10.0.0.1"},
+    {**_NONE, "id": "loose-2", "status": "pendingAcceptance", "max_session": 2, "update_at": "2024-01-01T00:00:00Z"},
+    {**_NONE, "specification_name": "7", "created_at": "true", "vpcep_dns_name": "中文\u001b[31m"},
+]
+"""``LOOSE_CONNECTIONS`` as a read gives them: every field, each value read by its meaning."""
 
 
-def _both_reads_fail(**options: Any) -> tuple[CssVpcepError, CssVpcepError]:
-    """The error of the synchronous read (http.client) and of the async read (httpx), with the same options."""
-    with pytest.raises(CssVpcepError) as sync_read:
-        read_vpcep_connections(**options)
-    with pytest.raises(CssVpcepError) as async_read:
-        asyncio.run(aread_vpcep_connections(**options))
-    return sync_read.value, async_read.value
+
+
+def _failure(read: Read, **options: Any) -> CssVpcepError:
+    with pytest.raises(CssVpcepError) as info:
+        read(SAMPLE_CLUSTER_ID, **options)
+    return info.value
 
 
 @pytest.mark.parametrize(
-    "fault",
+    ("fault", "error", "words", "exit_code"),
     [
-        Fault(kind="drop"),
-        Fault(kind="truncate", status=502),
-        Fault(kind="non_json", status=502),
-        Fault(kind="html", status=502),
-        Fault(status=503, retry_after="0"),
-        Fault(status=403, code="CSS.0015", message="no such cluster"),
-        Fault(kind="delay", delay=1.0),
+        pytest.param(Fault(kind="drop"), TransportError, "network failure talking to {origin}: Server disconnected "
+                     "without sending a response. after 2 attempts", 5, id="drop"),
+        pytest.param(Fault(kind="truncate"), TransportError, "network failure talking to {origin}: peer closed "
+                     "connection without sending complete message body (received 31 bytes, expected 95) after 2 "
+                     "attempts", 5, id="truncate"),
+        pytest.param(Fault(kind="non_json"), TransportError, "unreadable answer from 127.0.0.1: the answer is not "
+                     "JSON (Expecting value: line 1 column 1 (char 0)) after 2 attempts", 5, id="non_json"),
+        pytest.param(Fault(kind="html", status=502), ApiError, "HTTP 502: the gateway answered with an HTML page: "
+                     "502 Bad Gateway (request id ...) after 2 attempts", 5, id="html-502"),
+        pytest.param(Fault(status=503, retry_after="0"), ApiError, "HTTP 503 APIGW.0503: Service Unavailable "
+                     "(request id ...) after 2 attempts", 5, id="status-503"),
+        pytest.param(Fault(status=403, code="CSS.0015", message="no such cluster"), ApiError,
+                     "HTTP 403 CSS.0015: no such cluster (request id ...)", 4, id="status-403"),
+        pytest.param(Fault(kind="delay", delay=1.0), TransportError, "timed out talking to {origin} (waiting for the "
+                     "answer) after 2 attempts", 5, id="delay"),
     ],
-    ids=lambda fault: f"{fault.kind}-{fault.status}",
 )
-def test_each_fault_ends_the_http_client_read_in_the_error_httpx_gives(
-    emulator: Emulator, emulator_env: dict[str, str], fault: Fault
+def test_each_fault_ends_the_read_in_one_exact_error(
+    emulator: Emulator, read: Read, fault: Fault, error: type[CssVpcepError], words: str, exit_code: int
 ) -> None:
     emulator.state.set_faults([fault])
-    sync_error, async_error = _both_reads_fail(
-        cluster_id=SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, retry=ONE_RETRY, timeout=FAST_TIMEOUT
+    failure = _failure(
+        read, project_id=SAMPLE_PROJECT_ID, environ=emulator.environ(), retry=ONE_RETRY, timeout=FAST_TIMEOUT
     )
-    assert (type(sync_error), _same_request(sync_error), sync_error.exit_code) == (
-        type(async_error), _same_request(async_error), async_error.exit_code
-    )
-
-
-def test_an_untrusted_certificate_ends_both_reads_in_the_same_words(tls_emulator: Emulator) -> None:
-    sync_error, async_error = _both_reads_fail(cluster_id=SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID)
-
-    assert re.match(r"cluster \S+: TLS verification failed for 127\.0\.0\.1: ", str(sync_error)), sync_error
-    assert (type(sync_error), str(sync_error), sync_error.exit_code) == (
-        type(async_error), str(async_error), async_error.exit_code
+    # Every request has its own id: the words name one, whatever it is.
+    shown = re.sub(r"request id [0-9a-f]{32}\b", "request id ...", str(failure))
+    assert (type(failure), shown, failure.exit_code) == (
+        error, f"cluster {SAMPLE_CLUSTER_ID}: " + words.format(origin=emulator.url), exit_code
     )
 
 
-def test_https_to_a_plain_http_port_ends_both_reads_in_the_same_words(
-    emulator: Emulator, emulator_env: dict[str, str]
-) -> None:
-    plain_port_over_https = emulator.url.replace("http://", "https://")
+def test_an_untrusted_certificate_ends_the_read_at_once(tls_emulator: Emulator, read: Read) -> None:
+    failure = _failure(read, project_id=SAMPLE_PROJECT_ID)
 
-    sync_error, async_error = _both_reads_fail(
-        cluster_id=SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, endpoint=plain_port_over_https, retry=ONE_RETRY
+    assert type(failure) is TransportError
+    assert re.fullmatch(
+        rf"cluster {SAMPLE_CLUSTER_ID}: TLS verification failed for 127\.0\.0\.1: \[SSL: CERTIFICATE_VERIFY_FAILED\] "
+        r"certificate verify failed: [^\n]+ \(trust its CA with SSL_CERT_FILE\)",
+        str(failure),
+    ), failure
+    assert sum(tls_emulator.state.requests.values()) == 0
+
+
+def test_https_to_a_plain_http_port_is_a_tls_mismatch(emulator: Emulator, read: Read) -> None:
+    failure = _failure(
+        read, project_id=SAMPLE_PROJECT_ID, environ=emulator.environ(), retry=ONE_RETRY,
+        endpoint=emulator.url.replace("http://", "https://"),
     )
 
-    assert "TLS/HTTP mismatch" in str(sync_error)
-    assert (type(sync_error), str(sync_error), sync_error.exit_code) == (
-        type(async_error), str(async_error), async_error.exit_code
+    assert (type(failure), str(failure)) == (
+        TransportError,
+        f"cluster {SAMPLE_CLUSTER_ID}: TLS/HTTP mismatch: 127.0.0.1:{emulator.port} answers in plain HTTP, not TLS "
+        "(check the endpoint's port; http:// is allowed only to a loopback address)",
     )
     assert emulator.state.requests[f"css:{SAMPLE_CLUSTER_ID}"] == 0  # only the probes, which carry nothing
 
 
-def _same_request(error: Exception) -> str:
-    """An error's text with its request id left out: every request has its own."""
-    return re.sub(r"request id \w+", "request id ...", str(error))
+def test_a_refused_connection_is_retried_then_named_in_the_transports_words(transport: str, read: Read) -> None:
+    refused = {
+        "stdlib": str(ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))),
+        "httpx": "All connection attempts failed",  # anyio's words, under httpx's async client
+    }
+    failure = _failure(read, environ={**CLOUD, "HW_CSS_ENDPOINT": "http://127.0.0.1:9"}, retry=ONE_RETRY)
+    assert (type(failure), str(failure)) == (
+        TransportError,
+        f"cluster {SAMPLE_CLUSTER_ID}: network failure talking to http://127.0.0.1:9: {refused[transport]} "
+        "after 2 attempts",
+    )
 
 
-def test_a_refused_connection_is_worded_as_httpxs_synchronous_client_words_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    for name, value in {"HW_ACCESS_KEY": "ak", "HW_SECRET_KEY": "sk", "HW_REGION_NAME": "cn-north-4",
-                        "HW_CSS_ENDPOINT": "http://127.0.0.1:9", "HW_PROJECT_ID": "p"}.items():
-        monkeypatch.setenv(name, value)
-    with pytest.raises(httpx.ConnectError) as refused:
-        httpx.get("http://127.0.0.1:9/", trust_env=False)
-    with pytest.raises(CssVpcepError) as info:
-        read_vpcep_connections("c", retry=ONE_RETRY)
-    expected = f"cluster c: network failure talking to http://127.0.0.1:9: {refused.value} after 2 attempts"
-    assert str(info.value) == expected
-
-
-def test_both_reads_return_the_same_result_with_the_project_looked_up(
-    emulator: Emulator, emulator_env: dict[str, str]
-) -> None:
+def test_loose_answers_read_as_exact_values_with_the_project_looked_up(emulator: Emulator, read: Read) -> None:
     serve_connections(emulator, LOOSE_CONNECTIONS)
-    result = read_vpcep_connections(SAMPLE_CLUSTER_ID)
-    assert result == asyncio.run(aread_vpcep_connections(SAMPLE_CLUSTER_ID))
-    assert [c.id for c in result.connections] == ["loose-1", "loose-2", None]
+    outputs = read(SAMPLE_CLUSTER_ID, environ=emulator.environ())
+    assert outputs["connections"] == LOOSE_OUTPUTS
+    assert (outputs["project_id"], outputs["total_count"]) == (SAMPLE_PROJECT_ID, 3)
+    assert (emulator.state.requests["iam"], emulator.state.requests["css"]) == (1, 1)
 
 
 def test_the_commands_json_is_byte_for_byte_the_models_json(emulator: Emulator, emulator_env: dict[str, str]) -> None:
@@ -153,17 +172,22 @@ def test_a_proxy_variable_applies_only_to_a_read_that_leaves_this_machine() -> N
     assert not proxy_applies(resolve_settings(environ=loopback), {"HTTPS_PROXY": "http://proxy:3128"})
 
 
-def test_a_read_a_proxy_may_route_goes_through_httpx_and_its_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_read_a_proxy_may_route_goes_through_httpx_and_its_proxy(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def no_http_client(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("the first page was read without the proxy")
+        raise AssertionError("the read was sent without the proxy")
 
-    monkeypatch.setattr(first_page, "read_first_page", no_http_client)
-    for name, value in {"HW_ACCESS_KEY": "ak", "HW_SECRET_KEY": "sk", "HW_REGION_NAME": "cn-north-4",
-                        "HW_PROJECT_ID": "p", "HTTPS_PROXY": "http://127.0.0.1:9"}.items():
-        monkeypatch.setenv(name, value)
-    with pytest.raises(CssVpcepError, match=r"network failure talking to https://css\.cn-north-4\.myhuaweicloud\.com"):
-        read_vpcep_connections("c", retry=RetryPolicy(max_retries=0))
-    printed = run_cli("connections", "--cluster-id", "c", env={k: v for k, v in os.environ.items()
-                                                               if k.startswith(("HW_", "HTTPS_"))})
-    assert printed.returncode == 5, printed.stderr
-    assert json.dumps(printed.stdout) == '""'
+    monkeypatch.setattr(StdlibTransport, "send", no_http_client)
+    # The proxy: a relay that counts its connections, to a server that refuses the tunnel it is asked for.
+    with ConnectionCounter(emulator.port) as proxy:
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
+        with pytest.raises(TransportError) as info:
+            read_vpcep_connections("c", environ=CLOUD, retry=RetryPolicy(max_retries=0))
+        assert str(info.value).startswith(f"cluster c: network failure talking to {CLOUD_ENDPOINT}: ")
+        assert proxy.accepted == 1
+
+        proxied = {**CLOUD, "HTTPS_PROXY": os.environ["HTTPS_PROXY"], "HW_MAX_RETRIES": "0"}
+        printed = run_cli("connections", "--cluster-id", "c", env=proxied)
+        assert (printed.returncode, printed.stdout) == (5, ""), printed.stderr
+        assert proxy.accepted == 2

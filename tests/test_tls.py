@@ -173,4 +173,4 @@ def test_a_tls_port_that_answers_plain_http_with_400_is_no_mismatch() -> None:
             self.send_error(400, "The plain HTTP request was sent to HTTPS port")
 
     with plain_http_server(RefusesPlainHttp) as port:
-        assert not answers_plain_http(httpx.URL(f"https://127.0.0.1:{port}"), 2.0)
+        assert not answers_plain_http("https", "127.0.0.1", port, 2.0)

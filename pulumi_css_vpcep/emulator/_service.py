@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 
-from .._signing import DATE_FORMAT, canonical_request, parse_authorization, signature
+from .._signing import ALGORITHM, DATE_FORMAT, canonical_request, signature
 from ._faults import fault_response, gateway_error
 from ._http import Request, Response
 from ._samples import generate_connections
@@ -38,6 +38,20 @@ def css_error(status: int, code: str, message: str) -> Response:
 
 def _refused(reason: str) -> Response:
     return gateway_error(401, "APIGW.0301", f"Incorrect IAM authentication information: {reason}")
+
+
+
+def parse_authorization(value: str) -> dict[str, str] | None:
+    """The ``Access``, ``SignedHeaders`` and ``Signature`` parts of an Authorization header, or ``None``."""
+    scheme, _, rest = value.partition(" ")
+    if scheme != ALGORITHM:
+        return None
+    parts = {}
+    for item in rest.split(","):
+        key, sep, val = item.strip().partition("=")
+        if sep:
+            parts[key] = val
+    return parts if {"Access", "SignedHeaders", "Signature"} <= parts.keys() else None
 
 
 class Service:

@@ -1,75 +1,32 @@
-"""Signed GETs over ``http.client``, one at a time: how a synchronous read gets its project id and first page.
+"""Signed GETs over ``http.client``, one at a time, with connections kept between the reads of a process.
 
-Importing httpx and building its client takes longer than a small read's requests. The standard library
-sends the same request: signed by ``signing``, retried as ``attempts`` judges each outcome, through the
-TLS contexts of ``tls``, within the read's timeouts. Connections to a host are kept for the next
-request of the read, and then for the next read of the process (``IDLE``): a provider process reads
-once per resource, one resource after another, and each read would otherwise pay a TCP connect and,
-over https, a TLS handshake. A read that a proxy may route never comes here (``settings.proxy_applies``):
-httpx applies proxies and ``NO_PROXY``.
+Importing httpx and building its client takes longer than a small read's requests, so a read's project
+id and first page go this way. Connections to a host are kept for the next request of the read, and
+then for the next read of the process (``IDLE``): a provider process reads once per resource, one
+resource after another, and each read would otherwise pay a TCP connect and, over https, a TLS handshake.
+A connection that the server ends early is worded as httpx words it; other failures keep the words of
+``http.client`` and the operating system.
 """
 
 from __future__ import annotations
 
-import codecs
+import contextlib
 import http.client
-import json
 import select
+import socket
 import ssl
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from http import HTTPStatus
-from typing import Any
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from ._attempts import REQUEST_HEADERS, Attempts, Outcome, Timeouts
-from ._http_errors import NetworkFailure, Redactor, Timeout
-from ._settings import Settings
-from ._signing import HmacSigner, canonical_query
-from ._tls import answers_plain_http, verify_for
-
-__all__ = ["IDLE", "IdleConnections", "PlainAnswer", "SyncHttp", "probe_timeout"]
+from .._http_errors import Answer, NetworkFailure, Timeout
+from . import Timeouts
 
 _Place = tuple[str, str, int | None]
 """Where a connection goes: scheme, host and port."""
 _Kept = tuple[str, str, int | None, ssl.SSLContext | None]
 """A kept connection's place and the TLS context that verified it: a read with other TLS settings never gets it."""
-
-
-def probe_timeout(connect: float | None) -> float:
-    """How long the plain-HTTP probe after a failed TLS handshake may take."""
-    return min(connect or 10.0, 2.0)
-
-
-class PlainAnswer:
-    """An answer read by ``http.client``, as ``http_errors`` reads answers (as an ``httpx.Response`` would be)."""
-
-    def __init__(self, status_code: int, headers: http.client.HTTPMessage, content: bytes) -> None:
-        self.status_code = status_code
-        self.headers = headers
-        self.content = content
-
-    @property
-    def reason_phrase(self) -> str:
-        """The standard phrase of the status (not the server's own words), as httpx gives it."""
-        try:
-            return HTTPStatus(self.status_code).phrase
-        except ValueError:
-            return ""
-
-    @property
-    def text(self) -> str:
-        charset = self.headers.get_content_charset() or "utf-8"
-        try:
-            codecs.lookup(charset)
-        except LookupError:
-            charset = "utf-8"
-        return self.content.decode(charset, errors="replace")
-
-    def json(self) -> Any:
-        return json.loads(self.content)
 
 
 class IdleConnections:
@@ -132,22 +89,14 @@ def _quiet(connection: http.client.HTTPConnection) -> bool:
 
 
 IDLE = IdleConnections()
-"""The connections this process keeps between synchronous reads."""
+"""The connections this process keeps between reads."""
 
 
-class SyncHttp:
-    """Sends the signed GETs of one synchronous read, with its retries and deadline; ``close()`` when done.
+class StdlibTransport:
+    """Sends the GETs of one read over ``http.client`` (``context``: its TLS); ``close()`` when the read ends."""
 
-    Raises ``ConfigurationError`` when ``SSL_CERT_FILE`` names no usable CA bundle, before anything is sent.
-    """
-
-    def __init__(self, settings: Settings, timeouts: Timeouts, deadline: float) -> None:
-        self._retry = settings.retry
-        self._timeouts = timeouts
-        self._deadline = deadline
-        self._signer = HmacSigner(settings.credentials)
-        self._redact = Redactor.of(settings.credentials)
-        self._context = verify_for(settings)
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
         self._open: dict[_Place, http.client.HTTPConnection] = {}
         self._settled: set[_Place] = set()
         """The places whose connection's last exchange ended with its answer read whole."""
@@ -163,86 +112,65 @@ class SyncHttp:
         self._open.clear()
         self._settled.clear()
 
-    def get_json(
-        self, url: str, query: Iterable[tuple[str, str]], headers: Mapping[str, str], subject: str | None = None
-    ) -> dict[str, Any]:
-        """GET a JSON object, retrying what is worth retrying; raise the project's error (about ``subject``)
-        otherwise."""
-        attempts = Attempts(f"{url}?{canonical_query(query)}", self._retry, self._deadline, self._redact,
-                            subject=subject)
-        while True:
-            started = time.monotonic()
-            outcome = self._send(attempts.url, headers, attempts.timeouts(self._timeouts))
-            plain_http = attempts.needs_probe(outcome) and answers_plain_http(
-                attempts.target, probe_timeout(attempts.timeouts(self._timeouts).connect)
-            )
-            verdict = attempts.judge(outcome, started, plain_http)
-            if isinstance(verdict, dict):
-                return verdict
-            time.sleep(verdict)
+    def abort(self) -> None:
+        """Stop the exchange in flight (from another thread: the read was cancelled); nothing is kept."""
+        self._settled.clear()
+        for connection in list(self._open.values()):
+            if connection.sock is not None:
+                with contextlib.suppress(OSError):
+                    connection.sock.shutdown(socket.SHUT_RDWR)
 
-    def _connection(self, scheme: str, host: str, port: int | None) -> http.client.HTTPConnection:
-        key = (scheme, host, port)
-        connection = self._open.get(key) or IDLE.take((scheme, host, port, self._context))
+    def _connection(self, place: _Place) -> http.client.HTTPConnection:
+        connection = self._open.get(place) or IDLE.take((*place, self._context))
         if connection is None:
+            scheme, host, port = place
             if scheme == "https":
                 connection = http.client.HTTPSConnection(host, port, context=self._context)
             else:
                 connection = http.client.HTTPConnection(host, port)
-        self._open[key] = connection
+        self._open[place] = connection
         return connection
 
-    def _drop(self, key: _Place) -> None:
-        connection = self._open.pop(key, None)
+    def _drop(self, place: _Place) -> None:
+        connection = self._open.pop(place, None)
         if connection is not None:
             connection.close()
 
-    def _send(self, url: str, headers: Mapping[str, str], timeouts: Timeouts) -> Outcome:
-        """One attempt within ``timeouts``: the answer, or the failure, worded as httpx words the same failure."""
+    def send(self, url: str, headers: Mapping[str, str], timeouts: Timeouts) -> Answer | NetworkFailure:
+        """One GET of ``url`` with ``headers`` (``host`` among them), within ``timeouts``."""
         parts = urlsplit(url)
-        scheme, host, port = parts.scheme, parts.hostname or "", parts.port
-        key = (scheme, host, port)
-        connection = self._connection(*key)
-        self._settled.discard(key)
+        place = (parts.scheme, parts.hostname or "", parts.port)
+        connection = self._connection(place)
+        self._settled.discard(place)
         try:
             if connection.sock is None:
                 connection.timeout = timeouts.connect  # the TCP connection and the TLS handshake
                 connection.connect()
         except TimeoutError as exc:
-            self._drop(key)
+            self._drop(place)
             return NetworkFailure(exc, timeout=Timeout.CONNECT)
         except OSError as exc:
-            self._drop(key)
+            self._drop(place)
             return NetworkFailure(exc)
         try:
             connection.sock.settimeout(timeouts.read)
-            sent = {"host": _host_header(scheme, host, port)}
-            sent |= {name.lower(): value for name, value in {**REQUEST_HEADERS, **headers}.items()}
-            sent |= self._signer.headers_for("GET", parts.path, parts.query, sent)
-            connection.request("GET", f"{parts.path}?{parts.query}", headers=sent)
+            connection.request("GET", f"{parts.path}?{parts.query}", headers=headers)
             response = connection.getresponse()
             content = response.read()
         except TimeoutError as exc:
-            self._drop(key)
+            self._drop(place)
             return NetworkFailure(exc, timeout=Timeout.READ)
         except ValueError as exc:  # a header or URL that http.client refuses to send
-            self._drop(key)
+            self._drop(place)
             return NetworkFailure(exc, unsendable=True)
         except (OSError, http.client.HTTPException) as exc:
-            self._drop(key)
+            self._drop(place)
             return NetworkFailure(exc, detail=_detail(exc))
         if response.will_close:
-            self._drop(key)
+            self._drop(place)
         else:
-            self._settled.add(key)
-        return PlainAnswer(response.status, response.headers, content)
-
-
-def _host_header(scheme: str, host: str, port: int | None) -> str:
-    """``Host`` as httpx sends it: the host, bracketed if IPv6, with its port unless the scheme's default."""
-    shown = f"[{host}]" if ":" in host else host
-    default = 443 if scheme == "https" else 80
-    return shown if port is None or port == default else f"{shown}:{port}"
+            self._settled.add(place)
+        return Answer(response.status, {name.lower(): value for name, value in response.headers.items()}, content)
 
 
 def _detail(exc: BaseException) -> str | None:

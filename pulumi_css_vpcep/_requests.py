@@ -1,0 +1,254 @@
+"""The attempts of a read's requests: the one owner of signing, retries, waits and each request's timeouts.
+
+A ``Request`` is a GET and what it is about. ``Requests`` (one per read) signs each attempt afresh,
+sends it through a transport's ``send``, judges the outcome (an ``Answer`` or a ``NetworkFailure``),
+and either returns the answer's JSON object, waits and tries again (``RetryPolicy``, with
+``Retry-After``), or raises the project's error. No attempt outlasts the read's deadline, and no retry
+starts whose wait would pass it. It has one synchronous loop (``get``) and one asynchronous loop
+(``aget``); they differ only in how they send and how they wait. A cancelled read stops between attempts
+and in its waits.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+from ._cancel import Cancellation
+from ._http_errors import (
+    Answer,
+    NetworkFailure,
+    Redactor,
+    Timeout,
+    UnreadableAnswer,
+    api_error,
+    final_error,
+    json_object,
+    name_lookup_failure,
+    tls_mismatch_error,
+)
+from ._settings import Settings
+from ._signing import HmacSigner
+from ._tls import answers_plain_http, handshake_failure, is_verification_failure
+from ._transports import Timeouts
+from ._version import __version__
+from .errors import CssVpcepError, TransportError, retryable_status
+
+logger = logging.getLogger("pulumi_css_vpcep")
+
+REQUEST_HEADERS = {"user-agent": f"pulumi-css-vpcep/{__version__}", "accept": "application/json"}
+"""What every request carries besides its own headers and signature."""
+
+_SHORTEST_WAIT = 0.001
+"""The least time an attempt is given, in seconds (a socket timeout of 0 would make it non-blocking)."""
+
+Outcome = Answer | NetworkFailure
+"""What one attempt of a request gives: an answer, or the network's failure."""
+
+
+class Request(NamedTuple):
+    """A GET: its URL with the query (sorted and encoded as it is signed), its own headers, and what it is about
+    (``cluster 4f3d...``), as its final error names it. ``shared``: concurrent reads may share its answer."""
+
+    url: str
+    headers: Mapping[str, str]
+    subject: str
+    shared: bool = False
+
+
+class RetryLines:
+    """The retry lines of requests sent together (the pages after the first): the first failure of each
+    attempt number is logged at WARNING and the others at INFO (``--verbose``), so that ten pages failing
+    for one cause make one line per attempt of the read, not ten."""
+
+    def __init__(self) -> None:
+        self._shown: set[int] = set()
+
+    def level(self, attempt: int) -> int:
+        """The level of the retry line of failed attempt number ``attempt`` of one of the requests."""
+        if attempt in self._shown:
+            return logging.INFO
+        self._shown.add(attempt)
+        return logging.WARNING
+
+
+class _Target(NamedTuple):
+    """Where a request goes, as the probe and the messages need it."""
+
+    scheme: str
+    host: str
+    port: int | None
+
+    @property
+    def origin(self) -> str:
+        port = f":{self.port}" if self.port is not None else ""
+        return f"{self.scheme}://{host_header(self.scheme, self.host, None)}{port}"
+
+
+def host_header(scheme: str, host: str, port: int | None) -> str:
+    """``Host`` as httpx sends it: the host, bracketed if IPv6, with its port unless the scheme's default."""
+    shown = f"[{host}]" if ":" in host else host
+    default = 443 if scheme == "https" else 80
+    return shown if port is None or port == default else f"{shown}:{port}"
+
+
+class _Attempts:
+    """The attempts of one request: judges each outcome, says how long to wait before the next one, and
+    raises the project's error when no attempt is left."""
+
+    def __init__(self, requests: Requests, request: Request, lines: RetryLines | None) -> None:
+        self.request = request
+        parts = urlsplit(request.url)
+        self.target = _Target(parts.scheme, parts.hostname or "", parts.port)
+        self.number = 0
+        self._requests = requests
+        self._lines = lines or RetryLines()
+
+    def timeouts(self) -> Timeouts:
+        """The read's timeouts, each cut to the time left before its deadline."""
+        left = max(self._requests.deadline - time.monotonic(), _SHORTEST_WAIT)
+        return Timeouts(*(left if limit is None else min(limit, left) for limit in self._requests.timeouts))
+
+    def headers(self) -> dict[str, str]:
+        """Every header of the next attempt, signed afresh (a retry gets a new date)."""
+        target, parts = self.target, urlsplit(self.request.url)
+        sent = {"host": host_header(*target), **REQUEST_HEADERS}
+        sent |= {name.lower(): value for name, value in self.request.headers.items()}
+        return sent | self._requests.signer.headers_for("GET", parts.path, parts.query, sent)
+
+    def needs_probe(self, outcome: Outcome) -> bool:
+        """Whether the first attempt's TLS handshake with an ``https`` endpoint failed or timed out, as it
+        does with a plain-HTTP port (which may wait for a line break that a TLS hello never sends)."""
+        return (
+            self.number == 0
+            and self.target.scheme == "https"
+            and isinstance(outcome, NetworkFailure)
+            and (outcome.timeout is Timeout.CONNECT or handshake_failure(outcome) is not None)
+        )
+
+    def probe_timeout(self, timeouts: Timeouts) -> float:
+        """How long the plain-HTTP probe after a failed TLS handshake may take."""
+        return min(timeouts.connect or 10.0, 2.0)
+
+    def judge(self, outcome: Outcome, started: float, plain_http: bool = False) -> dict[str, Any] | float:
+        """The answer's JSON object, or the seconds to wait before the next attempt."""
+        self.number += 1
+        retry = self._requests.retry
+        retry_after = None
+        error: Exception
+        if not isinstance(outcome, NetworkFailure):
+            logger.info(
+                "GET %s -> %d in %.0f ms (request id %s)", self.request.url, outcome.status_code,
+                (time.monotonic() - started) * 1000, outcome.headers.get("x-request-id") or "-",
+            )
+            if outcome.status_code < 400:
+                try:
+                    return json_object(outcome)
+                except UnreadableAnswer as exc:
+                    error, retryable = exc, True
+            else:
+                error = api_error(outcome, self.number, self._requests.redact)
+                retryable = retryable_status(outcome.status_code)
+                retry_after = outcome.headers.get("retry-after")
+        elif plain_http:
+            error, retryable = tls_mismatch_error(self.target.host, self.target.port), False
+        elif outcome.unsendable:
+            error, retryable = outcome, False  # a request this client cannot send: no retry mends it
+        elif name_lookup_failure(outcome) is not None:
+            error, retryable = outcome, False  # a host that does not resolve now will not a second later
+        else:
+            error, retryable = outcome, outcome.timeout is not None or not is_verification_failure(outcome)
+
+        delay = retry.delay(self.number, retry_after) if retryable else None
+        if delay is None:
+            raise self._final(error) from None
+        if time.monotonic() + delay > self._requests.deadline:
+            final = self._final(error)
+            if isinstance(final, TransportError):  # an answer's status and code say more than the deadline
+                final = TransportError(f"{final}; the read's deadline of {retry.deadline:g} s has passed")
+            raise final from None
+        logger.log(
+            self._lines.level(self.number), "attempt %d of %d failed: %s; retrying in %.1f s",
+            self.number, retry.attempts, self._final(error, about=False), delay,
+        )
+        return delay
+
+    def _final(self, error: Exception, *, about: bool = True) -> CssVpcepError:
+        """The error that ends the request, naming what it was about (unless ``about`` is false: a retry
+        line, which the final error follows)."""
+        target, requests = self.target, self._requests
+        attempts = self.number if about else 1
+        subject = self.request.subject if about else None
+        return final_error(error, attempts, target.host, requests.redact, subject, target.origin)
+
+
+class Requests:
+    """The requests of one read: its credentials sign them, its retry policy and timeouts bound them, and
+    none outlasts its ``deadline`` (``time.monotonic()``) or its cancellation (``about`` names the read)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        timeouts: Timeouts,
+        deadline: float,
+        cancel: Cancellation | None = None,
+        about: str | None = None,
+    ) -> None:
+        self.retry = settings.retry
+        self.timeouts = timeouts
+        self.deadline = deadline
+        self.signer = HmacSigner(settings.credentials)
+        self.redact = Redactor.of(settings.credentials)
+        self.cancel = cancel
+        self.about = about
+
+    def check(self) -> None:
+        """Raise ``ReadCancelledError`` if the read was cancelled."""
+        if self.cancel is not None and self.cancel.cancelled:
+            raise self.cancel.error(self.about)
+
+    def get(self, request: Request, send: Callable[[str, Mapping[str, str], Timeouts], Outcome]) -> dict[str, Any]:
+        """The JSON object of ``request``, sent by ``send`` until an attempt succeeds or none is left."""
+        attempts = _Attempts(self, request, None)
+        while True:
+            self.check()
+            started, timeouts = time.monotonic(), attempts.timeouts()
+            outcome = send(request.url, attempts.headers(), timeouts)
+            self.check()
+            plain_http = attempts.needs_probe(outcome) and answers_plain_http(
+                *attempts.target, attempts.probe_timeout(timeouts)
+            )
+            verdict = attempts.judge(outcome, started, plain_http)
+            if isinstance(verdict, dict):
+                return verdict
+            if self.cancel is None:
+                time.sleep(verdict)
+            elif self.cancel.wait(verdict):
+                self.check()
+
+    async def aget(
+        self,
+        request: Request,
+        send: Callable[[str, Mapping[str, str], Timeouts], Awaitable[Outcome]],
+        lines: RetryLines | None = None,
+    ) -> dict[str, Any]:
+        """``get``, awaiting ``send`` and the waits. Requests sent together share ``lines``, so that their
+        retries make one line per attempt."""
+        import asyncio
+
+        attempts = _Attempts(self, request, lines)
+        while True:
+            self.check()
+            started, timeouts = time.monotonic(), attempts.timeouts()
+            outcome = await send(request.url, attempts.headers(), timeouts)
+            self.check()
+            plain_http = attempts.needs_probe(outcome) and await asyncio.to_thread(
+                answers_plain_http, *attempts.target, attempts.probe_timeout(timeouts)
+            )
+            verdict = attempts.judge(outcome, started, plain_http)
+            if isinstance(verdict, dict):
+                return verdict
+            await asyncio.sleep(verdict)
