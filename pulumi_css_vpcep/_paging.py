@@ -32,7 +32,6 @@ MAX_PAGES = 10_000
 """A hard stop for a service whose data never stops growing."""
 
 
-
 def _identity(item: dict[str, Any]) -> str:
     """What makes an item the same one again: its id, or all of it when it has none."""
     return item["id"] or json.dumps(item)

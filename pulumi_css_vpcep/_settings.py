@@ -82,7 +82,6 @@ def validate_region(value: Any, input_name: str = "region") -> str:
     return value
 
 
-
 def parse_resource_id(value: Any, input_name: str = "id") -> tuple[str, str, str]:
     """The (region, project id, cluster id) a resource id ``{region}:{project_id}:{cluster_id}`` names,
     each validated; ``InvalidInputError`` otherwise. None of the three can hold ``:``."""
@@ -96,7 +95,6 @@ def parse_resource_id(value: Any, input_name: str = "id") -> tuple[str, str, str
         validate_project_id(project_id, f"{input_name} (project id)"),
         validate_cluster_id(cluster_id, f"{input_name} (cluster id)"),
     )
-
 
 
 def is_loopback(host: str) -> bool:

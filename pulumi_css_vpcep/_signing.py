@@ -95,8 +95,6 @@ def signature(secret_key: str, sdk_date: str, canonical: str) -> str:
     return hmac.new(secret_key.encode("utf-8"), string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-
-
 class HmacSigner:
     """Signs every request (and every retry, with a fresh date) with an AK/SK pair.
 

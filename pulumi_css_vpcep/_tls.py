@@ -106,7 +106,6 @@ def handshake_failure(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
-
 def answers_plain_http(scheme: str, host: str, port: int | None, timeout: float) -> bool:
     """Whether the server at ``scheme://host:port`` answers a plain-text HTTP request on its port.
 
