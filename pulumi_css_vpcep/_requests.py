@@ -101,7 +101,7 @@ class _Attempts:
 
     def __init__(self, requests: Requests, request: Request, lines: RetryLines | None) -> None:
         self.request = request
-        parts = urlsplit(request.url)
+        self._parts = parts = urlsplit(request.url)
         self.target = _Target(parts.scheme, parts.hostname or "", parts.port)
         self.number = 0
         self._requests = requests
@@ -114,10 +114,9 @@ class _Attempts:
 
     def headers(self) -> dict[str, str]:
         """Every header of the next attempt, signed afresh (a retry gets a new date)."""
-        target, parts = self.target, urlsplit(self.request.url)
-        sent = {"host": host_header(*target), **REQUEST_HEADERS}
+        sent = {"host": host_header(*self.target), **REQUEST_HEADERS}
         sent |= {name.lower(): value for name, value in self.request.headers.items()}
-        return sent | self._requests.signer.headers_for("GET", parts.path, parts.query, sent)
+        return sent | self._requests.signer.headers_for("GET", self._parts.path, self._parts.query, sent)
 
     def needs_probe(self, outcome: Outcome) -> bool:
         """Whether the first attempt's TLS handshake with an ``https`` endpoint failed or timed out, as it
