@@ -74,8 +74,9 @@ class Cancellation:
 
     def call(self, read: Callable[..., _T], /, *args: Any, about: str | None = None, **kwargs: Any) -> _T:
         """``read(*args, **kwargs)`` in a thread of its own, or ``ReadCancelledError`` as soon as the engine
-        cancels (the read of cluster ``about``). A read cut off this way runs on in its (daemon) thread until
-        its own timeouts end it; its result is dropped, and it keeps no process alive."""
+        cancels (the read of cluster ``about``). A read cut off this way runs on in its (daemon) thread until it
+        sees the cancel itself (``_requests`` stops it between attempts and in its waits, and its socket is
+        shut); its result is dropped, and it keeps no process alive."""
         if self.cancelled:
             raise self.error(about)
         ended = threading.Event()

@@ -154,7 +154,7 @@ class StdlibTransport:
             return NetworkFailure(exc)
         try:
             connection.sock.settimeout(timeouts.read)
-            connection.request("GET", f"{parts.path}?{parts.query}", headers=headers)
+            connection.request("GET", f"{parts.path}?{parts.query}" if parts.query else parts.path, headers=headers)
             response = connection.getresponse()
             content = response.read()
         except TimeoutError as exc:
