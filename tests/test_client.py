@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import logging
 import os
@@ -451,16 +452,30 @@ def test_an_echoed_credential_is_redacted_in_every_part_of_an_api_error() -> Non
     assert str(err) == "HTTP 403 <redacted>: AK <redacted> refused (request id <redacted>)"
 
 
-def test_a_one_page_read_from_synchronous_code_starts_no_event_loop(emulator: Emulator) -> None:
-    # The command's small read pays for no asyncio import: checked in a fresh interpreter.
-    script = (
-        "import sys\n"
-        "from pulumi_css_vpcep._read import read_vpcep_connections\n"
-        f"assert read_vpcep_connections({SAMPLE_CLUSTER_ID!r}).total_count == 3\n"
-        "print('asyncio' in sys.modules)\n"
-    )
+def _modules_loaded_by(script: str, env: dict[str, str]) -> list[str]:
+    """Which of asyncio, httpx and pydantic a fresh interpreter has loaded after ``script``."""
+    check = "\nimport sys\nprint(sorted({m.split('.')[0] for m in sys.modules} & {'asyncio', 'httpx', 'pydantic'}))"
     result = subprocess.run(
-        [sys.executable, "-c", script], env={**os.environ, **emulator.environ()},
+        [sys.executable, "-c", script + check], env={**os.environ, **env},
         capture_output=True, text=True, timeout=60, check=False,
     )
-    assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr
+    assert result.returncode == 0, result.stderr
+    return list(ast.literal_eval(result.stdout.strip().splitlines()[-1]))
+
+
+def test_a_one_page_read_from_synchronous_code_starts_no_event_loop_and_loads_no_httpx(emulator: Emulator) -> None:
+    # The small read pays for neither import: only the model it returns needs pydantic.
+    script = (
+        "from pulumi_css_vpcep._read import read_vpcep_connections\n"
+        f"assert read_vpcep_connections({SAMPLE_CLUSTER_ID!r}).total_count == 3"
+    )
+    assert _modules_loaded_by(script, emulator.environ()) == ["pydantic"]
+
+
+def test_the_dynamic_providers_one_page_read_loads_neither_httpx_nor_pydantic(emulator: Emulator) -> None:
+    # As the dynamic provider host reads: the provider's create, with the host's cancellation.
+    script = (
+        "from pulumi_css_vpcep.resource import VpcepConnectionsProvider\n"
+        f"assert VpcepConnectionsProvider().create({{'cluster_id': {SAMPLE_CLUSTER_ID!r}}}).outs['total_count'] == 3"
+    )
+    assert not {"httpx", "pydantic"} & set(_modules_loaded_by(script, emulator.environ()))
