@@ -15,7 +15,7 @@ from pulumi_css_vpcep._projects import PROJECT_IDS
 from pulumi_css_vpcep._read import aread_outputs, read_outputs
 from pulumi_css_vpcep._retries import RetryPolicy
 from pulumi_css_vpcep._transports.httpx_pool import ConnectionPool
-from pulumi_css_vpcep._transports.stdlib import StdlibTransport
+from pulumi_css_vpcep._transports.stdlib import IDLE, StdlibTransport
 from pulumi_css_vpcep.emulator import Emulator, sample_state
 
 _SETTING_PREFIXES = ("HW_", "HUAWEICLOUD_SDK_")
@@ -23,13 +23,15 @@ _SETTING_PREFIXES = ("HW_", "HUAWEICLOUD_SDK_")
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test sees the developer's credentials, region or CA bundle, nor a project id cached by another."""
+    """No test sees the developer's credentials, region or CA bundle, nor a project id cached or a connection
+    kept by another."""
     for name in list(os.environ):
         if name.startswith(_SETTING_PREFIXES) or name in ("SSL_CERT_FILE", "CLUSTER_ID"):
             monkeypatch.delenv(name)
     PROJECT_IDS.clear()
     yield
     PROJECT_IDS.clear()
+    IDLE.close()
 
 
 @pytest.fixture
