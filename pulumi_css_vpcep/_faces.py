@@ -22,9 +22,8 @@ from ._settings import (
     PROJECT_CONFIG_KEYS,
     PROJECT_CONFIG_NAMESPACE,
     parse_resource_id,
-    validate_cluster_id,
     validate_endpoint,
-    validate_project_id,
+    validate_id,
     validate_region,
 )
 from .errors import InvalidInputError
@@ -40,8 +39,8 @@ COMPUTED_NAMES = tuple(name for name in OUTPUT_NAMES if name not in INPUT_NAMES)
 """The outputs that only a read gives."""
 
 _CHECKS: dict[str, Callable[[Any, str], str]] = {
-    "cluster_id": validate_cluster_id,
-    "project_id": validate_project_id,
+    "cluster_id": validate_id,
+    "project_id": validate_id,
     "region": validate_region,
     "endpoint": validate_endpoint,
 }

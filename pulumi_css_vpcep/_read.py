@@ -28,7 +28,7 @@ from ._fields import read_page
 from ._paging import Pagination
 from ._projects import PROJECT_IDS, project_id_from
 from ._requests import Request, Requests, RetryLines, logger
-from ._settings import Settings, SettingsSources, proxy_applies, resolve_settings, validate_cluster_id
+from ._settings import Settings, SettingsSources, proxy_applies, resolve_settings, validate_id
 from ._tls import INSECURE_WARNING, verify_for
 from ._transports import Timeouts
 from ._transports.stdlib import StdlibTransport
@@ -173,7 +173,7 @@ def _begin(
     sources: dict[str, Any],
 ) -> _Read:
     """A read whose inputs and settings are checked: nothing is sent before this returns."""
-    cluster_id = validate_cluster_id(cluster_id)
+    cluster_id = validate_id(cluster_id, "cluster_id")
     settings = resolve_settings(**sources)
     if timeout is None or isinstance(timeout, Timeouts):
         timeouts = timeout or Timeouts()

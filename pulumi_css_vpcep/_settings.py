@@ -20,9 +20,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, TypedDict
+from typing import Any, NoReturn, TypedDict, TypeVar
 from urllib.parse import urlsplit
 
 from ._fields import text
@@ -39,7 +39,9 @@ _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _CLOUD = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+")
 _TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off", ""})
+_FALSE = frozenset({"0", "false", "no", "off"})
+_T = TypeVar("_T")
+_D = TypeVar("_D")
 
 
 def _describe(value: str) -> str:
@@ -48,38 +50,32 @@ def _describe(value: str) -> str:
     return ascii(shown)
 
 
-def _check_id(value: Any, input_name: str) -> str:
+def _string(value: Any, input_name: str) -> str:
     if not isinstance(value, str):
         raise InvalidInputError(input_name, f"must be a string, not {type(value).__name__}")
-    if not _ID.fullmatch(value):
-        raise InvalidInputError(
-            input_name,
-            f"{_describe(value)} must be 1 to 64 characters of letters, digits, '-' and '_'",
-        )
     return value
 
 
-def validate_cluster_id(value: Any, input_name: str = "cluster_id") -> str:
-    """Return ``value`` if it is a well-formed CSS cluster id, else raise ``InvalidInputError``."""
-    return _check_id(value, input_name)
-
-
-def validate_project_id(value: Any, input_name: str = "project_id") -> str:
-    """Return ``value`` if it is a well-formed project id, else raise ``InvalidInputError``."""
-    return _check_id(value, input_name)
+def validate_id(value: Any, input_name: str = "id") -> str:
+    """Return ``value`` if it is a well-formed cluster or project id, else raise ``InvalidInputError``."""
+    given = _string(value, input_name)
+    if not _ID.fullmatch(given):
+        raise InvalidInputError(
+            input_name, f"{_describe(given)} must be 1 to 64 characters of letters, digits, '-' and '_'"
+        )
+    return given
 
 
 def validate_region(value: Any, input_name: str = "region") -> str:
     """Return ``value`` if it looks like a region name (``cn-north-4``), else raise ``InvalidInputError``."""
-    if not isinstance(value, str):
-        raise InvalidInputError(input_name, f"must be a string, not {type(value).__name__}")
-    if len(value) > 64 or not _REGION.fullmatch(value):
+    given = _string(value, input_name)
+    if len(given) > 64 or not _REGION.fullmatch(given):
         raise InvalidInputError(
             input_name,
-            f"{_describe(value)} is not a region name: lower-case letters and digits joined by '-', "
+            f"{_describe(given)} is not a region name: lower-case letters and digits joined by '-', "
             "such as 'cn-north-4'",
         )
-    return value
+    return given
 
 
 def parse_resource_id(value: Any, input_name: str = "id") -> tuple[str, str, str]:
@@ -92,8 +88,8 @@ def parse_resource_id(value: Any, input_name: str = "id") -> tuple[str, str, str
     region, project_id, cluster_id = value.split(":")
     return (
         validate_region(region, f"{input_name} (region)"),
-        validate_project_id(project_id, f"{input_name} (project id)"),
-        validate_cluster_id(cluster_id, f"{input_name} (cluster id)"),
+        validate_id(project_id, f"{input_name} (project id)"),
+        validate_id(cluster_id, f"{input_name} (cluster id)"),
     )
 
 
@@ -113,31 +109,30 @@ def validate_endpoint(value: Any, input_name: str = "endpoint") -> str:
     An absolute ``https`` URL without credentials, query or fragment; ``http`` only to a loopback
     address, so that plain text never leaves the machine.
     """
-    if not isinstance(value, str):
-        raise InvalidInputError(input_name, f"must be a string, not {type(value).__name__}")
-    if not value.isascii() or any(ch.isspace() or not ch.isprintable() for ch in value):
-        raise InvalidInputError(input_name, f"{_describe(value)} must be a URL of printable ASCII characters")
+    url = _string(value, input_name)
+    if not url.isascii() or any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise InvalidInputError(input_name, f"{_describe(url)} must be a URL of printable ASCII characters")
     try:
-        parts = urlsplit(value)
+        parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise InvalidInputError(input_name, f"{_describe(value)} is not a URL: {exc}") from None
+        raise InvalidInputError(input_name, f"{_describe(url)} is not a URL: {exc}") from None
     host = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not host:
         raise InvalidInputError(
-            input_name, f"{_describe(value)} must be an absolute https URL, such as 'https://css.example.com'"
+            input_name, f"{_describe(url)} must be an absolute https URL, such as 'https://css.example.com'"
         )
     if parts.username is not None or parts.password is not None:
         raise InvalidInputError(input_name, "must not carry a user name or password")
-    if parts.query or parts.fragment or value.endswith(("?", "#")):
-        raise InvalidInputError(input_name, f"{_describe(value)} must not have a query or fragment")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise InvalidInputError(input_name, f"{_describe(url)} must not have a query or fragment")
     if parts.scheme == "http" and not is_loopback(host):
         raise InvalidInputError(
-            input_name, f"{_describe(value)} uses http: only https is allowed, except to a loopback address"
+            input_name, f"{_describe(url)} uses http: only https is allowed, except to a loopback address"
         )
     if port == 0:
-        raise InvalidInputError(input_name, f"{_describe(value)} has port 0")
-    return value.rstrip("/")
+        raise InvalidInputError(input_name, f"{_describe(url)} has port 0")
+    return url.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -246,17 +241,24 @@ class _Layer:
         return value.strip(), self.place(setting)
 
 
-_CONFIG_NAMES = {
-    "access_key": "accessKey",
-    "secret_key": "secretKey",
-    "security_token": "securityToken",
-    "region": "region",
-    "project_id": "projectId",
-    "cloud": "cloud",
-    "auth_url": "authUrl",
-    "insecure": "insecure",
-    "read_timeout": "readTimeout",
+_NAMES: dict[str, tuple[str | None, str, str | None]] = {
+    "access_key": ("accessKey", "HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"),
+    "secret_key": ("secretKey", "HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK"),
+    "security_token": ("securityToken", "HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"),
+    "region": ("region", "HW_REGION_NAME", None),
+    "project_id": ("projectId", "HW_PROJECT_ID", "HUAWEICLOUD_SDK_PROJECT_ID"),
+    "cloud": ("cloud", "HW_CLOUD", None),
+    "auth_url": ("authUrl", "HW_AUTH_URL", None),
+    "insecure": ("insecure", "HW_INSECURE", None),
+    "read_timeout": ("readTimeout", "HW_CSS_READ_TIMEOUT", None),
+    "max_retries": (None, "HW_MAX_RETRIES", None),
+    "endpoint": (None, "HW_CSS_ENDPOINT", None),
 }
+"""Where each setting is given: its Pulumi configuration key, the Terraform provider's variable and the
+official SDK's variable (``None``: not given there)."""
+_CONFIG_NAMES = {setting: key for setting, (key, _, _) in _NAMES.items() if key}
+_TERRAFORM_NAMES = {setting: variable for setting, (_, variable, _) in _NAMES.items()}
+_SDK_NAMES = {setting: variable for setting, (_, _, variable) in _NAMES.items() if variable}
 CONFIG_KEYS = tuple(_CONFIG_NAMES.values())
 """The Pulumi configuration keys a read uses (``accessKey``, ...), under ``huaweicloud:`` or ``css-vpcep:``."""
 PROJECT_CONFIG_NAMESPACE = "css-vpcep"
@@ -268,25 +270,6 @@ PROJECT_CONFIG_KEYS = tuple(_CONFIG_NAMES[name] for name in sorted(_PROJECT_SETT
 """The configuration keys read from ``css-vpcep:*`` in every face (``readTimeout``)."""
 CREDENTIAL_KEYS = tuple(_CONFIG_NAMES[name] for name in ("access_key", "secret_key", "security_token"))
 """The configuration keys that hold credentials."""
-_TERRAFORM_NAMES = {
-    "access_key": "HW_ACCESS_KEY",
-    "secret_key": "HW_SECRET_KEY",
-    "security_token": "HW_SECURITY_TOKEN",
-    "region": "HW_REGION_NAME",
-    "project_id": "HW_PROJECT_ID",
-    "cloud": "HW_CLOUD",
-    "auth_url": "HW_AUTH_URL",
-    "insecure": "HW_INSECURE",
-    "max_retries": "HW_MAX_RETRIES",
-    "endpoint": "HW_CSS_ENDPOINT",
-    "read_timeout": "HW_CSS_READ_TIMEOUT",
-}
-_SDK_NAMES = {
-    "access_key": "HUAWEICLOUD_SDK_AK",
-    "secret_key": "HUAWEICLOUD_SDK_SK",
-    "security_token": "HUAWEICLOUD_SDK_SECURITY_TOKEN",
-    "project_id": "HUAWEICLOUD_SDK_PROJECT_ID",
-}
 
 
 def _layers(config: Mapping[str, Any] | None, environ: Mapping[str, str], namespace: str) -> list[_Layer]:
@@ -311,10 +294,6 @@ def _where(layers: list[_Layer], setting: str) -> str:
     """Every place a setting can be given, for the message that says it is missing."""
     places = [layer.place(setting) for layer in layers if setting in layer.names]
     return ", ".join(places[:-1]) + " or " + places[-1] if len(places) > 1 else places[0]
-
-
-def _config_error(source: str, err: InvalidInputError) -> ConfigurationError:
-    return ConfigurationError(f"invalid {source}: {err.reason}")
 
 
 def _credential(found: tuple[str, str]) -> str:
@@ -356,16 +335,11 @@ def _credentials(layers: list[_Layer], namespace: str) -> Credentials:
     )
 
 
-def _parse_bool(found: tuple[str, str] | None) -> bool:
-    if found is None:
-        return False
-    value, source = found
+def _flag(value: str) -> bool:
     lowered = value.lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ConfigurationError(f"invalid {source}: {_describe(value)} is not true or false")
+    if lowered not in _TRUE | _FALSE:
+        raise ValueError(f"{_describe(value)} is not true or false")
+    return lowered in _TRUE
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
@@ -394,50 +368,42 @@ def parse_duration(given: str) -> float:
     return seconds
 
 
-def _parse_read_timeout(found: tuple[str, str] | None) -> float:
-    if found is None:
-        return DEFAULT_TOTAL_TIMEOUT
-    value, source = found
-    try:
-        return parse_duration(value)
-    except ValueError as err:
-        raise ConfigurationError(f"invalid {source}: {err}") from None
-
-
-def _parse_retries(found: tuple[str, str] | None) -> int:
-    if found is None:
-        return DEFAULT_MAX_RETRIES
-    value, source = found
+def _retry_count(value: str) -> int:
     try:
         retries = int(value)
     except ValueError:
-        raise ConfigurationError(f"invalid {source}: {_describe(value)} is not a whole number") from None
+        raise ValueError(f"{_describe(value)} is not a whole number") from None
     if not 0 <= retries <= _MAX_RETRIES_CEILING:
-        raise ConfigurationError(f"invalid {source}: {retries} is not between 0 and {_MAX_RETRIES_CEILING}")
+        raise ValueError(f"{retries} is not between 0 and {_MAX_RETRIES_CEILING}")
     return retries
 
 
-def _from_layers(
-    layers: list[_Layer], setting: str, validate: Any, explicit: str | None, input_name: str
-) -> str | None:
-    """The explicit value (validated as input) or the first configured one (validated as configuration)."""
-    if explicit is not None:
-        return str(validate(explicit, input_name))
-    found = _first(layers, setting)
-    if found is None:
-        return None
-    value, source = found
-    try:
-        return str(validate(value, source))
-    except InvalidInputError as err:
-        raise _config_error(source, err) from None
-
-
-def _validate_cloud(value: str, source: str) -> str:
+def _cloud(value: str) -> str:
     lowered = value.lower()
     if not _CLOUD.fullmatch(lowered):
-        raise InvalidInputError(source, f"{_describe(value)} is not a domain name such as 'myhuaweicloud.com'")
+        raise ValueError(f"{_describe(value)} is not a domain name such as 'myhuaweicloud.com'")
     return lowered
+
+
+def _configured(layers: list[_Layer], setting: str, parse: Callable[[str], _T], default: _D) -> _T | _D:
+    """The first configured value of ``setting`` as ``parse`` reads it, else ``default``. A value it refuses
+    (``ValueError``) is a ``ConfigurationError`` that names where the value was given."""
+    found = _first(layers, setting)
+    if found is None:
+        return default
+    value, source = found
+    try:
+        return parse(value)
+    except ValueError as err:
+        reason = err.reason if isinstance(err, InvalidInputError) else str(err)
+        raise ConfigurationError(f"invalid {source}: {reason}") from None
+
+
+def _given_or_configured(
+    layers: list[_Layer], setting: str, validate: Callable[..., str], given: str | None
+) -> str | None:
+    """The value given as an argument (a malformed one is an ``InvalidInputError``), else the configured one."""
+    return validate(given, setting) if given is not None else _configured(layers, setting, validate, None)
 
 
 class SettingsSources(TypedDict, total=False):
@@ -483,28 +449,24 @@ def resolve_settings(
     env = os.environ if environ is None else environ
     layers = _layers(config, env, config_namespace)
 
-    resolved_project = _from_layers(layers, "project_id", validate_project_id, project_id, "project_id")
-    resolved_region = _from_layers(layers, "region", validate_region, region, "region")
+    resolved_project = _given_or_configured(layers, "project_id", validate_id, project_id)
+    resolved_region = _given_or_configured(layers, "region", validate_region, region)
     if resolved_region is None:
         raise ConfigurationError(f"no region: set the region argument, {_where(layers, 'region')}")
-    css = _from_layers(layers, "endpoint", validate_endpoint, endpoint, "endpoint")
-    auth_url = _from_layers(layers, "auth_url", validate_endpoint, None, "auth_url")
-    cloud = _from_layers(layers, "cloud", _validate_cloud, None, "cloud") or DEFAULT_CLOUD
-    credentials = _credentials(layers, config_namespace)
-    ca_bundle = env.get("SSL_CERT_FILE") or None
-    ca_dir = env.get("SSL_CERT_DIR") or None
-
+    css = _given_or_configured(layers, "endpoint", validate_endpoint, endpoint)
+    auth_url = _configured(layers, "auth_url", validate_endpoint, None)
+    cloud = _configured(layers, "cloud", _cloud, DEFAULT_CLOUD)
     return Settings(
         region=resolved_region,
         project_id=resolved_project,
-        credentials=credentials,
+        credentials=_credentials(layers, config_namespace),
         css_endpoint=css or last_endpoint or css_endpoint_for(resolved_region, cloud),
         iam_endpoint=auth_url or iam_endpoint_for(resolved_region, cloud),
-        insecure=_parse_bool(_first(layers, "insecure")),
-        ca_bundle=ca_bundle,
-        ca_dir=ca_dir,
+        insecure=_configured(layers, "insecure", _flag, False),
+        ca_bundle=env.get("SSL_CERT_FILE") or None,
+        ca_dir=env.get("SSL_CERT_DIR") or None,
         retry=(retry or RetryPolicy()).with_defaults(
-            max_retries=_parse_retries(_first(layers, "max_retries")),
-            total_timeout=_parse_read_timeout(_first(layers, "read_timeout")),
+            max_retries=_configured(layers, "max_retries", _retry_count, DEFAULT_MAX_RETRIES),
+            total_timeout=_configured(layers, "read_timeout", parse_duration, DEFAULT_TOTAL_TIMEOUT),
         ),
     )

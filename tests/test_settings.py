@@ -12,8 +12,8 @@ from pulumi_css_vpcep._settings import (
     iam_endpoint_for,
     parse_resource_id,
     resolve_settings,
-    validate_cluster_id,
     validate_endpoint,
+    validate_id,
     validate_region,
 )
 from pulumi_css_vpcep.errors import ConfigurationError, InvalidInputError
@@ -27,19 +27,19 @@ BASE = {"HW_ACCESS_KEY": "AK_ENV", "HW_SECRET_KEY": "SK_ENV", "HW_REGION_NAME": 
 )
 def test_malformed_cluster_ids_are_refused_naming_the_input(bad: str) -> None:
     with pytest.raises(InvalidInputError) as info:
-        validate_cluster_id(bad)
+        validate_id(bad, "cluster_id")
     assert info.value.input_name == "cluster_id"
     assert "cluster_id" in str(info.value)
 
 
 def test_well_formed_cluster_ids_pass_unchanged() -> None:
     for good in ("4f3deec3-efa6-4ee3-a5b1-7a2bbd7d9e7a", "a", "A_b-9", "x" * 64):
-        assert validate_cluster_id(good) == good
+        assert validate_id(good, "cluster_id") == good
 
 
 def test_non_string_cluster_id_is_refused() -> None:
     with pytest.raises(InvalidInputError, match="must be a string"):
-        validate_cluster_id(42)
+        validate_id(42, "cluster_id")
 
 
 @pytest.mark.parametrize("bad", ["", "CN-NORTH-4", "cn_north_4", "cn-north-", "-cn", "cn--north", "cn north", "ap-é"])
