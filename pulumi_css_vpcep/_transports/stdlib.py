@@ -142,30 +142,19 @@ class StdlibTransport:
         place = (parts.scheme, parts.hostname or "", parts.port)
         connection = self._connection(place)
         self._settled.discard(place)
+        connecting = connection.sock is None
         try:
-            if connection.sock is None:
+            if connecting:
                 connection.timeout = timeouts.connect  # the TCP connection and the TLS handshake
                 connection.connect()
-        except TimeoutError as exc:
-            self._drop(place)
-            return NetworkFailure(exc, timeout=Timeout.CONNECT)
-        except OSError as exc:
-            self._drop(place)
-            return NetworkFailure(exc)
-        try:
+            connecting = False
             connection.sock.settimeout(timeouts.read)
             connection.request("GET", f"{parts.path}?{parts.query}" if parts.query else parts.path, headers=headers)
             response = connection.getresponse()
             content = response.read()
-        except TimeoutError as exc:
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             self._drop(place)
-            return NetworkFailure(exc, timeout=Timeout.READ)
-        except ValueError as exc:  # a header or URL that http.client refuses to send
-            self._drop(place)
-            return NetworkFailure(exc, unsendable=True)
-        except (OSError, http.client.HTTPException) as exc:
-            self._drop(place)
-            return NetworkFailure(exc, detail=_detail(exc))
+            return _failure(exc, connecting)
         if response.will_close:
             self._drop(place)
         else:
@@ -173,16 +162,20 @@ class StdlibTransport:
         return Answer(response.status, {name.lower(): value for name, value in response.headers.items()}, content)
 
 
-def _detail(exc: BaseException) -> str | None:
-    """httpx's words for a connection the server ended early; any other failure keeps its own text."""
+def _failure(exc: BaseException, connecting: bool) -> NetworkFailure:
+    """What a failed exchange was; one the server ended early in httpx's words, any other in its own."""
+    if isinstance(exc, TimeoutError):
+        return NetworkFailure(exc, timeout=Timeout.CONNECT if connecting else Timeout.READ)
+    if isinstance(exc, ValueError):  # a header or URL that http.client refuses to send
+        return NetworkFailure(exc, unsendable=True)
     if isinstance(exc, http.client.RemoteDisconnected):
-        return "Server disconnected without sending a response."
+        return NetworkFailure(exc, detail="Server disconnected without sending a response.")
     if isinstance(exc, http.client.IncompleteRead):
         if exc.expected is None:
-            return "peer closed connection without sending complete message body: incomplete chunked read"
+            return NetworkFailure(
+                exc, detail="peer closed connection without sending complete message body: incomplete chunked read"
+            )
         received = len(exc.partial)
-        return (
-            "peer closed connection without sending complete message body "
-            f"(received {received} bytes, expected {received + exc.expected})"
-        )
-    return None
+        return NetworkFailure(exc, detail="peer closed connection without sending complete message body "
+                              f"(received {received} bytes, expected {received + exc.expected})")
+    return NetworkFailure(exc)
