@@ -48,58 +48,33 @@ class VpcepConnectionsArgs(BaseModel):
     )
 
 
-_CONFIG_DOCS: dict[str, dict[str, Any]] = {
-    "accessKey": {
-        "type": "string",
-        "description": "The access key (AK) that signs requests. Falls back to `HW_ACCESS_KEY`, then "
-        "`HUAWEICLOUD_SDK_AK`. Set it together with `secretKey`.",
-    },
-    "secretKey": {
-        "type": "string",
-        "secret": True,
-        "description": "The secret key (SK) of `accessKey`. Falls back to `HW_SECRET_KEY`, then "
-        "`HUAWEICLOUD_SDK_SK`.",
-    },
-    "securityToken": {
-        "type": "string",
-        "secret": True,
-        "description": "The security token of temporary credentials. Falls back to `HW_SECURITY_TOKEN`, then "
-        "`HUAWEICLOUD_SDK_SECURITY_TOKEN`.",
-    },
-    "region": {
-        "type": "string",
-        "description": "The region of the clusters, such as `cn-north-4`, when a resource or call does not "
-        "name one. Falls back to `HW_REGION_NAME`.",
-    },
-    "projectId": {
-        "type": "string",
-        "description": "The project id, when a resource or call does not name one. Falls back to "
-        "`HW_PROJECT_ID`, then `HUAWEICLOUD_SDK_PROJECT_ID`; when no source gives one it is looked up "
-        "from the region through IAM.",
-    },
-    "cloud": {
-        "type": "string",
-        "description": "The domain of the cloud's endpoints. Falls back to `HW_CLOUD`; the default is "
-        "`myhuaweicloud.com`.",
-    },
-    "authUrl": {
-        "type": "string",
-        "description": "The IAM endpoint used to look up the project id, such as "
-        "`https://iam.cn-north-4.myhuaweicloud.com/v3`. Falls back to `HW_AUTH_URL`.",
-    },
-    "insecure": {
-        "type": "boolean",
-        "description": "Skip TLS certificate verification (a warning is given on every read). Falls back to "
-        "`HW_INSECURE`; the default is false.",
-    },
-    "readTimeout": {
-        "type": "string",
-        "description": "The most a whole read may take, retries and waits included, as a duration such as "
-        "`90s`, `5m` or `1m30s` (or a number of seconds). Falls back to `HW_CSS_READ_TIMEOUT`; the default is "
-        "`3m`. A resource's `customTimeouts` bounds its own reads instead.",
-    },
+_CONFIG_DOCS = {
+    "accessKey": "The access key (AK) that signs requests. Falls back to `HW_ACCESS_KEY`, then `HUAWEICLOUD_SDK_AK`. "
+    "Set it together with `secretKey`.",
+    "secretKey": "The secret key (SK) of `accessKey`. Falls back to `HW_SECRET_KEY`, then `HUAWEICLOUD_SDK_SK`.",
+    "securityToken": "The security token of temporary credentials. Falls back to `HW_SECURITY_TOKEN`, then "
+    "`HUAWEICLOUD_SDK_SECURITY_TOKEN`.",
+    "region": "The region of the clusters, such as `cn-north-4`, when a resource or call does not name one. "
+    "Falls back to `HW_REGION_NAME`.",
+    "projectId": "The project id, when a resource or call does not name one. Falls back to `HW_PROJECT_ID`, then "
+    "`HUAWEICLOUD_SDK_PROJECT_ID`; when no source gives one it is looked up from the region through IAM.",
+    "cloud": "The domain of the cloud's endpoints. Falls back to `HW_CLOUD`; the default is `myhuaweicloud.com`.",
+    "authUrl": "The IAM endpoint used to look up the project id, such as "
+    "`https://iam.cn-north-4.myhuaweicloud.com/v3`. Falls back to `HW_AUTH_URL`.",
+    "insecure": "Skip TLS certificate verification (a warning is given on every read). Falls back to "
+    "`HW_INSECURE`; the default is false.",
+    "readTimeout": "The most a whole read may take, retries and waits included, as a duration such as `90s`, "
+    "`5m` or `1m30s` (or a number of seconds). Falls back to `HW_CSS_READ_TIMEOUT`; the default is `3m`. "
+    "A resource's `customTimeouts` bounds its own reads instead.",
 }
-"""How each of ``settings.CONFIG_KEYS`` is documented and typed in the schema."""
+"""How each of ``settings.CONFIG_KEYS`` is documented in the schema; each is a string but ``insecure``, and
+the secret key and security token are secrets."""
+
+
+def _config_variable(key: str) -> dict[str, Any]:
+    secret = {"secret": True} if key in ("secretKey", "securityToken") else {}
+    return {"type": "boolean" if key == "insecure" else "string", **secret, "description": _CONFIG_DOCS[key]}
+
 
 _SCALARS = {str: "string", int: "integer", bool: "boolean"}
 
@@ -135,7 +110,7 @@ def _required(model: type[BaseModel]) -> list[str]:
 
 def package_schema() -> dict[str, Any]:
     """The package schema as a JSON-ready dict."""
-    config = {key: _CONFIG_DOCS[key] for key in CONFIG_KEYS}
+    config = {key: _config_variable(key) for key in CONFIG_KEYS}
     inputs = _properties(VpcepConnectionsArgs)
     outputs = _properties(VpcepConnectionsResult)
     required_outputs = _required(VpcepConnectionsResult)
