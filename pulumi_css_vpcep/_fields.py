@@ -107,15 +107,7 @@ PAGE_FIELDS: dict[str, Read] = {
 }
 """A page's fields; its connections and permissions are then read field by field."""
 OUTPUT_FIELDS: dict[str, Read] = {
-    "cluster_id": text,
-    "project_id": text,
-    "region": text,
-    "endpoint": text,
-    "connections": objects,
-    "permissions": objects,
-    "vpc_service_name": text,
-    "vpcep_update_switch": flag,
-    "total_count": whole_number,
+    **dict.fromkeys(("cluster_id", "project_id", "region", "endpoint"), text), **PAGE_FIELDS
 }
 """The outputs of a read (``VpcepConnectionsResult``'s fields), in order, as a stored state is read back."""
 ITEM_FIELDS: dict[str, dict[str, Read]] = {"connections": CONNECTION_FIELDS, "permissions": PERMISSION_FIELDS}
