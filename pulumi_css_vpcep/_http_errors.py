@@ -18,7 +18,6 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from ._settings import Credentials
 from ._tls import chain, is_verification_failure
 from .errors import ApiError, CssVpcepError, TransportError
 
@@ -113,11 +112,6 @@ class Redactor:
                 forms.update(_forms(secret))
         # Longest first, so that a form is never half-replaced by a shorter one inside it.
         self._forms = sorted(forms, key=len, reverse=True)
-
-    @classmethod
-    def of(cls, credentials: Credentials) -> Redactor:
-        """A redactor for the access key, secret key and security token of ``credentials``."""
-        return cls((credentials.access_key, credentials.secret_key, credentials.security_token))
 
     def __call__(self, text: str) -> str:
         for form in self._forms:

@@ -32,7 +32,7 @@ from ._http_errors import (
 )
 from ._settings import Settings
 from ._signing import HmacSigner
-from ._tls import answers_plain_http, handshake_failure, is_verification_failure
+from ._tls import answers_plain_http, handshake_failure, host_header, is_verification_failure
 from ._transports import Timeouts
 from ._version import __version__
 from .errors import CssVpcepError, TransportError, retryable_status
@@ -86,13 +86,6 @@ class _Target(NamedTuple):
     def origin(self) -> str:
         port = f":{self.port}" if self.port is not None else ""
         return f"{self.scheme}://{host_header(self.scheme, self.host, None)}{port}"
-
-
-def host_header(scheme: str, host: str, port: int | None) -> str:
-    """``Host`` as httpx sends it: the host, bracketed if IPv6, with its port unless the scheme's default."""
-    shown = f"[{host}]" if ":" in host else host
-    default = 443 if scheme == "https" else 80
-    return shown if port is None or port == default else f"{shown}:{port}"
 
 
 class _Attempts:
@@ -200,7 +193,8 @@ class Requests:
         self.timeouts = timeouts
         self.deadline = deadline
         self.signer = HmacSigner(settings.credentials)
-        self.redact = Redactor.of(settings.credentials)
+        credentials = settings.credentials
+        self.redact = Redactor((credentials.access_key, credentials.secret_key, credentials.security_token))
         self.cancel = cancel
         self.about = about
 

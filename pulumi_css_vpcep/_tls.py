@@ -106,6 +106,13 @@ def handshake_failure(exc: BaseException) -> ssl.SSLError | None:
     return None
 
 
+def host_header(scheme: str, host: str, port: int | None) -> str:
+    """``Host`` as httpx sends it: the host, bracketed if IPv6, with its port unless the scheme's default."""
+    shown = f"[{host}]" if ":" in host else host
+    default = 443 if scheme == "https" else 80
+    return shown if port is None or port == default else f"{shown}:{port}"
+
+
 def answers_plain_http(scheme: str, host: str, port: int | None, timeout: float) -> bool:
     """Whether the server at ``scheme://host:port`` answers a plain-text HTTP request on its port.
 
@@ -113,9 +120,7 @@ def answers_plain_http(scheme: str, host: str, port: int | None, timeout: float)
     no retry mends) from a flaky network. The probe is ``HEAD /`` without credentials; nothing of the
     read is sent. A TLS port that refuses plain HTTP answers 400 (nginx, Apache, Go do): not a mismatch.
     """
-    shown = f"[{host}]" if ":" in host else host
-    netloc = shown if port is None else f"{shown}:{port}"
-    probe = f"HEAD / HTTP/1.1\r\nHost: {netloc}\r\nConnection: close\r\n\r\n"
+    probe = f"HEAD / HTTP/1.1\r\nHost: {host_header(scheme, host, port)}\r\nConnection: close\r\n\r\n"
     try:
         address = (host, port or (443 if scheme == "https" else 80))
         with socket.create_connection(address, timeout=timeout) as connection:

@@ -17,9 +17,10 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
-from pulumi_css_vpcep._requests import REQUEST_HEADERS, Request, Requests, _Attempts, host_header
+from pulumi_css_vpcep._requests import REQUEST_HEADERS, Request, Requests, _Attempts
 from pulumi_css_vpcep._settings import Credentials, resolve_settings
 from pulumi_css_vpcep._signing import DATE_FORMAT, HmacSigner, canonical_request
+from pulumi_css_vpcep._tls import host_header
 from pulumi_css_vpcep._transports import Timeouts
 
 HOST = "css.cn-north-4.myhuaweicloud.com"

@@ -7,7 +7,7 @@ header sets and bodies; both signers sign the same request at the same ``X-Sdk-D
 
 The request our signer sees is the one a read sends: the official SDK's URI (its path and canonical query
 string, as the SDK puts them on the wire) split as ``_requests`` splits a request's URL, with ``Host`` as
-``_requests.host_header`` writes it and every header by lower-case name, signed by
+``_tls.host_header`` writes it and every header by lower-case name, signed by
 ``HmacSigner.headers_for``. Outside the comparison, on purpose: transport headers (``Accept``,
 ``Connection``, ``Content-Length``, ...), which our signer never signs because a client or proxy may
 rewrite them; non-JSON content types, for which the SDK signs ``UNSIGNED-PAYLOAD`` (the read path sends
@@ -24,9 +24,9 @@ from huaweicloudsdkcore.signer.signer import Signer
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pulumi_css_vpcep._requests import host_header
 from pulumi_css_vpcep._settings import Credentials
 from pulumi_css_vpcep._signing import _UNSIGNED, HmacSigner
+from pulumi_css_vpcep._tls import host_header
 
 AK, SK = "AK_FUZZ", "SK_FUZZ"
 DATE = "20240229T235959Z"
