@@ -30,25 +30,20 @@ if TYPE_CHECKING:
     from .resource import VpcepConnections, VpcepConnectionsProvider, get_vpcep_connections
 
 _WHERE = {
-    "RetryPolicy": "_retries",
-    "aread_vpcep_connections": "_read",
-    "read_vpcep_connections": "_read",
-    "ApiError": "errors",
-    "ConfigurationError": "errors",
-    "CssVpcepError": "errors",
-    "IncompleteReadError": "errors",
-    "InvalidInputError": "errors",
-    "ReadCancelledError": "errors",
-    "TransportError": "errors",
-    "ConnectionPool": "_transports.httpx_pool",
-    "Connection": "models",
-    "Permission": "models",
-    "VpcepConnectionsResult": "models",
-    # The Pulumi faces import the Pulumi SDK (and gRPC).
-    "VpcepConnections": "resource",
-    "VpcepConnectionsProvider": "resource",
-    "get_vpcep_connections": "resource",
+    name: module
+    for module, names in {
+        "_read": ("aread_vpcep_connections", "read_vpcep_connections"),
+        "_retries": ("RetryPolicy",),
+        "_transports.httpx_pool": ("ConnectionPool",),
+        "errors": ("ApiError", "ConfigurationError", "CssVpcepError", "IncompleteReadError", "InvalidInputError",
+                   "ReadCancelledError", "TransportError"),
+        "models": ("Connection", "Permission", "VpcepConnectionsResult"),
+        # The Pulumi faces import the Pulumi SDK (and gRPC).
+        "resource": ("VpcepConnections", "VpcepConnectionsProvider", "get_vpcep_connections"),
+    }.items()
+    for name in names
 }
+"""Where each public name is defined, to be imported when first used."""
 
 __all__ = [
     "ApiError",

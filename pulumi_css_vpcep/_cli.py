@@ -253,16 +253,12 @@ def _connections(args: argparse.Namespace) -> int:
         print(f"{_PREFIX}{err}", file=sys.stderr)
         return err.exit_code
     # Plain values throughout: the command never builds a model (total_count stays the service's count).
-    if statuses is not None:
-        outputs["connections"] = [c for c in outputs["connections"] if _shown(c["status"], statuses)]
+    if statuses is not None:  # any case, as --status is given
+        wanted = {status.casefold() for status in statuses}
+        outputs["connections"] = [c for c in outputs["connections"] if (c["status"] or "").casefold() in wanted]
     text = json.dumps(outputs, indent=2, ensure_ascii=False) if args.output == "json" else _table(outputs, statuses)
     sys.stdout.write(text + "\n")
     return EXIT_OK
-
-
-def _shown(status: str | None, statuses: list[str]) -> bool:
-    """Whether a connection in ``status`` is shown under ``--status`` (any case)."""
-    return status is not None and status.casefold() in {wanted.casefold() for wanted in statuses}
 
 
 def _statuses(given: list[str] | None) -> list[str] | None:

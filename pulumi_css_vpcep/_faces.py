@@ -255,15 +255,9 @@ class ReadHandoff:
 
     def take(self, named: Mapping[str, Any]) -> dict[str, Any] | None:
         """The outputs kept for ``named``, removed; ``None`` when there are none."""
-        key = self._key(named)
         with self._lock:
-            kept = self._kept.get(key)
-            if not kept:
-                return None
-            outputs = kept.pop()
-            if not kept:
-                del self._kept[key]
-            return outputs
+            kept = self._kept.get(self._key(named))
+            return kept.pop() if kept else None
 
 
 def output_value(name: str, value: Any) -> Any:
