@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, TypedDict, TypeVar
+from typing import Any, NoReturn, TypedDict, TypeVar, Unpack
 from urllib.parse import urlsplit
 
 from ._fields import text
@@ -407,8 +407,8 @@ def _given_or_configured(
 
 
 class SettingsSources(TypedDict, total=False):
-    """What a read may be told beside the cluster: the keyword arguments of ``resolve_settings``, which
-    the read functions pass on as they are."""
+    """What a read may be told beside the cluster, each optional: ``resolve_settings``'s keyword arguments,
+    which the read functions pass on as they are."""
 
     project_id: str | None
     region: str | None
@@ -419,17 +419,7 @@ class SettingsSources(TypedDict, total=False):
     retry: RetryPolicy | None
 
 
-def resolve_settings(
-    *,
-    project_id: str | None = None,
-    region: str | None = None,
-    endpoint: str | None = None,
-    config: Mapping[str, Any] | None = None,
-    environ: Mapping[str, str] | None = None,
-    config_namespace: str = "huaweicloud",
-    retry: RetryPolicy | None = None,
-    last_endpoint: str | None = None,
-) -> Settings:
+def resolve_settings(*, last_endpoint: str | None = None, **sources: Unpack[SettingsSources]) -> Settings:
     """Resolve every setting of a read, or raise the error that names what is wrong and where to fix it.
 
     Explicit arguments that are malformed raise ``InvalidInputError``; missing or malformed settings
@@ -446,26 +436,30 @@ def resolve_settings(
     :param last_endpoint: the endpoint to use when neither ``endpoint`` nor ``HW_CSS_ENDPOINT`` names one, before
         the region's (a refresh of a stored read whose inputs are not known: the endpoint it last used).
     """
+    unknown = sorted(sources.keys() - SettingsSources.__optional_keys__)
+    if unknown:  # the public reads pass their keyword arguments on: a misspelt one is an error, as in any call
+        raise TypeError(f"resolve_settings() got an unexpected keyword argument {unknown[0]!r}")
+    environ = sources.get("environ")
     env = os.environ if environ is None else environ
-    layers = _layers(config, env, config_namespace)
-
-    resolved_project = _given_or_configured(layers, "project_id", validate_id, project_id)
-    resolved_region = _given_or_configured(layers, "region", validate_region, region)
+    namespace = sources.get("config_namespace", "huaweicloud")
+    layers = _layers(sources.get("config"), env, namespace)
+    resolved_project = _given_or_configured(layers, "project_id", validate_id, sources.get("project_id"))
+    resolved_region = _given_or_configured(layers, "region", validate_region, sources.get("region"))
     if resolved_region is None:
         raise ConfigurationError(f"no region: set the region argument, {_where(layers, 'region')}")
-    css = _given_or_configured(layers, "endpoint", validate_endpoint, endpoint)
+    css = _given_or_configured(layers, "endpoint", validate_endpoint, sources.get("endpoint"))
     auth_url = _configured(layers, "auth_url", validate_endpoint, None)
     cloud = _configured(layers, "cloud", _cloud, DEFAULT_CLOUD)
     return Settings(
         region=resolved_region,
         project_id=resolved_project,
-        credentials=_credentials(layers, config_namespace),
+        credentials=_credentials(layers, namespace),
         css_endpoint=css or last_endpoint or css_endpoint_for(resolved_region, cloud),
         iam_endpoint=auth_url or iam_endpoint_for(resolved_region, cloud),
         insecure=_configured(layers, "insecure", _flag, False),
         ca_bundle=env.get("SSL_CERT_FILE") or None,
         ca_dir=env.get("SSL_CERT_DIR") or None,
-        retry=(retry or RetryPolicy()).with_defaults(
+        retry=(sources.get("retry") or RetryPolicy()).with_defaults(
             max_retries=_configured(layers, "max_retries", _retry_count, DEFAULT_MAX_RETRIES),
             total_timeout=_configured(layers, "read_timeout", parse_duration, DEFAULT_TOTAL_TIMEOUT),
         ),

@@ -275,3 +275,10 @@ def test_the_read_timeout_is_the_callers_then_config_then_hw_css_read_timeout_th
     assert resolve_settings(environ=env, config={"readTimeout": "45s"}).retry.deadline == 45.0
     explicit = RetryPolicy(total_timeout=10.0)
     assert resolve_settings(environ=env, config={"readTimeout": "45s"}, retry=explicit).retry.deadline == 10.0
+
+
+def test_a_misspelt_keyword_of_a_read_is_a_type_error_before_anything_is_sent() -> None:
+    from pulumi_css_vpcep import read_vpcep_connections
+
+    with pytest.raises(TypeError, match="'regoin'"):
+        read_vpcep_connections("abc", regoin="cn-north-4", environ=BASE)  # type: ignore[call-arg]
