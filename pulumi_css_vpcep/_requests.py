@@ -75,19 +75,6 @@ class RetryLines:
         return logging.WARNING
 
 
-class _Target(NamedTuple):
-    """Where a request goes, as the probe and the messages need it."""
-
-    scheme: str
-    host: str
-    port: int | None
-
-    @property
-    def origin(self) -> str:
-        port = f":{self.port}" if self.port is not None else ""
-        return f"{self.scheme}://{host_header(self.scheme, self.host, None)}{port}"
-
-
 class _Attempts:
     """The attempts of one request: judges each outcome, says how long to wait before the next one, and
     raises the project's error when no attempt is left."""
@@ -95,7 +82,8 @@ class _Attempts:
     def __init__(self, requests: Requests, request: Request, lines: RetryLines | None) -> None:
         self.request = request
         self._parts = parts = urlsplit(request.url)
-        self.target = _Target(parts.scheme, parts.hostname or "", parts.port)
+        self.target = (parts.scheme, parts.hostname or "", parts.port)
+        """Where the request goes: scheme, host and port."""
         self.number = 0
         self._requests = requests
         self._lines = lines or RetryLines()
@@ -116,7 +104,7 @@ class _Attempts:
         does with a plain-HTTP port (which may wait for a line break that a TLS hello never sends)."""
         return (
             self.number == 0
-            and self.target.scheme == "https"
+            and self._parts.scheme == "https"
             and isinstance(outcome, NetworkFailure)
             and (outcome.timeout is Timeout.CONNECT or handshake_failure(outcome) is not None)
         )
@@ -146,7 +134,7 @@ class _Attempts:
                 retryable = retryable_status(outcome.status_code)
                 retry_after = outcome.headers.get("retry-after")
         elif plain_http:
-            error, retryable = tls_mismatch_error(self.target.host, self.target.port), False
+            error, retryable = tls_mismatch_error(*self.target[1:]), False
         elif outcome.unsendable:
             error, retryable = outcome, False  # a request this client cannot send: no retry mends it
         elif name_lookup_failure(outcome) is not None:
@@ -171,10 +159,10 @@ class _Attempts:
     def _final(self, error: Exception, *, about: bool = True) -> CssVpcepError:
         """The error that ends the request, naming what it was about (unless ``about`` is false: a retry
         line, which the final error follows)."""
-        target, requests = self.target, self._requests
-        attempts = self.number if about else 1
-        subject = self.request.subject if about else None
-        return final_error(error, attempts, target.host, requests.redact, subject, target.origin)
+        scheme, host, port = self.target
+        origin = f"{scheme}://{host_header(scheme, host, None)}" + (f":{port}" if port is not None else "")
+        attempts, subject = (self.number, self.request.subject) if about else (1, None)
+        return final_error(error, attempts, host, self._requests.redact, subject, origin)
 
 
 class Requests:
