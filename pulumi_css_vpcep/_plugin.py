@@ -7,9 +7,9 @@ camelCase property values at its edge, snake_case plain values inside. ``_plugin
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextvars import ContextVar
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
@@ -45,10 +45,8 @@ def report_errors(method: _Method) -> _Method:
     return cast(_Method, reported)
 
 
-class Diagnostics(Protocol):
-    """Where the provider shows a message under a resource (the server's ``EngineLog``)."""
-
-    async def info(self, message: str, urn: str) -> None: ...
+Diagnostics = Callable[[str, str], Awaitable[None]]
+"""Shows a message under a resource (``urn``): the server's ``EngineLog.info``."""
 
 
 def _property(value: Any) -> PropertyValue:
@@ -69,14 +67,10 @@ def _property(value: Any) -> PropertyValue:
     return PropertyValue(value)
 
 
-def _properties(values: Mapping[str, Any]) -> dict[str, PropertyValue]:
-    """Values by snake_case name as camelCase property values; those not given (``None``) are left out."""
-    return {faces.camel_case(name): _property(value) for name, value in values.items() if value is not None}
-
-
-def output_properties(outputs: Mapping[str, Any]) -> dict[str, PropertyValue]:
-    """The outputs of a read as the schema's camelCase property values (a null one included)."""
-    return {faces.camel_case(name): _property(value) for name, value in outputs.items()}
+def output_properties(values: Mapping[str, Any], *, given_only: bool = False) -> dict[str, PropertyValue]:
+    """Values by snake_case name (a read's outputs) as the schema's camelCase property values: a null one
+    included, unless ``given_only`` (inputs, where ``None`` is an input not given)."""
+    return {faces.camel_case(k): _property(v) for k, v in values.items() if v is not None or not given_only}
 
 
 def _plain(value: PropertyValue) -> Any:
@@ -102,7 +96,7 @@ def _state(props: Mapping[str, PropertyValue]) -> dict[str, Any]:
 
 def _preview(inputs: faces.Inputs) -> dict[str, PropertyValue]:
     """The outputs of a resource not read yet: its inputs as given, everything else unknown."""
-    return _properties({name: inputs.get(name) or faces.UNKNOWN for name in faces.OUTPUT_NAMES})
+    return output_properties({name: inputs.get(name) or faces.UNKNOWN for name in faces.OUTPUT_NAMES})
 
 
 class CssVpcepProvider(p.Provider):
@@ -162,7 +156,7 @@ class CssVpcepProvider(p.Provider):
         inputs, failures = faces.check_inputs(_plain_map(request.new_inputs), faces.camel_case, only_inputs=True)
         if failures:
             return p.CheckResponse(request.new_inputs, [p.CheckFailure(*f) for f in failures])
-        return p.CheckResponse(inputs=_properties(inputs), failures=[])
+        return p.CheckResponse(inputs=output_properties(inputs, given_only=True), failures=[])
 
     @report_errors
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
@@ -182,7 +176,7 @@ class CssVpcepProvider(p.Provider):
             self._handoff.keep(named, fresh)
             if self._log is not None:
                 # A detailed diff would set the stored outputs against the inputs, showing them as deleted.
-                await self._log.info(faces.drift_notice(olds, diffs), request.urn)
+                await self._log(faces.drift_notice(olds, diffs), request.urn)
         return p.DiffResponse(
             changes=bool(diffs), replaces=replaced, diffs=diffs,
             detailed_diff={key: p.PropertyDiff(p.PropertyDiffKind.UPDATE_REPLACE, input_diff=True) for key in replaced},
@@ -205,7 +199,7 @@ class CssVpcepProvider(p.Provider):
         endpoint = faces.given_endpoint(_plain_map(request.inputs))
         named = faces.stored_identity(_state(request.properties), request.resource_id, endpoint)
         outputs = await self._read(named)
-        inputs = dict(request.inputs) or _properties(named)
+        inputs = dict(request.inputs) or output_properties(named, given_only=True)
         return p.ReadResponse(resource_id=faces.resource_id_of(outputs), properties=output_properties(outputs),
                               inputs=inputs)
 

@@ -114,7 +114,7 @@ async def serve(engine_address: str, args: Sequence[str]) -> None:
     # One pool for the process: every invoke and read reuses its open TCP and TLS connections.
     log = EngineLog(engine_address)
     async with ConnectionPool() as pool:
-        provider = CssVpcepProvider(pool, log)
+        provider = CssVpcepProvider(pool, log.info)
         servicer = CssVpcepServicer(list(args), __version__, provider, engine_address=engine_address)
         provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, grpc_server)
         port = grpc_server.add_insecure_port("127.0.0.1:0")
