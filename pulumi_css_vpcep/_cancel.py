@@ -21,9 +21,6 @@ from .errors import ReadCancelledError
 
 _T = TypeVar("_T")
 
-CANCELLED_MESSAGE = "cancelled: the Pulumi engine is stopping the run (Ctrl-C or a pipeline's cancel)"
-
-
 class Cancellation:
     """A cancel that every read of a provider process watches. Thread-safe; set once, never reset."""
 
@@ -70,7 +67,9 @@ class Cancellation:
     def error(self, about: str | None = None) -> ReadCancelledError:
         """The error of a read (of cluster ``about``) that the cancel stopped."""
         cluster = f" of cluster {about}" if about else ""
-        return ReadCancelledError(f"read{cluster} {CANCELLED_MESSAGE}")
+        return ReadCancelledError(
+            f"read{cluster} cancelled: the Pulumi engine is stopping the run (Ctrl-C or a pipeline's cancel)"
+        )
 
     def call(self, read: Callable[..., _T], /, *args: Any, about: str | None = None, **kwargs: Any) -> _T:
         """``read(*args, **kwargs)`` in a thread of its own, or ``ReadCancelledError`` as soon as the engine

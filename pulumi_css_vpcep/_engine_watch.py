@@ -25,21 +25,14 @@ _watched: set[str] = set()
 _lock = threading.Lock()
 
 
-def _split(address: str) -> tuple[str, int] | None:
-    host, _, port = address.rpartition(":")
-    if not host or not port.isdigit():
-        return None
-    return host.strip("[]"), int(port)
-
-
 def engine_answers(address: str, timeout: float = 1.0) -> bool | None:
     """Whether the engine at ``address`` accepts a connection: ``False`` when it is refused (nobody listens
     there any more), ``None`` when the look itself failed (a timeout, a malformed address)."""
-    place = _split(address)
-    if place is None:
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
         return None
     try:
-        with socket.create_connection(place, timeout=timeout):
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
             return True
     except ConnectionRefusedError:
         return False

@@ -13,7 +13,8 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from types import SimpleNamespace
+from typing import Any
 
 import grpc
 from pulumi.runtime import get_config, is_config_secret
@@ -105,13 +106,6 @@ def dynamic_host_engine_address() -> str | None:
     return sys.argv[-1] if in_dynamic_host() and len(sys.argv) > 1 else None
 
 
-class _CallDetails(NamedTuple):
-    """A ``grpc.HandlerCallDetails`` for looking a method's handler up."""
-
-    method: str
-    invocation_metadata: tuple[()] = ()
-
-
 def on_dynamic_host_cancel(callback: Callable[[], None]) -> bool:
     """Have Pulumi's dynamic provider host call ``callback`` when the engine cancels; whether it could.
 
@@ -133,7 +127,7 @@ def on_dynamic_host_cancel(callback: Callable[[], None]) -> bool:
             if type(candidate) is not kind or candidate.service_name() != "pulumirpc.ResourceProvider":
                 continue
             lookup = candidate.service
-            handler = lookup(_CallDetails(_CANCEL_METHOD))
+            handler = lookup(SimpleNamespace(method=_CANCEL_METHOD, invocation_metadata=()))  # HandlerCallDetails
             servicer = getattr(getattr(handler, "unary_unary", None), "__self__", None)
             if type(servicer).__name__ != _HOST_SERVICER:
                 continue

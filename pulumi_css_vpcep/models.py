@@ -18,17 +18,13 @@ from ._fields import resource_id, spellings
 __all__ = ["Connection", "Permission", "VpcepConnectionsResult"]
 
 
-def _either_spelling(name: str) -> AliasChoices:
-    return AliasChoices(*spellings(name))
-
-
 class _Model(BaseModel):
     # Every field is read by its own name (stored outputs) and by its camelCase one (the plugin).
     model_config = ConfigDict(
         extra="ignore",
         frozen=True,
         populate_by_name=True,
-        alias_generator=AliasGenerator(validation_alias=_either_spelling),
+        alias_generator=AliasGenerator(validation_alias=lambda name: AliasChoices(*spellings(name))),
     )
 
 
