@@ -228,13 +228,11 @@ def final_error(
     host and port), after ``attempts`` attempts; about ``subject`` (``cluster 4f3d...``) when given."""
     if isinstance(error, ApiError):
         return ApiError(error.status, error.code, error.message, error.request_id, attempts=attempts, subject=subject)
-    found = _final_error(error, attempts, host, redact, origin or host)
+    found = error if isinstance(error, CssVpcepError) else _network_error(error, attempts, host, redact, origin or host)
     return type(found)(f"{subject}: {found}") if subject else found
 
 
-def _final_error(error: Exception, attempts: int, host: str, redact: Redactor, origin: str) -> CssVpcepError:
-    if isinstance(error, CssVpcepError):
-        return error
+def _network_error(error: Exception, attempts: int, host: str, redact: Redactor, origin: str) -> TransportError:
     suffix = f" after {attempts} attempts" if attempts > 1 else ""
     if isinstance(error, UnreadableAnswer):
         return TransportError(f"unreadable answer from {host}: {redact(str(error))}{suffix}")

@@ -100,10 +100,6 @@ class Pagination:
             )
         return list(self._connections.values())
 
-    def permissions(self) -> list[Any]:
-        """The endpoint service's whitelist, each id once, in the service's order."""
-        return list(self._permissions.values())
-
     def result(self, cluster_id: str, project_id: str, region: str, endpoint: str) -> dict[str, Any]:
         """The read's outputs by name, in order: exactly ``VpcepConnectionsResult.to_outputs()``.
         ``IncompleteReadError`` as ``connections`` raises it."""
@@ -114,7 +110,7 @@ class Pagination:
             "region": region,
             "endpoint": endpoint,
             "connections": connections,
-            "permissions": self.permissions(),
+            "permissions": list(self._permissions.values()),  # the whitelist, each id once
             "vpc_service_name": self.first["vpc_service_name"],
             "vpcep_update_switch": self.first["vpcep_update_switch"],
             "total_count": len(connections),

@@ -53,9 +53,14 @@ class RetryPolicy:
     ``None`` takes ``css-vpcep:readTimeout`` or ``HW_CSS_READ_TIMEOUT`` (default 3 minutes)."""
 
     @property
+    def retries(self) -> int:
+        """The most retries a request gets: ``max_retries``, or the default 5 when it is open."""
+        return DEFAULT_MAX_RETRIES if self.max_retries is None else self.max_retries
+
+    @property
     def attempts(self) -> int:
-        """The most attempts a request gets: the first one and its retries (5 when ``max_retries`` is open)."""
-        return 1 + (DEFAULT_MAX_RETRIES if self.max_retries is None else self.max_retries)
+        """The most attempts a request gets: the first one and its retries."""
+        return 1 + self.retries
 
     @property
     def deadline(self) -> float:

@@ -131,7 +131,7 @@ def test_the_page_limit_stops_a_service_that_never_ends() -> None:
 def test_permissions_are_kept_once() -> None:
     pages = Pagination(service(generate_connections(30), 10)(0))
     pages.add([service(generate_connections(30), 10)(offset) for offset in pages.wanted()])
-    assert [p["id"] for p in pages.permissions()] == ["perm-1"]
+    assert [p["id"] for p in pages.result("c", "p", "r", "e")["permissions"]] == ["perm-1"]
 
 
 def test_connections_without_an_id_are_the_same_only_when_wholly_equal() -> None:
