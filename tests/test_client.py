@@ -225,6 +225,23 @@ def test_a_name_lookup_failure_is_not_retried(read: Read, caplog: pytest.LogCapt
     assert not [record for record in caplog.records if "retrying" in record.getMessage()]
 
 
+def test_a_host_name_that_cannot_be_encoded_is_a_transport_error_tried_once(
+    read: Read, caplog: pytest.LogCaptureFixture
+) -> None:
+    host = "a" * 70 + ".example.com"  # a DNS label holds at most 63 characters: IDNA refuses to encode it
+    env = {"HW_ACCESS_KEY": "AKEXAMPLE000000000", "HW_SECRET_KEY": "SKEXAMPLE000000000", "HW_REGION_NAME": "cn-north-4",
+           "HW_PROJECT_ID": "p", "HW_CSS_ENDPOINT": f"https://{host}"}
+    with pytest.raises(TransportError) as info:
+        read("c", environ=env)
+    # One line naming the host, whatever the transport's words (http.client fails to encode the name,
+    # httpx's resolver fails to resolve it), and never an internal error.
+    line = str(info.value)
+    assert line.startswith("cluster c: ")
+    assert host in line
+    assert "\n" not in line
+    assert not [record for record in caplog.records if "retrying" in record.getMessage()]
+
+
 def test_insecure_mode_warns_on_every_read_in_one_line(emulator: Emulator, emulator_env: dict[str, str],
                                                        monkeypatch: pytest.MonkeyPatch,
                                                        caplog: pytest.LogCaptureFixture) -> None:
