@@ -21,6 +21,7 @@ from .errors import ReadCancelledError
 
 _T = TypeVar("_T")
 
+
 class Cancellation:
     """A cancel that every read of a provider process watches. Thread-safe; set once, never reset."""
 

@@ -246,8 +246,9 @@ def _connections(args: argparse.Namespace) -> int:
     except InvalidInputError as err:
         print(f"{_PREFIX}invalid --{err.input_name.replace('_', '-')}: {err.reason}", file=sys.stderr)
         return err.exit_code
-    except ConfigurationError as err:
-        print(f"{_PREFIX}{_command_wording(str(err))}", file=sys.stderr)
+    except ConfigurationError as err:  # in the command's words: the region argument is the --region flag here
+        wording = str(err).replace("the region argument, ", "--region or ").replace("the region argument", "--region")
+        print(f"{_PREFIX}{wording}", file=sys.stderr)
         return err.exit_code
     except CssVpcepError as err:
         print(f"{_PREFIX}{err}", file=sys.stderr)
@@ -281,11 +282,6 @@ def _statuses(given: list[str] | None) -> list[str] | None:
         if status not in statuses:
             statuses.append(status)
     return statuses
-
-
-def _command_wording(message: str) -> str:
-    """A settings message in the command's words: the region argument is the ``--region`` flag here."""
-    return message.replace("the region argument, ", "--region or ").replace("the region argument", "--region")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

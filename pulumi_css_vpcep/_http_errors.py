@@ -50,9 +50,6 @@ class Answer:
             charset = "utf-8"
         return self.content.decode(charset, errors="replace")
 
-    def json(self) -> Any:
-        return json.loads(self.content)
-
 
 class Timeout(enum.Enum):
     """The phase of a request that ran out of time, in the words of an error message."""
@@ -82,6 +79,7 @@ class NetworkFailure(Exception):
         self.__cause__ = error
         self.timeout = timeout
         self.unsendable = unsendable
+
 
 REDACTED = "<redacted>"
 _CHARSET = re.compile(r"charset=([^;\s]+)", re.IGNORECASE)
@@ -168,7 +166,7 @@ def api_error(response: Answer, attempts: int = 1, redact: Redactor | None = Non
     clean = redact or Redactor(())
     request_id = response.headers.get("x-request-id")
     try:
-        body = response.json()
+        body = json.loads(response.content)
     except ValueError:
         body = None
     code, message = _error_fields(body)
@@ -199,7 +197,7 @@ def api_error(response: Answer, attempts: int = 1, redact: Redactor | None = Non
 def json_object(response: Answer) -> dict[str, Any]:
     """The JSON object of a 2xx answer; ``UnreadableAnswer`` when it is anything else."""
     try:
-        body = response.json()
+        body = json.loads(response.content)
     except ValueError as exc:
         raise UnreadableAnswer(f"the answer is not JSON ({one_line(str(exc), 120)})") from None
     if not isinstance(body, dict):

@@ -35,6 +35,8 @@ _STATUS: list[tuple[type[CssVpcepError], grpc.StatusCode]] = [
     (ConfigurationError, grpc.StatusCode.FAILED_PRECONDITION),
     (TransportError, grpc.StatusCode.UNAVAILABLE),
 ]
+
+
 class ErrorStatusInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]  # grpc has no type stubs
     """Reports this project's errors as their one line, with a fitting status code and no Python stack; and
     hands the provider the engine's timeout of each call (``OPERATION_TIMEOUT``), which the stock servicer

@@ -19,6 +19,7 @@ DEFAULT_MAX_RETRIES = 5
 DEFAULT_TOTAL_TIMEOUT = 180.0
 """The most a whole read takes by default, in seconds, retries and waits included: 3 minutes."""
 
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date), or ``None``."""
     if not value:

@@ -26,6 +26,7 @@ FUNCTION_TOKEN = f"{PACKAGE}:index:getVpcepConnections"
 CONNECTION_TOKEN = f"{PACKAGE}:index:Connection"
 PERMISSION_TOKEN = f"{PACKAGE}:index:Permission"
 
+
 class VpcepConnectionsArgs(BaseModel):
     """The inputs of the resource and of the function: what to read. Each is also an output, and a change of
     any of them replaces the resource."""
