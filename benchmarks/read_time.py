@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from pulumi_css_vpcep import read_vpcep_connections
-from pulumi_css_vpcep._settings import Credentials
+from pulumi_css_vpcep._credentials import Credentials
 from pulumi_css_vpcep._signing import HmacSigner, canonical_query
 from pulumi_css_vpcep.emulator import SAMPLE_ACCESS_KEY, SAMPLE_PROJECT_ID, SAMPLE_SECRET_KEY
 

@@ -15,7 +15,7 @@ import re
 import socket
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote, quote_plus
 
 from ._tls import chain, is_verification_failure
@@ -104,12 +104,19 @@ class Redactor:
     """Replaces every form of a set of secrets in a text with ``<redacted>``."""
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
+        self.secrets = tuple(dict.fromkeys(secret for secret in secrets if secret))
+        """The secrets it hides (another Redactor may be built from them and more)."""
         forms: set[str] = set()
-        for secret in secrets:
-            if secret:
-                forms.update(_forms(secret))
+        for secret in self.secrets:
+            forms.update(_forms(secret))
         # Longest first, so that a form is never half-replaced by a shorter one inside it.
         self._forms = sorted(forms, key=len, reverse=True)
+
+    def __repr__(self) -> str:
+        return f"Redactor({len(self.secrets)} secret(s))"
+
+    def __reduce_ex__(self, protocol: Any) -> NoReturn:
+        raise TypeError("a Redactor holds secrets and is never serialized")
 
     def __call__(self, text: str) -> str:
         for form in self._forms:
@@ -158,10 +165,13 @@ def _error_fields(body: Any) -> tuple[str | None, str | None]:
     return None, None
 
 
-def api_error(response: Answer, attempts: int = 1, redact: Redactor | None = None) -> ApiError:
+def api_error(
+    response: Answer, attempts: int = 1, redact: Redactor | None = None, key_source: str | None = None
+) -> ApiError:
     """The ``ApiError`` for an error response, whatever shape its body has (JSON, HTML, text, none).
 
-    Every text taken from the answer is redacted (when ``redact`` is given) and put on one line.
+    Every text taken from the answer is redacted (when ``redact`` is given) and put on one line. A 401 says
+    which source gave the key that signed the request (``key_source``: ``the key from HW_ACCESS_KEY``).
     """
     clean = redact or Redactor(())
     request_id = response.headers.get("x-request-id")
@@ -185,6 +195,8 @@ def api_error(response: Answer, attempts: int = 1, redact: Redactor | None = Non
             message = one_line(text)
         else:
             message = response.reason_phrase or "no message"
+    if response.status_code == 401 and key_source:
+        message = f"{message} (signed with {key_source})"
     return ApiError(
         response.status_code,
         one_line(clean(code)) if code else None,

@@ -7,7 +7,6 @@ to look again).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,7 +21,8 @@ _T = TypeVar("_T")
 
 
 class ProjectIds:
-    """Project ids found through IAM, by (hash of the access key, region, IAM endpoint).
+    """Project ids found through IAM, by (the credentials' identity, region, IAM endpoint): an identity is a hash
+    of static keys, or names the source of temporary ones, so it stays the same across their renewals.
 
     Reads in one event loop that need the same id while it is being looked up share that one lookup.
     The read (``_read``) decides when to look up and remembers what it found.
@@ -37,8 +37,7 @@ class ProjectIds:
 
     @staticmethod
     def _key(settings: Settings) -> _Key:
-        access_key = hashlib.sha256(settings.credentials.access_key.encode()).hexdigest()
-        return access_key, settings.region, settings.iam_endpoint
+        return settings.credentials.identity, settings.region, settings.iam_endpoint
 
     def remembered(self, settings: Settings) -> str | None:
         """The project id found earlier for ``settings``, if any."""

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ._cancel import Cancellation
+from ._credentials import TOKEN_EXPIRED_CODE, Credentials
 from ._http_errors import (
     Answer,
     NetworkFailure,
@@ -85,6 +86,11 @@ class _Attempts:
         self.target = (parts.scheme, parts.hostname or "", parts.port)
         """Where the request goes: scheme, host and port."""
         self.number = 0
+        self.keys: Credentials | None = None
+        """The keys that signed the last attempt."""
+        self.renewal_due = False
+        """Whether the last attempt's keys were refused as expired: the next attempt renews them first."""
+        self._renewed = False
         self._requests = requests
         self._lines = lines or RetryLines()
 
@@ -93,11 +99,13 @@ class _Attempts:
         left = max(self._requests.deadline - time.monotonic(), _SHORTEST_WAIT)
         return Timeouts(*(left if limit is None else min(limit, left) for limit in self._requests.timeouts))
 
-    def headers(self) -> dict[str, str]:
-        """Every header of the next attempt, signed afresh (a retry gets a new date)."""
+    def headers(self, keys: Credentials) -> dict[str, str]:
+        """Every header of the next attempt, signed afresh with ``keys`` (a retry gets a new date, and the keys
+        of its moment)."""
+        self.keys, self.renewal_due = keys, False
         sent = {"host": host_header(*self.target), **REQUEST_HEADERS}
         sent |= {name.lower(): value for name, value in self.request.headers.items()}
-        return sent | self._requests.signer.headers_for("GET", self._parts.path, self._parts.query, sent)
+        return sent | HmacSigner(keys).headers_for("GET", self._parts.path, self._parts.query, sent)
 
     def needs_probe(self, outcome: Outcome) -> bool:
         """Whether the first attempt's TLS handshake with an ``https`` endpoint failed or timed out, as it
@@ -130,7 +138,13 @@ class _Attempts:
                 except UnreadableAnswer as exc:
                     error, retryable = exc, True
             else:
-                error = api_error(outcome, self.number, self._requests.redact)
+                error = api_error(outcome, self.number, self._requests.redact, self.keys.source if self.keys else None)
+                if (error.status == 401 and error.code == TOKEN_EXPIRED_CODE and not self._renewed
+                        and not isinstance(self._requests.credentials, Credentials)):
+                    # Temporary keys that expired: renewed once, and the same request again (not a retry).
+                    self.number -= 1
+                    self._renewed = self.renewal_due = True
+                    return 0.0
                 retryable = retryable_status(outcome.status_code)
                 retry_after = outcome.headers.get("retry-after")
         elif plain_http:
@@ -180,11 +194,15 @@ class Requests:
         self.retry = settings.retry
         self.timeouts = timeouts
         self.deadline = deadline
-        self.signer = HmacSigner(settings.credentials)
-        credentials = settings.credentials
-        self.redact = Redactor((credentials.access_key, credentials.secret_key, credentials.security_token))
+        self.credentials = settings.credentials
+        """Where each attempt's keys come from."""
         self.cancel = cancel
         self.about = about
+
+    @property
+    def redact(self) -> Redactor:
+        """Hides every key the read's provider has used or handed out, whichever attempt signed with it."""
+        return self.credentials.redact
 
     def check(self) -> None:
         """Raise ``ReadCancelledError`` if the read was cancelled."""
@@ -196,8 +214,10 @@ class Requests:
         attempts = _Attempts(self, request, None)
         while True:
             self.check()
+            stale = attempts.keys if attempts.renewal_due else None
+            keys = (self.credentials.renew(stale) if stale else None) or self.credentials.current()
             started, timeouts = time.monotonic(), attempts.timeouts()
-            outcome = send(request.url, attempts.headers(), timeouts)
+            outcome = send(request.url, attempts.headers(keys), timeouts)
             self.check()
             plain_http = attempts.needs_probe(outcome) and answers_plain_http(
                 *attempts.target, attempts.probe_timeout(timeouts)
@@ -223,8 +243,10 @@ class Requests:
         attempts = _Attempts(self, request, lines)
         while True:
             self.check()
+            stale = attempts.keys if attempts.renewal_due else None
+            keys = (await self.credentials.arenew(stale) if stale else None) or await self.credentials.acurrent()
             started, timeouts = time.monotonic(), attempts.timeouts()
-            outcome = await send(request.url, attempts.headers(), timeouts)
+            outcome = await send(request.url, attempts.headers(keys), timeouts)
             self.check()
             plain_http = attempts.needs_probe(outcome) and await asyncio.to_thread(
                 answers_plain_http, *attempts.target, attempts.probe_timeout(timeouts)

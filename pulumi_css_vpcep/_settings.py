@@ -8,16 +8,20 @@ One resolver serves every face. For each setting the first source that gives a v
 3. the Terraform provider's variables (``HW_*``);
 4. the official SDK's variables (``HUAWEICLOUD_SDK_*``).
 
-Credentials resolve as a group: the first source that names an access key must also give its secret
-key, and only that source's security token is used, so a key is never paired with another's secret.
-A credential must be printable ASCII without whitespace; any other is refused here, before anything is
-sent, in a message that names where it came from and never shows it.
-This module reads the environment and the mappings it is given; it performs no other I/O.
+Static credentials resolve as a group: the first source that names an access key must also give its
+secret key, and only that source's security token is used, so a key is never paired with another's
+secret. Without static keys, ``_credentials.discover`` finds the next source (a KooCLI profile, the SDK's
+file, OIDC, the instance's agency), and the process's provider of its keys is the read's. A credential
+must be printable ASCII without whitespace; any other is refused here, before anything is sent, in a
+message that names where it came from and never shows it.
+This module reads the environment, the mappings it is given and, through ``_credentials``, the
+credential files; it sends nothing.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -25,6 +29,19 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypedDict, TypeVar, Unpack
 from urllib.parse import urlsplit
 
+from ._credentials import (
+    DEFAULT_DURATION,
+    MAX_DURATION,
+    METADATA_ENDPOINT,
+    MIN_DURATION,
+    AssumeRole,
+    Credentials,
+    CredentialSettings,
+    CredentialsProvider,
+    Given,
+    discover,
+    provider_for,
+)
 from ._fields import text
 from ._retries import DEFAULT_MAX_RETRIES, DEFAULT_TOTAL_TIMEOUT, RetryPolicy
 from .errors import ConfigurationError, InvalidInputError
@@ -136,26 +153,6 @@ def validate_endpoint(value: Any, input_name: str = "endpoint") -> str:
 
 
 @dataclass(frozen=True)
-class Credentials:
-    """An access key pair, optionally temporary (with a security token).
-
-    Its repr hides every part, and it refuses to be pickled, so it cannot reach Pulumi state by accident.
-    """
-
-    access_key: str = field(repr=False)
-    """The access key id (AK)."""
-    secret_key: str = field(repr=False)
-    """The secret access key (SK)."""
-    security_token: str | None = field(default=None, repr=False)
-    """The security token of temporary credentials, or ``None``."""
-    source: str = "explicit"
-    """Where the credentials came from, for messages (never the values)."""
-
-    def __reduce_ex__(self, protocol: Any) -> NoReturn:
-        raise TypeError("credentials are never serialized")
-
-
-@dataclass(frozen=True)
 class Settings:
     """Everything a read needs besides the cluster id, resolved from every source."""
 
@@ -163,8 +160,9 @@ class Settings:
     """The region name, such as ``cn-north-4``."""
     project_id: str | None
     """The project id, or ``None`` to look it up from the region through IAM."""
-    credentials: Credentials = field(repr=False)
-    """The access key pair that signs requests."""
+    credentials: CredentialsProvider = field(repr=False)
+    """Where each request's keys come from: static keys (``Credentials``), or the process's provider of
+    temporary keys, which renews them."""
     css_endpoint: str
     """The CSS endpoint URL, without a trailing ``/``."""
     iam_endpoint: str
@@ -241,7 +239,7 @@ class _Layer:
         return value.strip(), self.place(setting)
 
 
-_NAMES: dict[str, tuple[str | None, str, str | None]] = {
+_NAMES: dict[str, tuple[str | None, str | None, str | None]] = {
     "access_key": ("accessKey", "HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"),
     "secret_key": ("secretKey", "HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK"),
     "security_token": ("securityToken", "HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_SECURITY_TOKEN"),
@@ -253,11 +251,24 @@ _NAMES: dict[str, tuple[str | None, str, str | None]] = {
     "read_timeout": ("readTimeout", "HW_CSS_READ_TIMEOUT", None),
     "max_retries": (None, "HW_MAX_RETRIES", None),
     "endpoint": (None, "HW_CSS_ENDPOINT", None),
+    "shared_config_file": ("sharedConfigFile", "HW_SHARED_CONFIG_FILE", None),
+    "profile": ("profile", "HW_PROFILE", None),
+    "assume_role": ("assumeRole", None, None),
+    "agency_name": (None, "HW_ASSUME_ROLE_AGENCY_NAME", None),
+    "domain_name": (None, "HW_ASSUME_ROLE_DOMAIN_NAME", None),
+    "domain_id": (None, "HW_ASSUME_ROLE_DOMAIN_ID", None),
+    "duration": (None, "HW_ASSUME_ROLE_DURATION", None),
+    "idp_id": (None, "HW_ASSUME_ROLE_IDP_ID", "HUAWEICLOUD_SDK_IDP_ID"),
+    "id_token": (None, "HW_ASSUME_ROLE_ID_TOKEN", None),
+    "id_token_file": (None, "HW_ASSUME_ROLE_ID_TOKEN_FILE", "HUAWEICLOUD_SDK_ID_TOKEN_FILE"),
+    "sdk_credentials_file": (None, None, "HUAWEICLOUD_SDK_CREDENTIALS_FILE"),
+    "use_ecs_metadata": (None, "HW_USE_ECS_METADATA", None),
+    "ecs_metadata_endpoint": (None, "HW_ECS_METADATA_ENDPOINT", None),
 }
 """Where each setting is given: its Pulumi configuration key, the Terraform provider's variable and the
 official SDK's variable (``None``: not given there)."""
 _CONFIG_NAMES = {setting: key for setting, (key, _, _) in _NAMES.items() if key}
-_TERRAFORM_NAMES = {setting: variable for setting, (_, variable, _) in _NAMES.items()}
+_TERRAFORM_NAMES = {setting: variable for setting, (_, variable, _) in _NAMES.items() if variable}
 _SDK_NAMES = {setting: variable for setting, (_, _, variable) in _NAMES.items() if variable}
 CONFIG_KEYS = tuple(_CONFIG_NAMES.values())
 """The Pulumi configuration keys a read uses (``accessKey``, ...), under ``huaweicloud:`` or ``css-vpcep:``."""
@@ -270,6 +281,9 @@ PROJECT_CONFIG_KEYS = tuple(_CONFIG_NAMES[name] for name in sorted(_PROJECT_SETT
 """The configuration keys read from ``css-vpcep:*`` in every face (``readTimeout``)."""
 CREDENTIAL_KEYS = tuple(_CONFIG_NAMES[name] for name in ("access_key", "secret_key", "security_token"))
 """The configuration keys that hold credentials."""
+ASSUME_ROLE_FIELDS = {"agencyName": "agency_name", "domainName": "domain_name", "domainId": "domain_id",
+                      "duration": "duration"}
+"""The fields of the ``assumeRole`` configuration object, as the ``pulumi-huaweicloud`` package names them."""
 
 
 def _layers(config: Mapping[str, Any] | None, environ: Mapping[str, str], namespace: str) -> list[_Layer]:
@@ -311,7 +325,8 @@ def _credential(found: tuple[str, str]) -> str:
     return value
 
 
-def _credentials(layers: list[_Layer], namespace: str) -> Credentials:
+def _static_credentials(layers: list[_Layer]) -> Credentials | None:
+    """The static keys of the first source that names either key, or ``None`` when none does."""
     for layer in layers:
         access = layer.get("access_key")
         secret = layer.get("secret_key")
@@ -325,14 +340,103 @@ def _credentials(layers: list[_Layer], namespace: str) -> Credentials:
             access_key=_credential(access),
             secret_key=_credential(secret),
             security_token=_credential(token) if token else None,
-            source=access[1],
+            source=f"the key from {access[1]}",
         )
+    return None
+
+
+def _duration(value: str) -> int:
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise ValueError(f"{_describe(value)} is not a whole number of seconds") from None
+    if not MIN_DURATION <= seconds <= MAX_DURATION:
+        raise ValueError(f"{seconds} is not between {MIN_DURATION} and {MAX_DURATION} seconds")
+    return seconds
+
+
+def _assume_role(config: Mapping[str, Any] | None, env: Mapping[str, str], namespace: str) -> AssumeRole | None:
+    """The agency to assume: Pulumi config ``assumeRole`` (an object, or its JSON text) when set, else the
+    ``HW_ASSUME_ROLE_*`` variables. A field the object does not know, a domain without an agency name or an
+    agency without a domain, and a duration outside 900 to 86400 seconds are errors that name the setting."""
+    key = f"Pulumi config {namespace}:assumeRole"
+    raw = config.get("assumeRole") if config is not None else None
+    if isinstance(raw, str) and raw.strip():
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise ConfigurationError(f"invalid {key}: not an object with agencyName and domainName") from None
+    if raw is not None and raw != "":
+        if not isinstance(raw, Mapping):
+            raise ConfigurationError(f"invalid {key}: not an object with agencyName and domainName")
+        unknown = sorted(set(raw) - set(ASSUME_ROLE_FIELDS))
+        if unknown:
+            raise ConfigurationError(f"invalid {key}: unknown field {unknown[0]!r}; its fields are "
+                                     f"{', '.join(ASSUME_ROLE_FIELDS)}")
+        source = _Layer(f"{key}.{{name}}", raw, {setting: name for name, setting in ASSUME_ROLE_FIELDS.items()})
+        place = key
+    else:
+        source = _Layer("{name}", env, _TERRAFORM_NAMES)
+        place = "HW_ASSUME_ROLE_AGENCY_NAME"
+    agency, domain_name, domain_id = (source.get(name) for name in ("agency_name", "domain_name", "domain_id"))
+    duration = _configured([source], "duration", _duration, DEFAULT_DURATION)
+    if agency is None:
+        given = domain_name or domain_id
+        if given is not None:
+            raise ConfigurationError(f"{given[1]} is set but {source.place('agency_name')} is not: set the agency too")
+        return None
+    if domain_name is None and domain_id is None:
+        raise ConfigurationError(f"{agency[1]} is set but neither {source.place('domain_name')} nor "
+                                 f"{source.place('domain_id')} is: name the agency's domain")
+    return AssumeRole(agency[0], domain_name[0] if domain_name else None, domain_id[0] if domain_id else None,
+                      duration, place)
+
+
+def _metadata_endpoint(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(f"{_describe(value)} is not a URL such as 'http://169.254.169.254'")
+    return value.rstrip("/")
+
+
+def _credential_settings(
+    layers: list[_Layer], config: Mapping[str, Any] | None, env: Mapping[str, str], namespace: str
+) -> CredentialSettings:
+    """Every setting that chooses where the keys come from; ``_credentials.discover`` chooses."""
+
+    def given(setting: str) -> Given | None:
+        found = _first(layers, setting)
+        return Given(*found) if found is not None else None
+
+    role = _assume_role(config, env, namespace)
     # A plugin user who copied a Python program's configuration has set keys this face does not read.
     other = " (huaweicloud:* keys are read by the Python dynamic resource only)" if namespace != "huaweicloud" else ""
-    raise ConfigurationError(
-        "no credentials: set an access key and secret key with "
-        f"{_where(layers, 'access_key')} (and the matching secret key){other}"
+    return CredentialSettings(
+        static=_static_credentials(layers),
+        static_places=_where(layers, "access_key"),
+        shared_config_file=given("shared_config_file"),
+        profile=given("profile"),
+        sdk_credentials_file=given("sdk_credentials_file"),
+        idp_id=given("idp_id"),
+        id_token=given("id_token"),
+        id_token_file=given("id_token_file"),
+        use_ecs_metadata=_configured(layers, "use_ecs_metadata", _flag, False),
+        metadata_endpoint=_configured(layers, "ecs_metadata_endpoint", _metadata_endpoint, METADATA_ENDPOINT),
+        assume_role=role,
+        duration=role.duration if role else _configured(layers, "duration", _duration, DEFAULT_DURATION),
+        home=env.get("HOME") or os.path.expanduser("~"),
+        not_read_here=other,
     )
+
+
+def _from_profile(found: Given | None, check: Callable[[Any, str], str]) -> str | None:
+    """A region or project id that a KooCLI profile or the SDK's file gives; a malformed one names its file."""
+    if found is None:
+        return None
+    try:
+        return check(found.value, found.place)
+    except InvalidInputError as err:
+        raise ConfigurationError(f"invalid {err.input_name}: {err.reason}") from None
 
 
 def _flag(value: str) -> bool:
@@ -442,23 +546,30 @@ def resolve_settings(*, last_endpoint: str | None = None, **sources: Unpack[Sett
     environ = sources.get("environ")
     env = os.environ if environ is None else environ
     namespace = sources.get("config_namespace", "huaweicloud")
-    layers = _layers(sources.get("config"), env, namespace)
+    config = sources.get("config")
+    layers = _layers(config, env, namespace)
     resolved_project = _given_or_configured(layers, "project_id", validate_id, sources.get("project_id"))
     resolved_region = _given_or_configured(layers, "region", validate_region, sources.get("region"))
+    found = discover(_credential_settings(layers, config, env, namespace))
+    resolved_region = resolved_region or _from_profile(found.region, validate_region)
     if resolved_region is None:
         raise ConfigurationError(f"no region: set the region argument, {_where(layers, 'region')}")
+    resolved_project = resolved_project or _from_profile(found.project_id, validate_id)
     css = _given_or_configured(layers, "endpoint", validate_endpoint, sources.get("endpoint"))
     auth_url = _configured(layers, "auth_url", validate_endpoint, None)
     cloud = _configured(layers, "cloud", _cloud, DEFAULT_CLOUD)
+    iam = auth_url or iam_endpoint_for(resolved_region, cloud)
+    insecure = _configured(layers, "insecure", _flag, False)
+    ca_bundle, ca_dir = env.get("SSL_CERT_FILE") or None, env.get("SSL_CERT_DIR") or None
     return Settings(
         region=resolved_region,
         project_id=resolved_project,
-        credentials=_credentials(layers, namespace),
+        credentials=provider_for(found.source, iam, insecure, ca_bundle, ca_dir),
         css_endpoint=css or last_endpoint or css_endpoint_for(resolved_region, cloud),
-        iam_endpoint=auth_url or iam_endpoint_for(resolved_region, cloud),
-        insecure=_configured(layers, "insecure", _flag, False),
-        ca_bundle=env.get("SSL_CERT_FILE") or None,
-        ca_dir=env.get("SSL_CERT_DIR") or None,
+        iam_endpoint=iam,
+        insecure=insecure,
+        ca_bundle=ca_bundle,
+        ca_dir=ca_dir,
         retry=(sources.get("retry") or RetryPolicy()).with_defaults(
             max_retries=_configured(layers, "max_retries", _retry_count, DEFAULT_MAX_RETRIES),
             total_timeout=_configured(layers, "read_timeout", parse_duration, DEFAULT_TOTAL_TIMEOUT),

@@ -12,9 +12,8 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Protocol
 from urllib.parse import quote, unquote
-
-from ._settings import Credentials
 
 ALGORITHM = "SDK-HMAC-SHA256"
 DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -36,6 +35,17 @@ _UNSIGNED = frozenset(
         "upgrade",
     }
 )
+
+
+class SigningKeys(Protocol):
+    """The keys that sign one request (``_credentials.Credentials`` is one)."""
+
+    @property
+    def access_key(self) -> str: ...
+    @property
+    def secret_key(self) -> str: ...
+    @property
+    def security_token(self) -> str | None: ...
 
 
 def _encode(text: str) -> str:
@@ -96,14 +106,14 @@ def signature(secret_key: str, sdk_date: str, canonical: str) -> str:
 
 
 class HmacSigner:
-    """Signs every request (and every retry, with a fresh date) with an AK/SK pair.
+    """Signs requests with one AK/SK pair (a snapshot of a provider's keys: a retry may get another signer).
 
     Adds ``X-Sdk-Date`` (unless the request has one) and ``X-Security-Token`` for temporary
     credentials, then signs ``Host`` and every header the request carries except transport headers
     and names containing ``_``, as the official SDK does.
     """
 
-    def __init__(self, credentials: Credentials) -> None:
+    def __init__(self, credentials: SigningKeys) -> None:
         self._credentials = credentials
 
     def __repr__(self) -> str:

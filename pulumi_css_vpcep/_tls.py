@@ -14,8 +14,9 @@ import functools
 import os
 import socket
 import ssl
+from collections.abc import Iterable
+from typing import Protocol
 
-from ._settings import Settings
 from .errors import ConfigurationError
 
 INSECURE_WARNING = "TLS certificate verification is off (HW_INSECURE): the service's identity is not checked"
@@ -65,22 +66,48 @@ def _unverified_context() -> ssl.SSLContext:
     return context
 
 
-def verify_for(settings: Settings) -> ssl.SSLContext:
+class TlsChoices(Protocol):
+    """What decides a read's TLS context: ``_settings.Settings`` has these (named here, so that the modules
+    that make requests for credentials can ask for a context too)."""
+
+    @property
+    def insecure(self) -> bool: ...
+    @property
+    def ca_bundle(self) -> str | None: ...
+    @property
+    def ca_dir(self) -> str | None: ...
+    @property
+    def project_id(self) -> str | None: ...
+    @property
+    def css_endpoint(self) -> str: ...
+    @property
+    def iam_endpoint(self) -> str: ...
+
+
+def verify_for(settings: TlsChoices) -> ssl.SSLContext:
     """The TLS context of a read with these settings (httpx's ``verify``): one that verifies nothing when
     insecure, else a verifying one.
 
     Raises ``ConfigurationError`` when ``SSL_CERT_FILE`` names no usable CA bundle.
     """
-    if settings.insecure:
-        return _unverified_context()
     # IAM is asked only for a project id that no setting gives.
     contacted = (settings.css_endpoint,) if settings.project_id else (settings.css_endpoint, settings.iam_endpoint)
+    return context_for(contacted, settings.insecure, settings.ca_bundle, settings.ca_dir)
+
+
+def context_for(
+    contacted: Iterable[str], insecure: bool, ca_bundle: str | None, ca_dir: str | None
+) -> ssl.SSLContext:
+    """The TLS context for requests to the URLs ``contacted``: unverified when ``insecure``, else one that
+    trusts ``ca_bundle`` (``SSL_CERT_FILE``), else ``ca_dir`` (``SSL_CERT_DIR``), else certifi's CAs."""
+    if insecure:
+        return _unverified_context()
     if not any(url.startswith("https:") for url in contacted):
         # Plain http, which settings allow only to loopback: no CA store to load. A context that trusts
         # nothing still refuses any https it might meet.
         return _trust_nothing_context()
-    identity = (_identity(settings.ca_bundle), _identity(settings.ca_dir))
-    return _verifying_context(settings.ca_bundle, settings.ca_dir, identity)
+    identity = (_identity(ca_bundle), _identity(ca_dir))
+    return _verifying_context(ca_bundle, ca_dir, identity)
 
 
 def chain(exc: BaseException) -> list[BaseException]:

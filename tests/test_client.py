@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pulumi_css_vpcep._credentials import Credentials
 from pulumi_css_vpcep._http_errors import Answer, Redactor, api_error
 from pulumi_css_vpcep._read import (
     _Read,
@@ -23,7 +24,7 @@ from pulumi_css_vpcep._read import (
     read_vpcep_connections,
 )
 from pulumi_css_vpcep._retries import RetryPolicy
-from pulumi_css_vpcep._settings import Credentials, Settings, resolve_settings
+from pulumi_css_vpcep._settings import Settings, resolve_settings
 from pulumi_css_vpcep._tls import INSECURE_WARNING
 from pulumi_css_vpcep._transports import Timeouts
 from pulumi_css_vpcep.emulator import (

@@ -239,10 +239,10 @@ def test_read_objects_and_results_never_show_a_credential(service: Emulator) -> 
     env = hw_environ(service, SUCCESS)
     settings = resolve_settings(environ=env)
     read = _Read(SAMPLE_CLUSTER_ID, settings, Timeouts())  # what holds the credentials during a read
-    signed = read.requests.signer.headers_for("GET", "/v3/projects", "", {"host": "iam.example.com"})
+    signed = HmacSigner(settings.credentials.current()).headers_for("GET", "/v3/projects", "", {"host": "iam.example.com"})
     pool = ConnectionPool()
     assert_no_secret("a repr", repr(settings), repr(settings.credentials), repr(read), repr(read.requests),
-                     repr(read.requests.signer), repr(read.requests.redact), repr(HmacSigner(settings.credentials)),
+                     repr(read.requests.redact), repr(HmacSigner(settings.credentials.current())),
                      repr(pool), str(settings))
     assert ACCESS_KEY in signed["Authorization"]  # the one place the access key goes: the request's signature
     assert_no_secret("a signature without its access key", signed["Authorization"].replace(ACCESS_KEY, "AK"),

@@ -17,8 +17,9 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
+from pulumi_css_vpcep._credentials import Credentials
 from pulumi_css_vpcep._requests import REQUEST_HEADERS, Request, Requests, _Attempts
-from pulumi_css_vpcep._settings import Credentials, resolve_settings
+from pulumi_css_vpcep._settings import resolve_settings
 from pulumi_css_vpcep._signing import DATE_FORMAT, HmacSigner, canonical_request
 from pulumi_css_vpcep._tls import host_header
 from pulumi_css_vpcep._transports import Timeouts
@@ -159,7 +160,7 @@ def _official_query_string(query: list[tuple[str, str]]) -> str:
 def test_each_attempt_of_a_read_is_signed_as_the_official_signer_signs_it(url: str, host: str) -> None:
     settings = resolve_settings(environ={"HW_ACCESS_KEY": AK, "HW_SECRET_KEY": SK, "HW_REGION_NAME": "cn-north-4"})
     requests = Requests(settings, Timeouts(), time.monotonic() + 60)
-    sent = _Attempts(requests, Request(url, {"X-Project-Id": "proj123"}, "cluster clu456"), None).headers()
+    sent = _Attempts(requests, Request(url, {"X-Project-Id": "proj123"}, "cluster clu456"), None).headers(settings.credentials.current())
 
     assert (sent["host"], sent["user-agent"], sent["accept"]) == (
         host, REQUEST_HEADERS["user-agent"], REQUEST_HEADERS["accept"]

@@ -24,7 +24,7 @@ from huaweicloudsdkcore.signer.signer import Signer
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pulumi_css_vpcep._settings import Credentials
+from pulumi_css_vpcep._credentials import Credentials
 from pulumi_css_vpcep._signing import _UNSIGNED, HmacSigner
 from pulumi_css_vpcep._tls import host_header
 
