@@ -3,7 +3,8 @@ interrupted, or run the command given after ``--`` against it and return that co
 
 Every flag and the ``--data`` file are checked before anything is served: a bad one is one line on
 stderr and exit 2. The variables it exports (to the command, or printed for the user) are those of
-the data it serves: its first key pair, and the region and project of its first enabled cluster.
+the data it serves: its first key pair, and the region and project of its first enabled cluster; with
+``--export agency``, ``oidc`` or ``metadata``, the settings of that source of temporary keys instead.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ._samples import SAMPLE_CLUSTER_ID
 from ._server import Emulator
 from ._state import DataFile, EmulatorState, sample_state, validation_message
 
-__all__ = ["UsageError", "exports", "load_state", "main"]
+__all__ = ["EXPORTS", "UsageError", "exports", "load_state", "main"]
 
 PROG = "css-vpcep emulator"
 EXIT_USAGE = 2
@@ -84,6 +85,12 @@ PAGE_CAPS = (1, None)
 LATENCIES_MS = (0, 600_000)
 FAIL_RATES = (0, 1)
 SEEDS = (0, None)
+LIFETIMES = (1, 86400)
+EXPORTS = ("keys", "agency", "oidc", "metadata")
+"""What ``-- COMMAND`` is given to sign with: the static key pair, an agency assumed with it, an OIDC id token,
+or the instance's agency through the metadata API."""
+_STATIC_KEYS = ("HW_ACCESS_KEY", "HW_SECRET_KEY", "HW_SECURITY_TOKEN", "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK",
+                "HUAWEICLOUD_SDK_SECURITY_TOKEN")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -120,6 +127,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seed", type=_integer(*SEEDS), default=0, help=f"the seed of injected failures, {_range(*SEEDS)} (default 0)"
     )
+    parser.add_argument(
+        "--credential-lifetime", type=_number(*LIFETIMES), metavar="SECONDS",
+        help=f"seconds every temporary key it issues lives, {_range(*LIFETIMES)} (default: as long as asked)",
+    )
+    parser.add_argument(
+        "--export", choices=EXPORTS, default="keys",
+        help="what the command after '--' (or the printed exports) signs with: keys (default: the static key "
+        "pair), agency (the data's first agency, assumed with that pair), oidc (an id token of the data's first "
+        "identity provider) or metadata (the instance's agency, through the emulated metadata API)",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
 
@@ -153,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (UsageError, InvalidInputError) as exc:
             print(f"{PROG}: {exc}", file=sys.stderr)
             return EXIT_USAGE
-        return asyncio.run(_serve(emulator, command))
+        return asyncio.run(_serve(emulator, command, args.export))
     except KeyboardInterrupt:  # before the signal handlers are in place
         return 128 + signal.SIGINT
 
@@ -163,12 +180,16 @@ def _emulator(args: argparse.Namespace) -> Emulator:
     state.page_cap = args.page_cap
     state.latency = args.latency_ms / 1000
     state.rng = random.Random(args.seed)
+    if args.credential_lifetime is not None:
+        state.identity.lifetime = args.credential_lifetime
     if args.fail_rate:
         state.set_faults([Fault(kind="status", status=503, rate=args.fail_rate)])
-    return Emulator(state, host=args.host, port=args.port)
+    emulator = Emulator(state, host=args.host, port=args.port)
+    exports(emulator, args.export)  # a source the data does not define is a usage error, before serving
+    return emulator
 
 
-async def _serve(emulator: Emulator, command: Sequence[str]) -> int:
+async def _serve(emulator: Emulator, command: Sequence[str], export: str = "keys") -> int:
     requested_port = emulator.port
     try:
         await emulator.start_serving()
@@ -178,8 +199,8 @@ async def _serve(emulator: Emulator, command: Sequence[str]) -> int:
     signals = _StopSignals(asyncio.get_running_loop())
     try:
         if command:
-            return await _run(emulator, command, signals)
-        _announce(emulator)
+            return await _run(emulator, command, signals, export)
+        _announce(emulator, export)
         await signals.received.wait()
         return 0
     finally:
@@ -194,12 +215,32 @@ def _listen_failure(host: str, port: int, exc: OSError) -> str:
     return f"cannot listen on {host} port {port}: {exc.strerror or exc}"
 
 
-def exports(emulator: Emulator) -> dict[str, str]:
-    """The variables that point a read at ``emulator``, its project included: what ``-- COMMAND`` gets."""
-    return {**emulator.environ(), "HW_PROJECT_ID": emulator.state.read_target().project_id}
+def exports(emulator: Emulator, export: str = "keys") -> dict[str, str]:
+    """The variables that point a read at ``emulator``, its project included: what ``-- COMMAND`` gets. Unless
+    ``export`` is ``keys``, they name that source of temporary keys (``EXPORTS``) instead of the key pair; a
+    source that the data does not define is a ``UsageError``."""
+    found = {**emulator.environ(), "HW_PROJECT_ID": emulator.state.read_target().project_id}
+    identity = emulator.state.identity
+    if export == "agency":
+        if not identity.agencies:
+            raise UsageError("--export agency: the data defines no agency (agencies)")
+        agency = identity.agencies[0]
+        found |= {"HW_ASSUME_ROLE_AGENCY_NAME": agency.name, "HW_ASSUME_ROLE_DOMAIN_NAME": agency.domain_name}
+    elif export == "oidc":
+        provider = next(((idp, tokens) for idp, tokens in identity.identity_providers.items() if tokens), None)
+        if provider is None:
+            raise UsageError("--export oidc: the data defines no identity provider with an id token")
+        found = {k: v for k, v in found.items() if k not in _STATIC_KEYS}
+        found |= {"HW_ASSUME_ROLE_IDP_ID": provider[0], "HW_ASSUME_ROLE_ID_TOKEN": provider[1][0]}
+    elif export == "metadata":
+        if identity.instance_agency is None:
+            raise UsageError("--export metadata: the data attaches no agency to the instance (instance_agency)")
+        found = {k: v for k, v in found.items() if k not in _STATIC_KEYS}
+        found |= {"HW_USE_ECS_METADATA": "true", "HW_ECS_METADATA_ENDPOINT": emulator.url}
+    return found
 
 
-def _announce(emulator: Emulator) -> None:
+def _announce(emulator: Emulator, export: str) -> None:
     print(emulator.url, flush=True)
     cluster_id = emulator.state.read_target().cluster_id
     read = (
@@ -209,21 +250,23 @@ def _announce(emulator: Emulator) -> None:
     )
     lines = [
         f"{PROG}: serving {emulator.url}; point a read at it with:",
-        *(f"  export {name}={shlex.quote(value)}" for name, value in exports(emulator).items()),
+        *(f"  export {name}={shlex.quote(value)}" for name, value in exports(emulator, export).items()),
         read,
         "(Ctrl-C stops it)",
     ]
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
-async def _run(emulator: Emulator, command: Sequence[str], signals: _StopSignals) -> int:
+async def _run(emulator: Emulator, command: Sequence[str], signals: _StopSignals, export: str) -> int:
     """Run ``command`` against the emulator; return its exit status (128 + N if signal N ended it).
 
     In a terminal's foreground the command shares the emulator's process group, so it can use the
     terminal and gets Ctrl-C from it directly. Elsewhere it gets a process group of its own, so that a
     signal to the emulator's group reaches the command once, passed on by the emulator.
     """
-    env = {**os.environ, **exports(emulator)}
+    # Only the exported source: a key pair of the caller's environment would win over any other source.
+    inherited = {k: v for k, v in os.environ.items() if export == "keys" or k not in _STATIC_KEYS}
+    env = {**inherited, **exports(emulator, export)}
     # The command is found beside this Python first, so `css-vpcep` means this installation's.
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
     in_foreground = _in_terminal_foreground()

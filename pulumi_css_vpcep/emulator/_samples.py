@@ -15,6 +15,15 @@ SAMPLE_CLUSTER_ID = "4f3deec3-efa6-4ee3-a5b1-7a2bbd7d9e7a"
 SAMPLE_DISABLED_CLUSTER_ID = "9c1d0e2f-0000-4a4a-8b8b-5d6e7f8091a2"
 SAMPLE_ACCESS_KEY = "EMULATORACCESSKEY000"
 SAMPLE_SECRET_KEY = "emulator-secret-key-not-a-real-secret"  # noqa: S105 - the emulator's public demo key
+SAMPLE_DOMAIN_NAME = "emulator-domain"
+SAMPLE_DOMAIN_ID = "0e1d2c3b4a5948a7b6c5d4e3f2a1b0c9"
+SAMPLE_AGENCY = "css-reader"
+"""An agency of ``SAMPLE_DOMAIN_NAME`` that the sample key may assume."""
+SAMPLE_IDENTITY_PROVIDER = "emulator-oidc"
+SAMPLE_ID_TOKEN = "emulator-id-token-not-a-real-jwt"  # noqa: S105 - the emulator's public demo id token
+"""The id token ``SAMPLE_IDENTITY_PROVIDER`` accepts."""
+SAMPLE_INSTANCE_AGENCY = "ecs-css-reader"
+"""The agency attached to the emulated instance (its metadata API gives its keys)."""
 
 
 def generate_connections(count: int, *, prefix: str = "ep", start: int = 0) -> list[dict[str, Any]]:

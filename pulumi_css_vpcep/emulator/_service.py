@@ -3,10 +3,14 @@ and injected faults.
 
 - ``GET /v1.0/{project_id}/clusters/{cluster_id}/vpcepservice/connections`` with ``offset`` and
   ``limit``, a page cap, and the service's loose types;
-- ``GET /v3/projects?name={region}`` as IAM answers it.
+- ``GET /v3/projects?name={region}`` as IAM answers it;
+- IAM's credential endpoints under ``/v3.0/`` and the instance metadata API (``_identity``).
 
-Every request must be signed (``SDK-HMAC-SHA256``) with a known key pair and a date within
-``MAX_CLOCK_SKEW`` seconds, or it is refused with 401 ``APIGW.0301`` as the gateway does.
+Every request but those of the metadata API and of OIDC's token exchange must be signed
+(``SDK-HMAC-SHA256``) with a known key pair (static, or temporary with its own ``X-Security-Token``)
+and a date within ``MAX_CLOCK_SKEW`` seconds, or it is refused with 401 ``APIGW.0301`` as the gateway
+does. A cluster that lists the principals it is granted to (``granted_to``) answers any other 403
+``CSS.0015``, as the service answers a key without permission.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from urllib.parse import unquote
 from .._signing import ALGORITHM, DATE_FORMAT, canonical_request, signature
 from ._faults import fault_response, gateway_error
 from ._http import Request, Response
+from ._identity import METADATA_PREFIXES, check_temporary, respond_credentials, respond_metadata
 from ._samples import generate_connections
-from ._state import EmulatorState
+from ._state import Cluster, EmulatorState
 
 __all__ = ["MAX_CLOCK_SKEW", "Service"]
 
@@ -62,7 +67,10 @@ class Service:
 
     async def respond(self, request: Request) -> Response:
         """Answer an API request, with the state's latency and faults, and count it."""
-        target = "iam" if request.path.startswith("/v3/") else "css"
+        target = (
+            "metadata" if request.path.startswith(METADATA_PREFIXES)
+            else "iam" if request.path.startswith(("/v3/", "/v3.0/")) else "css"
+        )
         state = self.state
         with state.lock:
             state.in_flight += 1
@@ -84,11 +92,20 @@ class Service:
         return response
 
     def _api(self, request: Request, target: str) -> Response:
+        if target == "metadata":
+            return respond_metadata(self.state, request)
+        if request.method == "POST" and request.path.startswith("/v3.0/"):
+            # OIDC's exchanges carry their token in the body and are not signed; assume_role is.
+            signed = "authorization" in request.headers
+            who = self._authenticate(request) if signed else None
+            if isinstance(who, Response):
+                return who
+            return respond_credentials(self.state, request, who)
         if request.method != "GET":
             return gateway_error(405, "APIGW.0101", "The API does not exist or has not been published")
-        refused = self._authenticate(request)
-        if refused is not None:
-            return refused
+        who = self._authenticate(request)
+        if isinstance(who, Response):
+            return who
         query = _query(request.query)
         segments = [unquote(s) for s in request.path.strip("/").split("/")]
         if target == "iam":
@@ -101,15 +118,20 @@ class Service:
             and segments[2] == "clusters"
             and segments[4:] == ["vpcepservice", "connections"]
         ):
-            return self._connections(segments[1], segments[3], query, request.headers)
+            return self._connections(segments[1], segments[3], query, request.headers, who)
         return gateway_error(404, "APIGW.0101", "The API does not exist or has not been published")
 
-    def _authenticate(self, request: Request) -> Response | None:
-        """None if the request is signed with a known key, within the clock skew; else the refusal."""
+    def _authenticate(self, request: Request) -> Response | str:
+        """Who signed the request (``key:<AK>`` or the principal of temporary keys), if it is signed with a known
+        key within the clock skew; else the refusal."""
         parts = parse_authorization(request.headers.get("authorization", ""))
         if parts is None:
             return _refused("no signature")
-        secret = self.state.credentials.get(parts["Access"])
+        access_key = parts["Access"]
+        secret = self.state.credentials.get(access_key)
+        temporary = self.state.identity.issued.get(access_key) if secret is None else None
+        if temporary is not None:
+            secret = temporary.secret_key
         if secret is None:
             return _refused("unknown key")
         sdk_date = request.headers.get("x-sdk-date", "")
@@ -127,7 +149,10 @@ class Service:
         canonical = canonical_request(request.method, request.path, request.query, request.headers, signed, body_hash)
         if not hmac.compare_digest(signature(secret, sdk_date, canonical), parts["Signature"]):
             return _refused("verify aksk signature fail")
-        return None
+        if temporary is not None:
+            with self.state.lock:
+                return check_temporary(self.state.identity, access_key, request.headers, signed)
+        return f"key:{access_key}"
 
     def _projects(self, name: str | None) -> Response:
         with self.state.lock:
@@ -141,7 +166,7 @@ class Service:
         return Response.json(200, {"projects": projects, "links": {"self": "/v3/projects"}})
 
     def _connections(
-        self, project_id: str, cluster_id: str, query: Mapping[str, str], headers: Mapping[str, str]
+        self, project_id: str, cluster_id: str, query: Mapping[str, str], headers: Mapping[str, str], who: str
     ) -> Response:
         state = self.state
         header_project = headers.get("x-project-id")
@@ -156,7 +181,7 @@ class Service:
             return css_error(400, "CSS.0001", "Invalid offset or limit.")
         with state.lock:
             cluster = state.clusters.get(cluster_id)
-            if cluster is None or cluster.project_id != project_id:
+            if cluster is None or cluster.project_id != project_id or not granted(cluster, who):
                 return css_error(403, "CSS.0015", "No permission to access this cluster or it does not exist.")
             if not cluster.enabled:
                 return css_error(400, "CSS.5182", "The VPC endpoint service of the cluster is not enabled.")
@@ -176,6 +201,11 @@ class Service:
                     generate_connections(cluster.grow_by, prefix="grown", start=len(cluster.connections))
                 )
         return Response(200, body)
+
+
+def granted(cluster: Cluster, who: str) -> bool:
+    """Whether the principal ``who`` may read ``cluster``: any signed key, unless it lists whom it is granted to."""
+    return cluster.granted_to is None or who in cluster.granted_to
 
 
 def _query(text: str) -> dict[str, str]:

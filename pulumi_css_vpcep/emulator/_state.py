@@ -18,8 +18,15 @@ from typing import Annotated, Any, Self
 from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ._faults import Fault
+from ._identity import Agency, Identity
 from ._samples import (
     SAMPLE_ACCESS_KEY,
+    SAMPLE_AGENCY,
+    SAMPLE_DOMAIN_ID,
+    SAMPLE_DOMAIN_NAME,
+    SAMPLE_ID_TOKEN,
+    SAMPLE_IDENTITY_PROVIDER,
+    SAMPLE_INSTANCE_AGENCY,
     SAMPLE_PROJECT_ID,
     SAMPLE_REGION,
     SAMPLE_SECRET_KEY,
@@ -28,11 +35,13 @@ from ._samples import (
 )
 
 __all__ = [
+    "AgencySpec",
     "Cluster",
     "ClusterSpec",
     "DataFile",
     "EmulatorState",
     "ReadTarget",
+    "sample_identity",
     "sample_state",
     "validation_message",
 ]
@@ -57,6 +66,9 @@ class Cluster:
     """Connections added after each read of a page, to change ``total_count`` between pages."""
     grow_times: int = 0
     """How many reads grow the cluster."""
+    granted_to: list[str] | None = None
+    """The principals that may read it (``key:<AK>``, ``agency:<domain>/<name>``, ``idp:<id>``, ``instance``);
+    ``None``: any signed key. Any other is answered 403 ``CSS.0015``."""
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Cluster:
@@ -101,6 +113,8 @@ class EmulatorState:
     """API requests being answered now."""
     peak_in_flight: int = 0
     """The most API requests answered at once since the counts were last reset."""
+    identity: Identity = field(default_factory=Identity)
+    """Agencies, identity providers, the instance's agency, and the temporary keys issued (``_identity``)."""
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -166,11 +180,23 @@ class EmulatorState:
 
 def sample_state(**options: Any) -> EmulatorState:
     """The sample data: region ``cn-north-4``, a cluster with three connections, and one whose
-    endpoint service is not enabled."""
+    endpoint service is not enabled; an agency, an identity provider and an instance agency to get
+    temporary keys from (``sample_identity``)."""
     state = EmulatorState(**options)
     for raw in sample_clusters():
         state.add_cluster(Cluster.from_json(raw))
+    state.identity = sample_identity()
     return state
+
+
+def sample_identity() -> Identity:
+    """The sample agency ``emulator-domain/css-reader``, identity provider ``emulator-oidc`` (which accepts
+    ``SAMPLE_ID_TOKEN``) and instance agency: every source of temporary keys works offline."""
+    return Identity(
+        agencies=[Agency(SAMPLE_AGENCY, SAMPLE_DOMAIN_NAME, SAMPLE_DOMAIN_ID)],
+        identity_providers={SAMPLE_IDENTITY_PROVIDER: [SAMPLE_ID_TOKEN]},
+        instance_agency=SAMPLE_INSTANCE_AGENCY,
+    )
 
 
 def _checked(pattern: str, message: str) -> AfterValidator:
@@ -191,6 +217,21 @@ _Region = Annotated[
     str, _checked(r"[a-z0-9]+(-[a-z0-9]+)*", "a region must be lower-case words joined by '-', such as cn-north-4")
 ]
 _ProjectIds = Annotated[list[_Id], BeforeValidator(lambda value: [value] if isinstance(value, str) else value)]
+_Principal = Annotated[str, _checked(
+    r"key:[!-~]{1,256}|agency:[^/\s]{1,64}/[^/\s]{1,64}|idp:[!-~]{1,128}|instance",
+    "a principal is key:<access key>, agency:<domain name>/<agency name>, idp:<identity provider id> or instance",
+)]
+_Name = Annotated[str, _checked(r"[A-Za-z0-9_.-]{1,64}", "must be 1 to 64 letters, digits, '_', '.' or '-'")]
+
+
+class AgencySpec(BaseModel):
+    """An agency in a data file: its name and its domain's name (and id)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: _Name
+    domain_name: _Name
+    domain_id: _Id | None = None
 
 
 class ClusterSpec(BaseModel):
@@ -212,6 +253,7 @@ class ClusterSpec(BaseModel):
     enabled: bool = True
     grow_by: Annotated[int, Field(ge=0, le=MAX_GENERATED)] = 0
     grow_times: Annotated[int, Field(ge=0)] = 0
+    granted_to: list[_Principal] | None = None
 
     def to_cluster(self) -> Cluster:
         """The cluster this describes."""
@@ -228,14 +270,19 @@ class ClusterSpec(BaseModel):
             enabled=self.enabled,
             grow_by=self.grow_by,
             grow_times=self.grow_times,
+            granted_to=list(self.granted_to) if self.granted_to is not None else None,
         )
 
 
 class DataFile(BaseModel):
-    """A ``--data`` file: ``{"credentials": {AK: SK}, "projects": {region: id or [ids]}, "clusters": [...]}``.
+    """A ``--data`` file: ``{"credentials": {AK: SK}, "projects": {region: id or [ids]}, "clusters": [...]}``,
+    and for temporary keys ``agencies`` (``[{"name", "domain_name", "domain_id"}]``), ``identity_providers``
+    (``{id: [accepted id tokens]}``), ``instance_agency`` (a name, or null for none) and
+    ``credential_lifetime`` (seconds every temporary key lives).
 
     Every key is optional. Without ``clusters`` the sample clusters are served; without
-    ``credentials`` or ``projects``, the sample key pair or the sample region and project.
+    ``credentials`` or ``projects``, the sample key pair or the sample region and project; without the
+    keys of temporary keys, the samples' agency, identity provider and instance agency.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -243,6 +290,10 @@ class DataFile(BaseModel):
     credentials: Annotated[dict[_AccessKey, _SecretKey], Field(min_length=1)] | None = None
     projects: Annotated[dict[_Region, _ProjectIds], Field(min_length=1)] | None = None
     clusters: list[ClusterSpec] | None = None
+    agencies: list[AgencySpec] | None = None
+    identity_providers: dict[_Name, list[Annotated[str, Field(min_length=1)]]] | None = None
+    instance_agency: _Name | None = None
+    credential_lifetime: Annotated[float, Field(gt=0, le=86400)] | None = None
 
     def to_state(self) -> EmulatorState:
         """The state that serves this data."""
@@ -253,7 +304,20 @@ class DataFile(BaseModel):
             state.projects = {region: list(ids) for region, ids in self.projects.items()}
         for spec in self.clusters or []:
             state.add_cluster(spec.to_cluster())
+        self._identity(state.identity)
         return state
+
+    def _identity(self, identity: Identity) -> None:
+        """Put the data's agencies, identity providers, instance agency and key lifetime in ``identity``:
+        those it leaves out are the samples' (``sample_identity``)."""
+        sample = sample_identity()
+        identity.agencies = ([Agency(a.name, a.domain_name, a.domain_id) for a in self.agencies]
+                             if self.agencies is not None else sample.agencies)
+        identity.identity_providers = (dict(self.identity_providers) if self.identity_providers is not None
+                                       else sample.identity_providers)
+        identity.instance_agency = self.instance_agency if "instance_agency" in self.model_fields_set else (
+            sample.instance_agency)
+        identity.lifetime = self.credential_lifetime
 
     @classmethod
     def parse(cls, text: str | bytes) -> Self:
