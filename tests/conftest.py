@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: a clean environment and the real emulator over loopback HTTP."""
+"""Fixtures shared by every test: a clean environment, no packet beyond loopback, and the real emulator over
+loopback HTTP."""
 
 from __future__ import annotations
 
@@ -6,32 +7,52 @@ import asyncio
 import os
 import ssl
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import trustme
 
+from pulumi_css_vpcep._credentials import PROVIDERS
 from pulumi_css_vpcep._projects import PROJECT_IDS
 from pulumi_css_vpcep._read import aread_outputs, read_outputs
 from pulumi_css_vpcep._retries import RetryPolicy
 from pulumi_css_vpcep._transports.httpx_pool import ConnectionPool
 from pulumi_css_vpcep._transports.stdlib import IDLE, StdlibTransport
 from pulumi_css_vpcep.emulator import Emulator, sample_state
+from tests import network_guard
 
 _SETTING_PREFIXES = ("HW_", "HUAWEICLOUD_SDK_")
+_LOOPBACK_SITE = Path(__file__).parent / "loopback_site"
+
+network_guard.install()
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No test sees the developer's credentials, region or CA bundle, nor a project id cached or a connection
-    kept by another."""
+def clean_environment(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    """No test sees the developer's credentials (variables, ``~/.hcloud/config.json``,
+    ``~/.huaweicloud/credentials``), region or CA bundle, nor a project id cached, temporary keys obtained or a
+    connection kept by another; and none reaches beyond loopback, nor do the Python processes it starts
+    (``network_guard``). The real engine's tests keep HOME (their toolchain's caches live there)."""
     for name in list(os.environ):
         if name.startswith(_SETTING_PREFIXES) or name in ("SSL_CERT_FILE", "CLUSTER_ID"):
             monkeypatch.delenv(name)
+    if request.node.get_closest_marker("e2e") is None:
+        monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+        monkeypatch.setenv(network_guard.VARIABLE, "1")
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(_LOOPBACK_SITE),
+                                                                          os.environ.get("PYTHONPATH")])))
     PROJECT_IDS.clear()
+    PROVIDERS.clear()
+    network_guard.ATTEMPTS.clear()
     yield
     PROJECT_IDS.clear()
+    PROVIDERS.clear()
     IDLE.close()
+    attempts, network_guard.ATTEMPTS[:] = list(network_guard.ATTEMPTS), []
+    assert not attempts, f"the test tried to reach beyond loopback: {', '.join(sorted(set(attempts)))}"
 
 
 @pytest.fixture
