@@ -58,8 +58,11 @@ def _parser() -> argparse.ArgumentParser:
         "connections",
         help="list a cluster's VPC endpoint connections",
         description="List a cluster's VPC endpoint connections. Credentials come from HW_ACCESS_KEY and "
-        "HW_SECRET_KEY (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK), the region from --region or "
-        "HW_REGION_NAME.",
+        "HW_SECRET_KEY (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK); else from a KooCLI profile (HW_PROFILE, "
+        "HW_SHARED_CONFIG_FILE), the SDK's credentials file (~/.huaweicloud/credentials), OIDC "
+        "(HW_ASSUME_ROLE_IDP_ID with HW_ASSUME_ROLE_ID_TOKEN_FILE) or, with HW_USE_ECS_METADATA=true, the "
+        "instance's agency; HW_ASSUME_ROLE_AGENCY_NAME with HW_ASSUME_ROLE_DOMAIN_NAME assumes an agency with "
+        "them. The region comes from --region or HW_REGION_NAME (or the KooCLI profile).",
     )
     read.add_argument("--cluster-id", required=True, help="the CSS cluster id")
     read.add_argument("--project-id", help="the project id (default: HW_PROJECT_ID, or looked up from the region)")

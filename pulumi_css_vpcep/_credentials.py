@@ -486,10 +486,11 @@ def _nowhere(given: CredentialSettings) -> str:
     unused = f" ({koocli} exists: set HW_PROFILE to use one of its profiles)" if os.path.isfile(koocli) else ""
     sdk = os.path.join(given.home, ".huaweicloud", "credentials")
     return (
-        f"no credentials: set an access key and secret key ({given.static_places}){given.not_read_here}; "
+        f"no credentials: set an access key and secret key ({given.static_places}); "
         f"or a KooCLI profile (HW_PROFILE or HW_SHARED_CONFIG_FILE){unused}; or the SDK's credentials file "
         f"(HUAWEICLOUD_SDK_CREDENTIALS_FILE, or {sdk}, which does not exist); or OIDC (HW_ASSUME_ROLE_IDP_ID "
-        "with HW_ASSUME_ROLE_ID_TOKEN_FILE); on an ECS instance with an agency, set HW_USE_ECS_METADATA=true"
+        f"with HW_ASSUME_ROLE_ID_TOKEN_FILE); on an ECS instance with an agency, set HW_USE_ECS_METADATA=true"
+        f"{given.not_read_here}"
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, Field
 
 from ._fields import camel_case
-from ._settings import CONFIG_KEYS
+from ._settings import ASSUME_ROLE_FIELDS, CONFIG_KEYS
 from ._version import __version__
 from .models import Connection, Permission, VpcepConnectionsResult
 
@@ -25,6 +25,7 @@ RESOURCE_TOKEN = f"{PACKAGE}:index:VpcepConnections"
 FUNCTION_TOKEN = f"{PACKAGE}:index:getVpcepConnections"
 CONNECTION_TOKEN = f"{PACKAGE}:index:Connection"
 PERMISSION_TOKEN = f"{PACKAGE}:index:Permission"
+ASSUME_ROLE_TOKEN = f"{PACKAGE}:index:AssumeRole"
 
 
 class VpcepConnectionsArgs(BaseModel):
@@ -67,6 +68,13 @@ _CONFIG_DOCS = {
     "readTimeout": "The most a whole read may take, retries and waits included, as a duration such as `90s`, "
     "`5m` or `1m30s` (or a number of seconds). Falls back to `HW_CSS_READ_TIMEOUT`; the default is `3m`. "
     "A resource's `customTimeouts` bounds its own reads instead.",
+    "sharedConfigFile": "A KooCLI configuration file (`hcloud`'s `config.json`) to take the keys from when no access "
+    "key is set. Falls back to `HW_SHARED_CONFIG_FILE`, else `~/.hcloud/config.json` when `profile` is set.",
+    "profile": "The KooCLI profile to take the keys (and the region and project id, when nothing else gives them) "
+    "from. Falls back to `HW_PROFILE`, else the file's current profile.",
+    "assumeRole": "An agency to assume with the keys found: temporary keys, renewed before they expire. Falls "
+    "back to `HW_ASSUME_ROLE_AGENCY_NAME`, `HW_ASSUME_ROLE_DOMAIN_NAME` or `HW_ASSUME_ROLE_DOMAIN_ID`, and "
+    "`HW_ASSUME_ROLE_DURATION`.",
 }
 """How each of ``settings.CONFIG_KEYS`` is documented in the schema; each is a string but ``insecure``, and
 the secret key and security token are secrets."""
@@ -74,7 +82,19 @@ the secret key and security token are secrets."""
 
 def _config_variable(key: str) -> dict[str, Any]:
     secret = {"secret": True} if key in ("secretKey", "securityToken") else {}
-    return {"type": "boolean" if key == "insecure" else "string", **secret, "description": _CONFIG_DOCS[key]}
+    kind = {"$ref": f"#/types/{ASSUME_ROLE_TOKEN}"} if key == "assumeRole" else {
+        "type": "boolean" if key == "insecure" else "string"}
+    return {**kind, **secret, "description": _CONFIG_DOCS[key]}
+
+
+_ASSUME_ROLE_DOCS = {
+    "agencyName": ("string", "The name of the agency."),
+    "domainName": ("string", "The name of the account (domain) that created the agency; or set `domainId`."),
+    "domainId": ("string", "The id of the account (domain) that created the agency."),
+    "duration": ("integer", "Seconds the temporary keys live, 900 to 86400 (default 3600); they are renewed before "
+                 "they expire."),
+}
+assert tuple(_ASSUME_ROLE_DOCS) == tuple(ASSUME_ROLE_FIELDS), "every field of assumeRole is documented"
 
 
 _SCALARS = {str: "string", int: "integer", bool: "boolean"}
@@ -145,6 +165,14 @@ def package_schema() -> dict[str, Any]:
                 "description": "One entry of the endpoint service's whitelist.",
                 "properties": _properties(Permission),
                 "required": ["id"],
+            },
+            ASSUME_ROLE_TOKEN: {
+                "type": "object",
+                "description": "An agency to assume (the provider's `assumeRole`), as the pulumi-huaweicloud "
+                "provider names it.",
+                "properties": {name: {"type": kind, "description": text}
+                               for name, (kind, text) in _ASSUME_ROLE_DOCS.items()},
+                "required": ["agencyName"],
             },
         },
         "resources": {

@@ -11,20 +11,29 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, Emulator
+from tests.network_guard import VARIABLE as LOOPBACK_ONLY
 
 RETRY_LINE = re.compile(r"attempt \d+ of \d+ failed: .+; retrying in \d+(\.\d+)? s$")
 """A line the command writes on stderr for each retry, as it happens (the client logs it at WARNING)."""
 
 
+def _base_environment() -> dict[str, str]:
+    """PATH, and the test's HOME and network guard: a command never reads the machine's credential files nor
+    reaches beyond loopback."""
+    kept = ("PATH", "HOME", "PYTHONPATH", LOOPBACK_ONLY)
+    return {name: os.environ[name] for name in kept if name in os.environ}
+
+
 def start_cli(*args: str, env: Mapping[str, str] | None = None) -> subprocess.Popen[str]:
-    """Start ``css-vpcep`` in its own process with exactly ``env`` plus PATH; its stdout and stderr are piped."""
+    """Start ``css-vpcep`` in its own process with exactly ``env`` plus PATH (and the test's HOME and network
+    guard); its stdout and stderr are piped."""
     return subprocess.Popen(
         [sys.executable, "-m", "pulumi_css_vpcep._cli", *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={"PATH": os.environ.get("PATH", ""), **(env or {})},
+        env={**_base_environment(), **(env or {})},
     )
 
 
@@ -85,7 +94,7 @@ def modules_a_read_imports(env: Mapping[str, str], cluster_id: str, packages: Se
     )
     result = subprocess.run(
         [sys.executable, "-c", probe, cluster_id, *args], capture_output=True, text=True, timeout=60, check=False,
-        env={"PATH": os.environ.get("PATH", ""), **env},
+        env={**_base_environment(), **env},
     )
     assert result.returncode == 0, result.stderr
     loaded: list[str] = ast.literal_eval(result.stderr.strip().splitlines()[-1])

@@ -71,7 +71,10 @@ def test_get_schema_is_valid_json_with_both_tokens_and_secret_config(plugin: Pro
     variables = schema["config"]["variables"]
     assert {k for k, v in variables.items() if v.get("secret")} == {"secretKey", "securityToken"}
     assert set(variables) == {"accessKey", "secretKey", "securityToken", "region", "projectId", "cloud",
-                              "authUrl", "insecure", "readTimeout"}
+                              "authUrl", "insecure", "readTimeout", "sharedConfigFile", "profile", "assumeRole"}
+    assert variables["assumeRole"]["$ref"] == "#/types/css-vpcep:index:AssumeRole"
+    assert set(schema["types"]["css-vpcep:index:AssumeRole"]["properties"]) == {
+        "agencyName", "domainName", "domainId", "duration"}
     connection = schema["types"]["css-vpcep:index:Connection"]["properties"]
     assert connection["maxSession"]["type"] == "integer"
     # Every property of every part is documented: the descriptions become the generated SDKs' docs.

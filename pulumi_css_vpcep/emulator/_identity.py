@@ -173,7 +173,6 @@ def respond_metadata(state: EmulatorState, request: Request) -> Response:
     """Answer the metadata API: a session token, then the instance agency's keys."""
     identity = state.identity
     with state.lock:
-        state.requests["metadata"] += 1
         if request.method == "PUT" and request.path == "/meta-data/latest/api/token":
             if not request.headers.get("x-metadata-token-ttl-seconds", "").isdigit():
                 return Response(400, b"X-Metadata-Token-Ttl-Seconds is required", content_type="text/plain")
