@@ -29,6 +29,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 from collections import deque
@@ -528,6 +529,23 @@ class _Reach(NamedTuple):
     ca_dir: str | None
 
 
+_SUBJECT_TOKEN_HEADER = re.compile(r"(\(b'x-subject-token', b')[^']*(')", re.IGNORECASE)
+
+
+class _HiddenSubjectToken(logging.Filter):
+    """httpcore logs every answer's headers at DEBUG: IAM's ``X-Subject-Token`` is a secret, hidden there."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "subject-token" in record.msg.lower():
+            record.msg = _SUBJECT_TOKEN_HEADER.sub(r"\1<redacted>\2", record.msg)
+        return True
+
+
+@functools.cache
+def _hide_subject_tokens_in_httpcore_logs() -> None:
+    logging.getLogger("httpcore.http11").addFilter(_HiddenSubjectToken())
+
+
 def _exchange(
     method: str, url: str, headers: Mapping[str, str], body: bytes, *, what: str, redact: Redactor,
     verify: ssl.SSLContext | bool, retry: RetryPolicy, timeouts: tuple[float, float],
@@ -542,6 +560,7 @@ def _exchange(
     """
     import httpx  # only a read with temporary keys needs it, once per renewal
 
+    _hide_subject_tokens_in_httpcore_logs()
     parts = urlsplit(url)
     host = parts.hostname or ""
     sent = {"host": host_header(parts.scheme, host, parts.port), "user-agent": f"pulumi-css-vpcep/{__version__}",

@@ -424,10 +424,11 @@ def test_a_credential_that_cannot_be_sent_fails_once_and_is_never_shown(
 ) -> None:
     # Settings made by hand skip the check that resolve_settings makes: the error still shows no secret.
     settings = resolve_settings(project_id=SAMPLE_PROJECT_ID, environ=emulator.environ())
+    keys = settings.credentials.current()
     unsendable = Settings(
         region=settings.region,
         project_id=settings.project_id,
-        credentials=Credentials(settings.credentials.access_key, settings.credentials.secret_key, "tok\r\nLEAKPART"),
+        credentials=Credentials(keys.access_key, keys.secret_key, "tok\r\nLEAKPART"),
         css_endpoint=settings.css_endpoint,
         iam_endpoint=settings.iam_endpoint,
     )

@@ -239,7 +239,8 @@ def test_read_objects_and_results_never_show_a_credential(service: Emulator) -> 
     env = hw_environ(service, SUCCESS)
     settings = resolve_settings(environ=env)
     read = _Read(SAMPLE_CLUSTER_ID, settings, Timeouts())  # what holds the credentials during a read
-    signed = HmacSigner(settings.credentials.current()).headers_for("GET", "/v3/projects", "", {"host": "iam.example.com"})
+    keys = settings.credentials.current()
+    signed = HmacSigner(keys).headers_for("GET", "/v3/projects", "", {"host": "iam.example.com"})
     pool = ConnectionPool()
     assert_no_secret("a repr", repr(settings), repr(settings.credentials), repr(read), repr(read.requests),
                      repr(read.requests.redact), repr(HmacSigner(settings.credentials.current())),
@@ -405,3 +406,120 @@ def test_plugin_state_never_holds_a_credential(service: Emulator, plugin: Provid
     outputs = json_format.MessageToJson(response.properties)
     assert '"totalCount": 3' in outputs
     assert_no_secret("the plugin's state", response.id, outputs)
+
+
+# --- Temporary keys: agencies, OIDC and the instance's agency ------------------------------------------------
+
+ID_TOKEN = "idtoken-canary-3c9e1f-leak"
+"""An id token a CI job's identity provider would write to a file: a secret like any key."""
+
+
+@dataclass(frozen=True)
+class TemporaryScenario:
+    """A source of temporary keys, and a way a read with them fails."""
+
+    source: str
+    failure: str
+    expect: str
+
+
+TEMPORARY_FAILURES = [
+    TemporaryScenario(source, failure, expect)
+    for source in ("agency", "oidc", "metadata")
+    for failure, expect in (("refused", "CSS.0015"), ("revoked", "HTTP 401"), ("no keys", "HTTP 40"))
+]
+
+
+def temporary_environ(service: Emulator, source: str, token_file: str) -> dict[str, str]:
+    env = {"HW_REGION_NAME": SAMPLE_REGION, "HW_PROJECT_ID": SAMPLE_PROJECT_ID, "HW_CSS_ENDPOINT": service.url,
+           "HW_AUTH_URL": f"{service.url}/v3", "HW_MAX_RETRIES": "1"}
+    if source == "agency":
+        env |= {"HW_ACCESS_KEY": ACCESS_KEY, "HW_SECRET_KEY": SECRET_KEY, "HW_SECURITY_TOKEN": TOKEN,
+                "HW_ASSUME_ROLE_AGENCY_NAME": "leak-agency", "HW_ASSUME_ROLE_DOMAIN_NAME": "leak-domain"}
+    elif source == "oidc":
+        env |= {"HW_ASSUME_ROLE_IDP_ID": "leak-idp", "HW_ASSUME_ROLE_ID_TOKEN_FILE": token_file}
+    else:
+        env |= {"HW_USE_ECS_METADATA": "true", "HW_ECS_METADATA_ENDPOINT": service.url}
+    return env
+
+
+@pytest.fixture
+def issuer(tmp_path: Any) -> Iterator[tuple[Emulator, str]]:
+    """An emulator that issues temporary keys for each source, and the file of the id token it accepts."""
+    from pulumi_css_vpcep.emulator._identity import Agency, Identity
+
+    state = sample_state()
+    state.credentials = {ACCESS_KEY: SECRET_KEY}
+    state.identity = Identity(agencies=[Agency("leak-agency", "leak-domain")],
+                              identity_providers={"leak-idp": [ID_TOKEN]}, instance_agency="leak-instance")
+    token_file = tmp_path / "id-token"
+    token_file.write_text(ID_TOKEN, encoding="utf-8")
+    with Emulator(state) as emu:
+        yield emu, str(token_file)
+
+
+def issued_secrets(service: Emulator) -> list[str]:
+    """Every secret the emulator handed out: temporary keys, security, subject and metadata session tokens."""
+    identity = service.state.identity
+    found = [secret for access, key in identity.issued.items()
+             for secret in (access, key.secret_key, key.security_token)]
+    return [*found, *identity.subject_tokens, *identity.metadata_tokens, ID_TOKEN, *SECRETS]
+
+
+def fail_with(service: Emulator, scenario: TemporaryScenario, read: Any) -> None:
+    """Make the service refuse the read as ``scenario`` says, after one read that succeeds."""
+    identity = service.state.identity
+    if scenario.failure == "no keys":  # the issuer refuses: no agency, no identity provider, no instance agency
+        identity.agencies, identity.identity_providers, identity.instance_agency = [], {}, None
+        return
+    read()
+    if scenario.failure == "refused":
+        service.state.clusters[SAMPLE_CLUSTER_ID].granted_to = []
+    else:
+        for key in identity.issued.values():
+            object.__setattr__(key, "security_token", "revoked-by-the-test")
+
+
+def assert_none_of(secrets: list[str], where: str, *texts: object) -> None:
+    forms = {form: secret for secret in secrets for form in encodings(secret)}
+    for text in texts:
+        rendered = text if isinstance(text, str) else repr(text)
+        for form, secret in forms.items():
+            assert form not in rendered, f"a credential ({secret[:6]}...) leaked into {where}: {rendered[:400]}"
+
+
+@pytest.mark.parametrize("scenario", TEMPORARY_FAILURES, ids=lambda s: f"{s.source}-{s.failure}")
+def test_temporary_keys_and_tokens_never_show_in_a_reads_failure(
+    issuer: tuple[Emulator, str], scenario: TemporaryScenario, caplog: pytest.LogCaptureFixture
+) -> None:
+    service, token_file = issuer
+    env = temporary_environ(service, scenario.source, token_file)
+    caplog.set_level(logging.DEBUG)
+    fail_with(service, scenario, lambda: read_vpcep_connections(SAMPLE_CLUSTER_ID, environ=env))
+    with pytest.raises(CssVpcepError) as info:
+        read_vpcep_connections(SAMPLE_CLUSTER_ID, environ=env)
+    error = info.value
+    assert scenario.expect in str(error)
+    settings = resolve_settings(environ=env)
+    secrets = issued_secrets(service)
+    assert_none_of(secrets, "the exception", str(error), repr(error), error.args, vars(error),
+                   "".join(traceback.format_exception(error)))
+    assert_none_of(secrets, "the log", caplog.text, [r.getMessage() for r in caplog.records])
+    assert_none_of(secrets, "a repr", repr(settings), repr(settings.credentials), repr(settings.credentials.redact))
+    with pytest.raises(TypeError):
+        pickle.dumps(settings.credentials)
+
+
+@pytest.mark.parametrize("source", ["agency", "oidc", "metadata"])
+def test_temporary_keys_never_show_in_the_commands_output(issuer: tuple[Emulator, str], source: str) -> None:
+    service, token_file = issuer
+    service.state.clusters[SAMPLE_CLUSTER_ID].granted_to = []
+    result = subprocess.run(
+        [sys.executable, "-m", "pulumi_css_vpcep._cli", "connections", "--cluster-id", SAMPLE_CLUSTER_ID, "--verbose"],
+        capture_output=True, text=True, env=clean_process_environ(**temporary_environ(service, source, token_file)),
+        timeout=60, check=False,
+    )
+    assert result.returncode == 4, result.stderr
+    assert "CSS.0015" in result.stderr
+    assert service.state.identity.issued, "temporary keys were issued"
+    assert_none_of(issued_secrets(service), "the command's output", result.stdout, result.stderr)

@@ -101,13 +101,14 @@ def test_explicit_argument_beats_config_beats_terraform_beats_sdk_variables() ->
 
 def test_sdk_variables_supply_credentials_when_terraform_ones_are_absent() -> None:
     env = {"HUAWEICLOUD_SDK_AK": "AK_SDK", "HUAWEICLOUD_SDK_SK": "SK_SDK", "HW_REGION_NAME": "cn-north-4"}
-    credentials = resolve_settings(environ=env).credentials
+    credentials = resolve_settings(environ=env).credentials.current()
     assert (credentials.access_key, credentials.secret_key) == ("AK_SDK", "SK_SDK")
 
 
 def test_credentials_are_never_mixed_across_sources() -> None:
     env = {**BASE, "HW_SECURITY_TOKEN": "TOKEN_ENV"}
-    credentials = resolve_settings(config={"accessKey": "AK_CFG", "secretKey": "SK_CFG"}, environ=env).credentials
+    settings = resolve_settings(config={"accessKey": "AK_CFG", "secretKey": "SK_CFG"}, environ=env)
+    credentials = settings.credentials.current()
     assert (credentials.access_key, credentials.secret_key, credentials.security_token) == ("AK_CFG", "SK_CFG", None)
 
 
@@ -239,7 +240,7 @@ def test_a_malformed_sdk_variable_is_named_too() -> None:
 
 
 def test_a_credential_keeps_printable_punctuation_and_loses_only_surrounding_whitespace() -> None:
-    credentials = resolve_settings(environ={**BASE, "HW_SECRET_KEY": " a+b/c=d~!@#$%^&*()\n"}).credentials
+    credentials = resolve_settings(environ={**BASE, "HW_SECRET_KEY": " a+b/c=d~!@#$%^&*()\n"}).credentials.current()
     assert credentials.secret_key == "a+b/c=d~!@#$%^&*()"
 
 

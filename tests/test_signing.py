@@ -160,7 +160,8 @@ def _official_query_string(query: list[tuple[str, str]]) -> str:
 def test_each_attempt_of_a_read_is_signed_as_the_official_signer_signs_it(url: str, host: str) -> None:
     settings = resolve_settings(environ={"HW_ACCESS_KEY": AK, "HW_SECRET_KEY": SK, "HW_REGION_NAME": "cn-north-4"})
     requests = Requests(settings, Timeouts(), time.monotonic() + 60)
-    sent = _Attempts(requests, Request(url, {"X-Project-Id": "proj123"}, "cluster clu456"), None).headers(settings.credentials.current())
+    attempts = _Attempts(requests, Request(url, {"X-Project-Id": "proj123"}, "cluster clu456"), None)
+    sent = attempts.headers(settings.credentials.current())
 
     assert (sent["host"], sent["user-agent"], sent["accept"]) == (
         host, REQUEST_HEADERS["user-agent"], REQUEST_HEADERS["accept"]
