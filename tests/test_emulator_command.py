@@ -161,6 +161,9 @@ BAD_FLAGS = [
     ("--fail-rate", "-0.1"),
     ("--seed", "-1"),
     ("--seed", "1.5"),
+    ("--credential-lifetime", "0"),
+    ("--credential-lifetime", "86401"),
+    ("--export", "password"),
 ]
 
 
@@ -210,6 +213,47 @@ def test_help_gives_the_allowed_range_of_each_number_flag() -> None:
         ("--latency-ms LATENCY_MS", "from 0 to 600000"),
         ("--fail-rate FAIL_RATE", "from 0 to 1"),
         ("--seed SEED", "at least 0"),
+        ("--credential-lifetime SECONDS", "from 1 to 86400"),
     ]:
         assert f"{flag} " in shown, flag
         assert allowed in shown.split(f"{flag} ", 1)[1].split(" --", 1)[0], flag
+
+
+AGENCY_DATA = (
+    '{"agencies": [{"name": "reader", "domain_name": "my-account"}],\n'
+    ' "clusters": [{"id": "c1", "generate": 5, "granted_to": ["agency:my-account/reader"]}]}'
+)
+"""The ``granted_to`` example of docs/emulator.md, byte for byte."""
+
+
+@pytest.mark.parametrize("export", ["keys", "agency", "oidc", "metadata"])
+def test_each_export_reads_the_sample_cluster_with_that_source_alone(export: str) -> None:
+    result = run_cli("emulator", "--export", export, "--", "css-vpcep", "connections", "--cluster-id",
+                     SAMPLE_CLUSTER_ID, env={"HW_ACCESS_KEY": "CALLERS-OWN-KEY", "HW_SECRET_KEY": "callers-own"})
+    # The caller's own key pair would win over any other source: it reaches the command under "keys" only, where
+    # the emulator's exported pair replaces it.
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["total_count"] == 3
+
+
+def test_the_granted_to_example_reads_only_with_the_agency(tmp_path: Path) -> None:
+    docs = DOCS.read_text(encoding="utf-8")
+    assert f"```json\n{AGENCY_DATA}\n```" in docs
+    data = tmp_path / "agency.json"
+    data.write_text(AGENCY_DATA, encoding="utf-8")
+    read = ["--", "css-vpcep", "connections", "--cluster-id", "c1"]
+    as_agency = run_cli("emulator", "--data", str(data), "--export", "agency", "--credential-lifetime", "5", *read)
+    assert as_agency.returncode == 0, as_agency.stderr
+    assert json.loads(as_agency.stdout)["total_count"] == 5
+    as_key = run_cli("emulator", "--data", str(data), *read)
+    assert as_key.returncode == 4
+    assert "CSS.0015" in as_key.stderr
+
+
+def test_an_export_the_data_does_not_define_is_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "none.json"
+    data.write_text('{"instance_agency": null, "agencies": []}', encoding="utf-8")
+    for export, named in (("metadata", "instance_agency"), ("agency", "agencies")):
+        line = assert_one_line_error(run_cli("emulator", "--data", str(data), "--export", export, "--", "true"), 2)
+        assert f"--export {export}" in line
+        assert named in line
