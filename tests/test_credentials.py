@@ -402,3 +402,24 @@ def test_static_keys_win_over_every_other_source(tmp_path: Path) -> None:
     credentials = resolve_settings(environ=env).credentials
     assert credentials.current().access_key == "AK"
     assert os.path.exists(home / ".huaweicloud" / "credentials")
+
+
+def test_a_metadata_api_without_session_tokens_is_read_without_one(service: Emulator, tmp_path: Path) -> None:
+    from pulumi_css_vpcep.emulator import Fault
+
+    grant(service, "instance")
+    service.state.set_faults([Fault(kind="status", status=405, times=1, target="any")])  # the token's PUT
+    env = with_region(service, tmp_path, HW_USE_ECS_METADATA="true", HW_ECS_METADATA_ENDPOINT=service.url)
+    assert_exact(service, read_outputs(SAMPLE_CLUSTER_ID, environ=env))
+    assert service.state.requests["metadata"] == 2
+    assert not service.state.identity.metadata_tokens  # the keys were asked for without a session token
+
+
+def test_an_unreachable_metadata_api_is_one_line_after_a_few_quick_tries(tmp_path: Path) -> None:
+    env = {"HOME": str(tmp_path), "HW_REGION_NAME": SAMPLE_REGION, "HW_PROJECT_ID": SAMPLE_PROJECT_ID,
+           "HW_USE_ECS_METADATA": "true", "HW_ECS_METADATA_ENDPOINT": "http://127.0.0.1:9"}
+    started = time.monotonic()
+    line = assert_one_line_error(run_cli("connections", "--cluster-id", SAMPLE_CLUSTER_ID, env=env), 5)
+    assert "the metadata API at http://127.0.0.1:9 (HW_USE_ECS_METADATA)" in line
+    assert "after 3 attempts" in line
+    assert time.monotonic() - started < 10
