@@ -284,6 +284,7 @@ CREDENTIAL_KEYS = tuple(_CONFIG_NAMES[name] for name in ("access_key", "secret_k
 ASSUME_ROLE_FIELDS = {"agencyName": "agency_name", "domainName": "domain_name", "domainId": "domain_id",
                       "duration": "duration"}
 """The fields of the ``assumeRole`` configuration object, as the ``pulumi-huaweicloud`` package names them."""
+_ASSUME_ROLE_SETTINGS = tuple(ASSUME_ROLE_FIELDS.values())
 
 
 def _layers(config: Mapping[str, Any] | None, environ: Mapping[str, str], namespace: str) -> list[_Layer]:
@@ -359,8 +360,10 @@ def _assume_role(config: Mapping[str, Any] | None, env: Mapping[str, str], names
     """The agency to assume: Pulumi config ``assumeRole`` (an object, or its JSON text) when set, else the
     ``HW_ASSUME_ROLE_*`` variables. A field the object does not know, a domain without an agency name or an
     agency without a domain, and a duration outside 900 to 86400 seconds are errors that name the setting."""
-    key = f"Pulumi config {namespace}:assumeRole"
     raw = config.get("assumeRole") if config is not None else None
+    if raw is None and not any(env.get(_TERRAFORM_NAMES[name]) for name in _ASSUME_ROLE_SETTINGS):
+        return None  # nearly every read: no agency at all
+    key = f"Pulumi config {namespace}:assumeRole"
     if isinstance(raw, str) and raw.strip():
         try:
             raw = json.loads(raw)
@@ -409,10 +412,13 @@ def _credential_settings(
         return Given(*found) if found is not None else None
 
     role = _assume_role(config, env, namespace)
+    static = _static_credentials(layers)
+    if static is not None:  # the first source: the others' settings are not read (a read's fast path)
+        return CredentialSettings(static=static, static_places="", assume_role=role)
     # A plugin user who copied a Python program's configuration has set keys this face does not read.
     other = " (huaweicloud:* keys are read by the Python dynamic resource only)" if namespace != "huaweicloud" else ""
     return CredentialSettings(
-        static=_static_credentials(layers),
+        static=None,
         static_places=_where(layers, "access_key"),
         shared_config_file=given("shared_config_file"),
         profile=given("profile"),
