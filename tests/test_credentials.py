@@ -423,3 +423,11 @@ def test_an_unreachable_metadata_api_is_one_line_after_a_few_quick_tries(tmp_pat
     assert "the metadata API at http://127.0.0.1:9 (HW_USE_ECS_METADATA)" in line
     assert "after 3 attempts" in line
     assert time.monotonic() - started < 10
+
+
+def test_the_commands_help_names_the_sources_of_keys() -> None:
+    result = run_cli("connections", "--help")
+    shown = " ".join(result.stdout.split())
+    for name in ("HW_ACCESS_KEY", "HW_PROFILE", "HW_SHARED_CONFIG_FILE", "~/.huaweicloud/credentials",
+                 "HW_ASSUME_ROLE_IDP_ID", "HW_USE_ECS_METADATA=true", "HW_ASSUME_ROLE_AGENCY_NAME"):
+        assert name in shown
