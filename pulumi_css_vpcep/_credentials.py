@@ -23,7 +23,6 @@ read of a process shares its temporary keys.
 
 from __future__ import annotations
 
-import configparser
 import functools
 import hashlib
 import json
@@ -433,6 +432,8 @@ def _sdk_file(given: CredentialSettings) -> Found | None:
     path = _path(named.value, given.home) if named else os.path.join(given.home, ".huaweicloud", "credentials")
     if named is None and not os.path.isfile(path):
         return None
+    import configparser  # only a read that uses the file needs it
+
     where = f"the SDK credentials file {path}" + (f" ({named.place})" if named else "")
     parser = configparser.ConfigParser(interpolation=None)
     try:
