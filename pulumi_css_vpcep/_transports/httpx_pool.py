@@ -185,6 +185,8 @@ class KeptClients:
                 response = client.get(url, headers=headers, timeout=_timeout(timeouts))
             except httpx.TransportError as exc:
                 return _failure(exc)
+            except UnicodeError as exc:  # a host name IDNA cannot encode: httpx's sync client lets it through
+                return NetworkFailure(exc, unsendable=True)
             return _answer(response)
 
         return send
