@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import errno
 import logging
 import os
 import subprocess
@@ -16,12 +17,13 @@ from typing import Any
 import httpx
 import pytest
 
-from pulumi_css_vpcep._http_errors import Answer, Redactor, api_error
+from pulumi_css_vpcep._http_errors import Answer, NetworkFailure, Redactor, api_error
 from pulumi_css_vpcep._read import (
     _Read,
     aread_vpcep_connections,
     read_vpcep_connections,
 )
+from pulumi_css_vpcep._requests import Request, Requests, _Attempts
 from pulumi_css_vpcep._retries import RetryPolicy
 from pulumi_css_vpcep._settings import Credentials, Settings, resolve_settings
 from pulumi_css_vpcep._tls import INSECURE_WARNING
@@ -160,6 +162,35 @@ def test_retries_stop_at_hw_max_retries_with_a_clean_error(
         read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID, retry=fast_retry)
     assert (info.value.status, info.value.attempts, info.value.exit_code) == (503, 5, 5)
     assert "after 5 attempts" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "retry"),
+    [
+        ("HW_MAX_RETRIES", "many", RetryPolicy(max_retries=0)),
+        ("HW_CSS_READ_TIMEOUT", "soon", RetryPolicy(total_timeout=20)),
+    ],
+)
+def test_a_malformed_variable_that_the_callers_own_value_overrides_is_not_read(
+    emulator: Emulator, emulator_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+    variable: str, value: str, retry: RetryPolicy,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert read_vpcep_connections(SAMPLE_CLUSTER_ID, retry=retry).total_count == 3
+    with pytest.raises(ConfigurationError, match=rf"^invalid {variable}: "):
+        read_vpcep_connections(SAMPLE_CLUSTER_ID)  # left open: the variable is read, and refused
+    assert emulator.state.requests["css"] == 1
+
+
+def test_a_refused_connection_to_another_machine_is_retried() -> None:
+    settings = resolve_settings(environ={"HW_ACCESS_KEY": "ak", "HW_SECRET_KEY": "sk", "HW_REGION_NAME": "cn-north-4"})
+    requests = Requests(settings, Timeouts(), time.monotonic() + 60)
+    refused = NetworkFailure(ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED)))
+    remote = _Attempts(requests, Request(f"{settings.css_endpoint}/x", {}, "cluster c"), None)
+    assert isinstance(remote.judge(refused, time.monotonic()), float)  # a service restarting may be back soon
+    local = _Attempts(requests, Request("http://127.0.0.1:9/x", {}, "cluster c"), None)
+    with pytest.raises(TransportError, match=r"^cluster c: connection refused by http://127\.0\.0\.1:9 "):
+        local.judge(refused, time.monotonic())
 
 
 def test_retry_after_is_waited_instead_of_the_backoff(emulator: Emulator, read: Read) -> None:
