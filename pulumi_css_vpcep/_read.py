@@ -235,7 +235,8 @@ def read_outputs(
 
     ``last_endpoint``: the endpoint to read through when no setting names one (``resolve_settings``).
     ``cancel``: the read runs in a thread of its own and its caller stops waiting for it as soon as this
-    cancels (``ReadCancelledError``), whatever the read is blocked in.
+    cancels (``ReadCancelledError``), whatever the read is blocked in; the read itself stops at its next
+    wait or attempt.
     """
     read = _begin(cluster_id, timeout, cancel, {**sources, "last_endpoint": last_endpoint})
     if cancel is None:
