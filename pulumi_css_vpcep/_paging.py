@@ -8,8 +8,9 @@ once, in the service's order. The rules:
 - never truncate silently: a read that cannot show it has every connection ends in ``IncompleteReadError``;
 - never fail a read for a duplicate the service sent: when the pages listed as many connections as the
   count, the read is complete, each id once;
-- a full page after the first that brings nothing new means the pages repeat instead of moving on (a
-  service ignoring ``offset``): ``IncompleteReadError`` at once;
+- a later page that is the first one again (the same ids in the same order) means the pages repeat
+  instead of moving on (a service ignoring ``offset``): ``IncompleteReadError`` at once, even when the
+  pages listed as many as the count;
 - a read that sees the data move under it (a later page's count differs from the first's, or the pages
   end before listing as many as the count: a connection deleted while paging) is made again from the
   first page, at most ``MAX_READS`` times in all, before it gives up;
@@ -63,6 +64,7 @@ class Pagination:
         self.first = first
         """The first page: its size is the service's page size; it also carries the service's fields."""
         self.page_size = len(first["connections"])
+        self._first_ids = [item["id"] for item in first["connections"]]
         self.total: int | None = first["total_count"]
         """The service's count of connections, as its first page gives it (``None``: not said)."""
         self._next_offset = self.page_size
@@ -105,7 +107,7 @@ class Pagination:
                 self._moved = f"its count went from {self.total} to {count}"
             elif size < self.page_size:
                 self._ended = True
-            elif new == 0:
+            elif new == 0 and [item["id"] for item in page["connections"]] == self._first_ids:
                 self._repeats = True
         self._settle()
 
@@ -122,8 +124,8 @@ class Pagination:
     def connections(self, cluster_id: str) -> list[Any]:
         """Every connection read, each id once, in the service's order.
 
-        Raises ``IncompleteReadError`` when the pages cannot show every connection: they repeat, they kept
-        moving, or they never ended.
+        Raises ``IncompleteReadError`` when the pages cannot show every connection: they repeat the first,
+        they kept moving, or they never ended.
         """
         where = f"cluster {cluster_id}"
         if self._moved is not None:

@@ -78,7 +78,7 @@ def test_without_a_count_an_empty_page_ends_the_walk() -> None:
     assert rounds == [[10], [20]]
 
 
-def test_without_a_count_a_full_page_that_brings_nothing_new_is_an_incomplete_read() -> None:
+def test_without_a_count_a_page_that_is_the_first_again_is_an_incomplete_read() -> None:
     items = generate_connections(30)
     with pytest.raises(IncompleteReadError, match=r"listed connections of cluster c .* only 10 distinct .*offset"):
         walk(service(items, 10, count=False, ignore_offset=True))
@@ -89,6 +89,14 @@ def test_duplicate_ids_are_kept_once_in_the_services_order() -> None:
     items[120] = dict(items[5])
     read, _ = walk(service(items, 100))
     assert read == ids(items[:120] + items[121:])
+
+
+def test_a_full_page_of_ids_listed_before_is_read_on_past() -> None:
+    items = generate_connections(15)
+    listed = items[:10] + items[9::-1] + items[10:]  # the second page lists the first ten again, reversed
+    read, rounds = walk(service(listed, 10, count=False))
+    assert read == ids(items)
+    assert rounds == [[10], [20]]
 
 
 def test_an_id_listed_twice_on_two_full_pages_reads_the_distinct_connections() -> None:
