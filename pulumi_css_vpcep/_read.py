@@ -6,7 +6,8 @@ then make one ``_Read``, which decides everything once:
 
 - the read's deadline starts, and the insecure warning is given (on every read: the spec asks for it);
 - ``steps`` names the requests: the project id through IAM unless a setting or an earlier lookup gives
-  it, then the first page; ``Pagination`` decides once whether more pages are wanted, and which;
+  it, then the first page; ``Pagination`` decides whether more pages are wanted, and which, or the read
+  is made again from its first page (its data moved);
 - every request goes through httpx. The synchronous read sends one request at a time through this process's
   kept ``httpx.Client`` (``KEPT``), and the pages wanted together on threads; the asynchronous read sends
   through a ``ConnectionPool``, the pages wanted together as tasks. Both make each attempt in one loop of
