@@ -6,13 +6,14 @@ at once with ``ReadCancelledError``, and every read that starts later ends befor
 face passes its ``Cancellation`` to the read (``_read``), which uses it throughout: a synchronous read runs
 in a thread of its own while its caller waits for it or for the cancel (``call``), so the caller is free
 whatever the read is blocked in (a name lookup, a connect, a held answer); an asynchronous read is a task,
-cancelled where it awaits (``run``); and the read's requests stop between attempts and in their waits,
-and shut the socket they are reading. Nothing here loads Pulumi: each face sets its ``Cancellation``
+cancelled where it awaits (``run``); and the read's requests stop between attempts and in their waits.
+Nothing here loads Pulumi: each face sets its ``Cancellation``
 when the engine cancels.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from typing import Any, TypeVar
 from .errors import ReadCancelledError
 
 _T = TypeVar("_T")
+_logger = logging.getLogger("pulumi_css_vpcep")
 
 
 class Cancellation:
@@ -40,12 +42,17 @@ class Cancellation:
         return self._set.is_set()
 
     def cancel(self) -> None:
-        """Stop every read in flight, and every read to come, with ``ReadCancelledError``."""
+        """Stop every read in flight, and every read to come, with ``ReadCancelledError``. Every callback runs:
+        one that raises is logged, and the others still run (each is another read waiting to end)."""
         with self._lock:
             self._set.set()
             callbacks, self._callbacks = list(self._callbacks.values()), {}
         for callback in callbacks:
-            callback()
+            try:
+                callback()
+            except Exception as exc:
+                _logger.warning("a read's cancel callback failed (%s: %s); the other reads end all the same",
+                                type(exc).__name__, exc)
 
     def wait(self, seconds: float) -> bool:
         """Wait ``seconds``, or less if the engine cancels meanwhile; whether it cancelled."""
@@ -75,8 +82,8 @@ class Cancellation:
     def call(self, read: Callable[..., _T], /, *args: Any, about: str | None = None, **kwargs: Any) -> _T:
         """``read(*args, **kwargs)`` in a thread of its own, or ``ReadCancelledError`` as soon as the engine
         cancels (the read of cluster ``about``). A read cut off this way runs on in its (daemon) thread until it
-        sees the cancel itself (``_requests`` stops it between attempts and in its waits, and its socket is
-        shut); its result is dropped, and it keeps no process alive."""
+        sees the cancel itself (``_requests`` stops it between attempts and in its waits; an exchange in flight
+        ends by its timeout); its result is dropped, and it keeps no process alive."""
         if self.cancelled:
             raise self.error(about)
         ended = threading.Event()

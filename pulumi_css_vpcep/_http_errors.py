@@ -1,5 +1,5 @@
 """From HTTP to the errors of ``errors.py``: the one place where an answer or a network failure becomes
-the project's error, whichever transport (httpx or ``http.client``) got it.
+the project's error, whichever httpx client (sync or async) got it.
 
 Every text that reaches an error passes through ``Redactor``, which removes the read's credentials in
 every form an HTTP stack or a server might echo them (as sent, escaped as in a repr, as bytes,
@@ -223,6 +223,11 @@ def name_lookup_failure(error: BaseException) -> socket.gaierror | None:
     return next((link for link in chain(error) if isinstance(link, socket.gaierror)), None)
 
 
+def connection_refused(error: BaseException) -> ConnectionRefusedError | None:
+    """The refusal in ``error``'s chain, if the host refused the connection: nothing listens on that port."""
+    return next((link for link in chain(error) if isinstance(link, ConnectionRefusedError)), None)
+
+
 def tls_mismatch_error(host: str, port: int | None) -> TransportError:
     """The error for an ``https`` URL whose port answers in plain HTTP."""
     return TransportError(
@@ -252,6 +257,8 @@ def _network_error(error: Exception, attempts: int, host: str, redact: Redactor,
     if lookup is not None:
         reason = one_line(redact(lookup.strerror or str(lookup)), 120)
         return TransportError(f"cannot resolve {host}: {reason} (check the endpoint, the region and the cloud)")
+    if connection_refused(error) is not None:
+        return TransportError(f"connection refused by {origin}{suffix} (check the endpoint's host and port)")
     if is_verification_failure(error):
         return TransportError(
             f"TLS verification failed for {host}: {one_line(redact(str(error)), 200)} "

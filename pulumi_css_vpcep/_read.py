@@ -6,37 +6,40 @@ then make one ``_Read``, which decides everything once:
 
 - the read's deadline starts, and the insecure warning is given (on every read: the spec asks for it);
 - ``steps`` names the requests: the project id through IAM unless a setting or an earlier lookup gives
-  it, then the first page; ``Pagination`` decides once whether more pages are wanted, and which;
-- the synchronous read sends over ``http.client`` (``_transports.stdlib``, no event loop, no httpx) while
-  one request is wanted at a time, and hands the pages wanted together to httpx, concurrently; a read
-  that a proxy may route goes wholly through httpx, which applies proxies. The asynchronous read sends
-  everything through a ``ConnectionPool``;
-- a ``Cancellation`` (the engine's cancel, in a provider) ends the read at once: it stops between
-  attempts and in its waits, a synchronous read's socket is shut, and its caller stops waiting for it;
+  it, then the first page; ``Pagination`` decides whether more pages are wanted, and which, or the read
+  is made again from its first page (its data moved);
+- every request goes through httpx. The synchronous read sends one request at a time through this process's
+  kept ``httpx.Client`` (``KEPT``), and the pages wanted together on threads; the asynchronous read sends
+  through a ``ConnectionPool``, the pages wanted together as tasks. Both make each attempt in one loop of
+  ``Requests`` (``get`` and ``aget``);
+- a ``Cancellation`` (the engine's cancel, in a provider) ends the read at once: its caller stops waiting
+  for it, and its requests stop between attempts and in their waits. A page that fails stops the others
+  of its batch the same way (``_Read.stop``);
 - the outputs are plain values throughout; only a function that returns the models builds them.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 import time
-from collections.abc import Coroutine, Generator
-from typing import TYPE_CHECKING, Any, TypeVar, Unpack
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any, Unpack
 
 from ._cancel import Cancellation
 from ._fields import read_page
 from ._paging import Pagination
 from ._projects import PROJECT_IDS, project_id_from
 from ._requests import Request, Requests, RetryLines, logger
-from ._settings import Settings, SettingsSources, proxy_applies, resolve_settings, validate_id
-from ._tls import INSECURE_WARNING, verify_for
+from ._settings import Settings, SettingsSources, resolve_settings, validate_id
+from ._tls import INSECURE_WARNING
 from ._transports import Timeouts
-from ._transports.stdlib import StdlibTransport
+from .errors import ReadCancelledError
 
 if TYPE_CHECKING:
     import httpx
 
-    from ._transports.httpx_pool import ConnectionPool, Send
+    from ._transports.httpx_pool import ConnectionPool, Send, SyncSend
     from .models import VpcepConnectionsResult
 
 REQUEST_LIMIT = 100
@@ -45,7 +48,6 @@ that caps it lower shows its real page size on the first page."""
 MAX_CONCURRENT_PAGES = 10
 """How many pages are fetched at once after the first."""
 
-_T = TypeVar("_T")
 _Steps = Generator[list[Request], list[dict[str, Any]], dict[str, Any]]
 """A read's requests, a batch at a time: each batch's JSON objects are sent back in; it returns the outputs."""
 
@@ -61,8 +63,14 @@ class _Read:
         self.cluster_id = cluster_id
         self.settings = settings
         self.cancel = cancel
+        self.stop = Cancellation()
+        """What ends this read's requests: the caller's ``cancel``, or a page of a batch that failed."""
         deadline = time.monotonic() + settings.retry.deadline
-        self.requests = Requests(settings, timeouts, deadline, cancel, cluster_id)
+        self.requests = Requests(settings, timeouts, deadline, self.stop, cluster_id)
+
+    def _linked(self) -> Callable[[], None]:
+        """Let the caller's cancel stop this read's requests; returns what undoes that, once the read ends."""
+        return self.cancel.subscribe(self.stop.cancel) if self.cancel is not None else lambda: None
 
     def steps(self) -> _Steps:
         settings, cluster_id = self.settings, self.cluster_id
@@ -87,34 +95,67 @@ class _Read:
         return pages.result(cluster_id, project_id, settings.region, settings.css_endpoint)
 
     def run(self) -> dict[str, Any]:
-        """The read from synchronous code: one request at a time over ``http.client``; pages wanted together
-        through httpx, concurrently; all of it through httpx when a proxy may route it."""
-        if proxy_applies(self.settings):
-            return run_sync(self.arun(None))
-        transport = StdlibTransport(verify_for(self.settings))
-        unsubscribe = self.cancel.subscribe(transport.abort) if self.cancel is not None else None
-        steps = self.steps()
+        """The read from synchronous code, through this process's kept ``httpx.Client``."""
+        from ._transports.httpx_pool import KEPT
+
+        unlink = self._linked()
         try:
+            send = KEPT.sender(self.settings)
+            steps = self.steps()
             batch = next(steps)
-            while len(batch) == 1:
-                batch = steps.send([self.requests.get(batch[0], transport.send)])
+            while True:
+                batch = steps.send(self._fetch(batch, send))
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
         finally:
-            transport.close()
-            if unsubscribe is not None:
-                unsubscribe()
-        return run_sync(self.arun(None, None, steps, batch))
+            unlink()
+
+    def _fetch(self, batch: list[Request], send: SyncSend) -> list[dict[str, Any]]:
+        """The JSON objects of ``batch``: one request in this thread; several on at most
+        ``MAX_CONCURRENT_PAGES`` threads, where the first failure stops the others."""
+        if len(batch) == 1:
+            return [self.requests.get(batch[0], send)]
+        lines = RetryLines()  # pages failing for one cause: one line per attempt
+        bodies: list[dict[str, Any]] = [{} for _ in batch]
+        failures: list[BaseException] = []
+        todo = iter(enumerate(batch))
+        taking = threading.Lock()
+
+        def work() -> None:
+            while not self.stop.cancelled:
+                with taking:
+                    index, request = next(todo, (-1, None))
+                if request is None:
+                    return
+                try:
+                    bodies[index] = self.requests.get(request, send, lines)
+                except BaseException as exc:  # handed to the read's thread
+                    failures.append(exc)
+                    self.stop.cancel()
+
+        # Daemon threads: a read whose caller was interrupted (Ctrl-C) keeps no process alive.
+        workers = [threading.Thread(target=work, name="css-vpcep-page", daemon=True)
+                   for _ in range(min(len(batch), MAX_CONCURRENT_PAGES))]
+        try:
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+        except BaseException:
+            self.stop.cancel()
+            raise
+        if failures:
+            # The failure that stopped the others, not the cancels it caused.
+            raise next((f for f in failures if not isinstance(f, ReadCancelledError)), failures[0])
+        if self.stop.cancelled:
+            raise self.stop.error(self.cluster_id)
+        return bodies
 
     async def arun(
-        self,
-        pool: ConnectionPool | None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        steps: _Steps | None = None,
-        batch: list[Request] | None = None,
+        self, pool: ConnectionPool | None, transport: httpx.AsyncBaseTransport | None = None
     ) -> dict[str, Any]:
-        """The read, or the rest of it (``steps`` at ``batch``), through ``pool``; without one, through
-        connections of its own (over ``transport``, when given), closed before it returns."""
+        """The read through ``pool``; without one, through connections of its own (over ``transport``, when
+        given), closed before it returns."""
         from ._transports.httpx_pool import ConnectionPool
 
         own = pool is None
@@ -122,16 +163,17 @@ class _Read:
             pool = ConnectionPool(transport=transport, limits=_own_limits())
         elif transport is not None:
             raise ValueError("give the transport to the ConnectionPool, not to a read that borrows it")
+        unlink = self._linked()
         try:
             send = pool.sender(self.settings)
-            if steps is None or batch is None:
-                steps = self.steps()
-                batch = next(steps)
+            steps = self.steps()
+            batch = next(steps)
             while True:
                 batch = steps.send(await self._gather(batch, send))
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
         finally:
+            unlink()
             if own:
                 await pool.aclose()
 
@@ -194,7 +236,8 @@ def read_outputs(
 
     ``last_endpoint``: the endpoint to read through when no setting names one (``resolve_settings``).
     ``cancel``: the read runs in a thread of its own and its caller stops waiting for it as soon as this
-    cancels (``ReadCancelledError``), whatever the read is blocked in.
+    cancels (``ReadCancelledError``), whatever the read is blocked in; the read itself stops at its next
+    wait or attempt.
     """
     read = _begin(cluster_id, timeout, cancel, {**sources, "last_endpoint": last_endpoint})
     if cancel is None:
@@ -262,30 +305,7 @@ def read_vpcep_connections(
     """Read every VPC endpoint connection of a CSS cluster; the synchronous twin of
     ``aread_vpcep_connections``, with the same arguments and errors.
 
-    The project id and the first page are read without an event loop or httpx; only a cluster of several
-    pages starts one, to fetch the other pages at once.
+    It starts no event loop: the requests go through this process's kept ``httpx.Client``, the pages after
+    the first on threads, so a later read reuses open connections.
     """
     return _result(read_outputs(cluster_id, timeout=timeout, **sources))
-
-
-def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
-    """Run a coroutine to completion from synchronous code, even where an event loop is running."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    # The value travels beside the main task, not as its result: asyncio.run formats the main task,
-    # result included, when it restores the SIGINT handler (CPython 3.11.7 and 3.12.1; not 3.13.0).
-    box: list[_T] = []
-
-    async def main() -> None:
-        box.append(await coro)
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(main())
-    else:
-        # Inside a running loop (a notebook, an async program): run on a private loop in a worker thread.
-        with ThreadPoolExecutor(max_workers=1) as worker:
-            worker.submit(asyncio.run, main()).result()
-    return box[0]

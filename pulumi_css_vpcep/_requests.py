@@ -1,12 +1,12 @@
 """The attempts of a read's requests: the one owner of signing, retries, waits and each request's timeouts.
 
 A ``Request`` is a GET and what it is about. ``Requests`` (one per read) signs each attempt afresh,
-sends it through a transport's ``send``, judges the outcome (an ``Answer`` or a ``NetworkFailure``),
-and either returns the answer's JSON object, waits and tries again (``RetryPolicy``, with
+sends it through httpx (a ``send`` of ``_transports.httpx_pool``), judges the outcome (an ``Answer`` or
+a ``NetworkFailure``), and either returns the answer's JSON object, waits and tries again (``RetryPolicy``, with
 ``Retry-After``), or raises the project's error. No attempt outlasts the read's deadline, and no retry
 starts whose wait would pass it. It has one synchronous loop (``get``) and one asynchronous loop
 (``aget``); they differ only in how they send and how they wait. A cancelled read stops between attempts
-and in its waits.
+and in every wait of either loop.
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ from ._http_errors import (
     Timeout,
     UnreadableAnswer,
     api_error,
+    connection_refused,
     final_error,
     json_object,
     name_lookup_failure,
     tls_mismatch_error,
 )
-from ._settings import Settings
+from ._settings import Settings, is_loopback
 from ._signing import HmacSigner
 from ._tls import answers_plain_http, handshake_failure, host_header, is_verification_failure
 from ._transports import Timeouts
@@ -153,6 +154,8 @@ class _Attempts:
             error, retryable = outcome, False  # a request this client cannot send: no retry mends it
         elif name_lookup_failure(outcome) is not None:
             error, retryable = outcome, False  # a host that does not resolve now will not a second later
+        elif connection_refused(outcome) is not None and is_loopback(self.target[1]):
+            error, retryable = outcome, False  # nothing listens on this machine's port: a local service is down
         else:
             error, retryable = outcome, outcome.timeout is not None or not is_verification_failure(outcome)
 
@@ -209,9 +212,15 @@ class Requests:
         if self.cancel is not None and self.cancel.cancelled:
             raise self.cancel.error(self.about)
 
-    def get(self, request: Request, send: Callable[[str, Mapping[str, str], Timeouts], Outcome]) -> dict[str, Any]:
-        """The JSON object of ``request``, sent by ``send`` until an attempt succeeds or none is left."""
-        attempts = _Attempts(self, request, None)
+    def get(
+        self,
+        request: Request,
+        send: Callable[[str, Mapping[str, str], Timeouts], Outcome],
+        lines: RetryLines | None = None,
+    ) -> dict[str, Any]:
+        """The JSON object of ``request``, sent by ``send`` until an attempt succeeds or none is left. Requests
+        sent together share ``lines``, so that their retries make one line per attempt."""
+        attempts = _Attempts(self, request, lines)
         while True:
             self.check()
             stale = attempts.keys if attempts.renewal_due else None
@@ -236,8 +245,7 @@ class Requests:
         send: Callable[[str, Mapping[str, str], Timeouts], Awaitable[Outcome]],
         lines: RetryLines | None = None,
     ) -> dict[str, Any]:
-        """``get``, awaiting ``send`` and the waits. Requests sent together share ``lines``, so that their
-        retries make one line per attempt."""
+        """``get``, awaiting ``send`` and the waits."""
         import asyncio
 
         attempts = _Attempts(self, request, lines)
@@ -254,4 +262,30 @@ class Requests:
             verdict = attempts.judge(outcome, started, plain_http)
             if isinstance(verdict, dict):
                 return verdict
-            await asyncio.sleep(verdict)
+            await self._await(verdict)
+
+    async def _await(self, seconds: float) -> None:
+        """Wait ``seconds``, or less if the read is cancelled meanwhile (from any thread)."""
+        import asyncio
+
+        if self.cancel is None:
+            await asyncio.sleep(seconds)
+            return
+        loop = asyncio.get_running_loop()
+        woken: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            if not woken.done():
+                woken.set_result(None)
+
+        def on_cancel() -> None:  # from the thread that cancels
+            loop.call_soon_threadsafe(wake)
+
+        unsubscribe = self.cancel.subscribe(on_cancel)
+        try:
+            await asyncio.wait_for(woken, seconds)
+        except TimeoutError:
+            pass
+        finally:
+            unsubscribe()
+        self.check()

@@ -190,18 +190,6 @@ def trusts_environment(settings: Settings) -> bool:
     return not all(is_loopback(urlsplit(url).hostname or "") for url in (settings.css_endpoint, settings.iam_endpoint))
 
 
-_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
-
-
-def proxy_applies(settings: Settings, environ: Mapping[str, str] | None = None) -> bool:
-    """Whether a proxy variable (``HTTPS_PROXY``, ``http_proxy``, ``ALL_PROXY``...) is set for a read that
-    trusts the environment: such a read goes through httpx, which applies proxies and ``NO_PROXY``."""
-    env = os.environ if environ is None else environ
-    return trusts_environment(settings) and any(
-        value and name.lower() in _PROXY_VARIABLES for name, value in env.items()
-    )
-
-
 def css_endpoint_for(region: str, cloud: str = DEFAULT_CLOUD) -> str:
     """The public CSS endpoint of a region."""
     service = "es" if region in _ES_REGIONS else "css"
@@ -567,6 +555,7 @@ def resolve_settings(*, last_endpoint: str | None = None, **sources: Unpack[Sett
     iam = auth_url or iam_endpoint_for(resolved_region, cloud)
     insecure = _configured(layers, "insecure", _flag, False)
     ca_bundle, ca_dir = env.get("SSL_CERT_FILE") or None, env.get("SSL_CERT_DIR") or None
+    retry = sources.get("retry") or RetryPolicy()
     return Settings(
         region=resolved_region,
         project_id=resolved_project,
@@ -576,8 +565,10 @@ def resolve_settings(*, last_endpoint: str | None = None, **sources: Unpack[Sett
         insecure=insecure,
         ca_bundle=ca_bundle,
         ca_dir=ca_dir,
-        retry=(sources.get("retry") or RetryPolicy()).with_defaults(
-            max_retries=_configured(layers, "max_retries", _retry_count, DEFAULT_MAX_RETRIES),
-            total_timeout=_configured(layers, "read_timeout", parse_duration, DEFAULT_TOTAL_TIMEOUT),
+        retry=retry.with_defaults(  # a value the caller set is not looked up: a malformed variable it overrides is moot
+            max_retries=retry.max_retries if retry.max_retries is not None
+            else _configured(layers, "max_retries", _retry_count, DEFAULT_MAX_RETRIES),
+            total_timeout=retry.total_timeout if retry.total_timeout is not None
+            else _configured(layers, "read_timeout", parse_duration, DEFAULT_TOTAL_TIMEOUT),
         ),
     )

@@ -2,8 +2,8 @@
 
 Verification is on unless ``HW_INSECURE`` turns it off. A CA store is loaded only when a read will
 contact an ``https`` endpoint, and again only when its file changes (a long-lived plugin process sees a
-rotated bundle); httpx and ``http.client`` get the same contexts. A
-failed handshake is told apart by the ``ssl`` exception in the failure's chain: a verification failure
+rotated bundle); httpx's sync and async clients get the same contexts. A failed handshake is told
+apart by the ``ssl`` exception in the failure's chain: a verification failure
 (``ssl.SSLCertVerificationError``) cannot succeed on a retry; any other ``ssl.SSLError`` may be a
 network hiccup or a server that does not speak TLS at all, which ``answers_plain_http`` settles.
 """

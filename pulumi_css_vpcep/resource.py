@@ -5,8 +5,8 @@ dynamic provider's wire format. The provider lives in this importable module so 
 by reference; it keeps no client and no credential in its fields, and its serialized form is empty.
 
 Loading this module loads no HTTP client and no models: the program that declares the resources and
-the provider host's first call do not wait for them. A read of one page needs neither
-(``_read.read_outputs``); a larger one loads httpx when it comes.
+the provider host's first call do not wait for them. A read loads httpx when it comes, and never the
+models (``_read.read_outputs``).
 """
 
 from __future__ import annotations

@@ -17,8 +17,7 @@ from pulumi_css_vpcep._credentials import PROVIDERS
 from pulumi_css_vpcep._projects import PROJECT_IDS
 from pulumi_css_vpcep._read import aread_outputs, read_outputs
 from pulumi_css_vpcep._retries import RetryPolicy
-from pulumi_css_vpcep._transports.httpx_pool import ConnectionPool
-from pulumi_css_vpcep._transports.stdlib import IDLE, StdlibTransport
+from pulumi_css_vpcep._transports.httpx_pool import KEPT, ConnectionPool, KeptClients
 from pulumi_css_vpcep.emulator import Emulator, sample_state
 from tests import network_guard
 
@@ -50,7 +49,7 @@ def clean_environment(
     yield
     PROJECT_IDS.clear()
     PROVIDERS.clear()
-    IDLE.close()
+    KEPT.close()
     attempts, network_guard.ATTEMPTS[:] = list(network_guard.ATTEMPTS), []
     assert not attempts, f"the test tried to reach beyond loopback: {', '.join(sorted(set(attempts)))}"
 
@@ -94,25 +93,25 @@ def tls_emulator(authority: trustme.CA, monkeypatch: pytest.MonkeyPatch) -> Iter
         yield emu
 
 
-@pytest.fixture(params=["stdlib", "httpx"])
-def transport(request: pytest.FixtureRequest) -> str:
-    """Each transport a read may send through, by name."""
+@pytest.fixture(params=["sync", "async"])
+def loop(request: pytest.FixtureRequest) -> str:
+    """Each loop of requests a read may go through, by name: ``Requests.get`` or ``Requests.aget``."""
     name: str = request.param
     return name
 
 
 @pytest.fixture
-def read(transport: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
-    """A one-page read through ``transport``: the synchronous ``read_outputs`` (``http.client``), or
-    ``aread_outputs`` (httpx). Each fails if the read sends through the other transport."""
+def read(loop: str, monkeypatch: pytest.MonkeyPatch) -> Callable[..., dict[str, Any]]:
+    """A read through ``loop``: the synchronous ``read_outputs`` (``httpx.Client``, kept by the process), or
+    ``aread_outputs`` (``httpx.AsyncClient``). Each fails if the read sends through the other's client."""
 
     def elsewhere(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError(f"the {transport} read sent through the other transport")
+        raise AssertionError(f"the {loop} read sent through the other client")
 
-    if transport == "stdlib":
+    if loop == "sync":
         monkeypatch.setattr(ConnectionPool, "sender", elsewhere)
         return read_outputs
-    monkeypatch.setattr(StdlibTransport, "send", elsewhere)
+    monkeypatch.setattr(KeptClients, "sender", elsewhere)
 
     def through_httpx(cluster_id: str, **options: Any) -> dict[str, Any]:
         return asyncio.run(aread_outputs(cluster_id, **options))

@@ -11,6 +11,7 @@ pytest-timeout.
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 from collections.abc import Iterator
 from typing import Any
@@ -23,14 +24,13 @@ from pulumi_css_vpcep._read import aread_vpcep_connections, read_vpcep_connectio
 from pulumi_css_vpcep._retries import RetryPolicy
 from pulumi_css_vpcep.emulator import (
     MAX_CLOCK_SKEW,
-    SAMPLE_CLUSTER_ID,
     SAMPLE_PROJECT_ID,
     Cluster,
     Emulator,
     Fault,
     generate_connections,
 )
-from pulumi_css_vpcep.errors import ApiError, IncompleteReadError, TransportError
+from pulumi_css_vpcep.errors import ApiError, TransportError
 from pulumi_css_vpcep.models import VpcepConnectionsResult
 from tests.command import RETRY_LINE, assert_error_after_retries, assert_one_line_error, run_cli
 
@@ -246,50 +246,20 @@ def test_an_html_refusal_from_the_gateway_exits_4_and_is_not_retried(emulator: E
     assert emulator.state.requests["css"] == 1
 
 
-# --- A service that ignores offset ----------------------------------------------------------------------
+# --- Paging (the decisions are in test_paging) ------------------------------------------------------------
 
 
-def test_ignored_offset_on_one_page_of_data_reads_exactly(emulator: Emulator, emulator_env: dict[str, str]) -> None:
-    emulator.state.ignore_offset = True
-    result = read_vpcep_connections(SAMPLE_CLUSTER_ID, project_id=SAMPLE_PROJECT_ID)
-    assert_exact(result, emulator.state.clusters[SAMPLE_CLUSTER_ID])
-
-
-def test_ignored_offset_on_several_pages_raises_instead_of_returning_partial_data(
-    emulator: Emulator, big: Cluster
-) -> None:
-    emulator.state.ignore_offset = True
-    with pytest.raises(IncompleteReadError, match=r"reported 1000 connections .* only 100 distinct") as info:
-        read_vpcep_connections(BIG, project_id=SAMPLE_PROJECT_ID)
-    assert info.value.exit_code == 5
-    assert emulator.state.requests["css"] == 10  # one round of pages, then it stops
-
-
-# --- total_count changes between pages ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("grow_by", [30, 150, 420])
-def test_connections_added_after_the_first_page_are_read_too(
-    emulator: Emulator, emulator_env: dict[str, str], grow_by: int
-) -> None:
-    cluster = Cluster(id="growing", connections=generate_connections(250), grow_by=grow_by, grow_times=1)
-    emulator.state.add_cluster(cluster)
-    result = read_vpcep_connections("growing", project_id=SAMPLE_PROJECT_ID)
-    assert len(cluster.connections) == 250 + grow_by
-    assert_exact(result, cluster)
-
-
-def test_a_cluster_growing_on_every_page_still_ends_with_a_consistent_prefix(
+def test_the_command_reads_an_id_listed_twice_on_two_full_pages_as_the_distinct_connections(
     emulator: Emulator, emulator_env: dict[str, str]
 ) -> None:
-    cluster = Cluster(id="growing", connections=generate_connections(250), grow_by=40, grow_times=8)
-    emulator.state.add_cluster(cluster)
-    result = read_vpcep_connections("growing", project_id=SAMPLE_PROJECT_ID)
-    ids = [c.id for c in result.connections]
-    assert len(ids) >= 250
-    assert len(set(ids)) == len(ids)
-    assert ids == [c["id"] for c in cluster.connections[: len(ids)]]
-    assert result.total_count == len(ids)
+    connections = generate_connections(200)
+    connections[150] = dict(connections[20])  # the service reports 200, of which 199 are distinct
+    emulator.state.add_cluster(Cluster(id="twice", connections=connections))
+    printed = connections_command(emulator, "twice")
+    assert printed.returncode == 0, printed.stderr
+    assert [c["id"] for c in json.loads(printed.stdout)["connections"]] == [
+        c["id"] for c in connections[:150] + connections[151:]
+    ]
 
 
 # --- Refusals: wrong signatures and clock skew are reported once -----------------------------------------

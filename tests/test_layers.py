@@ -17,7 +17,7 @@ LAYERS: list[set[str]] = [
      "_engine_watch"},
     {"_read", "emulator"},
     {"_requests"},
-    {"_transports", "_transports.stdlib", "_transports.httpx_pool"},
+    {"_transports", "_transports.httpx_pool"},
     {"_http_errors", "_signing", "_tls", "_paging", "_projects", "_cancel", "_settings", "_credentials", "_retries"},
     {"errors", "models", "_fields", "_version"},
 ]
@@ -82,6 +82,21 @@ def test_no_modules_import_each_other() -> None:
 def test_the_read_path_stands_in_its_layers() -> None:
     graph = _graph()
     assert all("_read" in graph[face] for face in ("_cli", "resource", "_plugin"))
-    assert graph["_read"] >= {"_requests", "_transports.stdlib", "_transports.httpx_pool"}
-    assert "_transports.stdlib" not in graph["_transports.httpx_pool"]
-    assert "_transports.httpx_pool" not in graph["_transports.stdlib"]
+    assert graph["_read"] >= {"_requests", "_transports.httpx_pool"}
+
+
+def test_the_package_imports_http_client_nowhere_outside_the_emulator() -> None:
+    # httpx is the one transport library; only the emulator (a server) frames HTTP itself.
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        if _module(path) == "emulator":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            found += [f"{_module(path)}: {name}" for name in names if name.startswith("http.client")]
+    assert found == []

@@ -1,15 +1,17 @@
-"""The paging decision on its own, without HTTP: which pages are asked for, when the read stops, and
-when its pages cannot be trusted."""
+"""The paging decision on its own, without HTTP: which pages are asked for, when the read stops, when it
+is made again, and when its pages cannot be trusted. (``test_client`` reads many pages of the real
+emulator once, over HTTP.)"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from pulumi_css_vpcep._fields import read_page
-from pulumi_css_vpcep._paging import Page, Pagination
+from pulumi_css_vpcep._paging import MAX_READS, Page, Pagination
 from pulumi_css_vpcep.emulator import generate_connections
 from pulumi_css_vpcep.errors import IncompleteReadError
 
@@ -76,11 +78,10 @@ def test_without_a_count_an_empty_page_ends_the_walk() -> None:
     assert rounds == [[10], [20]]
 
 
-def test_without_a_count_a_page_that_brings_nothing_new_ends_the_walk() -> None:
-    items = generate_connections(10)
-    read, rounds = walk(service(items, 10, count=False, ignore_offset=True))
-    assert read == ids(items)
-    assert rounds == [[10]]
+def test_without_a_count_a_page_that_is_the_first_again_is_an_incomplete_read() -> None:
+    items = generate_connections(30)
+    with pytest.raises(IncompleteReadError, match=r"listed connections of cluster c .* only 10 distinct .*offset"):
+        walk(service(items, 10, count=False, ignore_offset=True))
 
 
 def test_duplicate_ids_are_kept_once_in_the_services_order() -> None:
@@ -90,34 +91,104 @@ def test_duplicate_ids_are_kept_once_in_the_services_order() -> None:
     assert read == ids(items[:120] + items[121:])
 
 
+def test_a_full_page_of_ids_listed_before_is_read_on_past() -> None:
+    items = generate_connections(15)
+    listed = items[:10] + items[9::-1] + items[10:]  # the second page lists the first ten again, reversed
+    read, rounds = walk(service(listed, 10, count=False))
+    assert read == ids(items)
+    assert rounds == [[10], [20]]
+
+
+def test_an_id_listed_twice_on_two_full_pages_reads_the_distinct_connections() -> None:
+    items = generate_connections(200)
+    items[150] = dict(items[20])  # 200 reported, 199 distinct
+    read, rounds = walk(service(items, 100))
+    assert read == ids(items[:150] + items[151:])
+    assert rounds == [[100]]
+
+
 def test_an_empty_cluster_asks_for_nothing_more() -> None:
     assert walk(service([], 100)) == ([], [])
 
 
-def test_connections_added_after_the_first_page_are_asked_for_in_another_round() -> None:
+def moving(before: list[dict[str, Any]], after: list[dict[str, Any]], cap: int = 100) -> Service:
+    """A service whose data is ``before`` for its first answer and ``after`` from then on."""
+    answered = 0
+
+    def page(offset: int) -> Page:
+        nonlocal answered
+        answered += 1
+        return service(before if answered == 1 else after, cap)(offset)
+
+    return page
+
+
+def test_connections_added_after_the_first_page_make_the_read_start_again() -> None:
     items = generate_connections(250)
     grown = items + generate_connections(150, start=250)
-    answers = {0: service(items, 100)(0)}
-    later = service(grown, 100)
-    read, rounds = walk(lambda offset: answers.get(offset) or later(offset))
+    read, rounds = walk(moving(items, grown))
     assert read == ids(grown)
-    assert rounds == [[100, 200], [300]]
+    assert rounds == [[100, 200], [0], [100, 200, 300]]
 
 
-def test_pages_that_repeat_instead_of_ending_make_the_read_incomplete() -> None:
+def test_a_connection_deleted_while_paging_makes_the_read_start_again() -> None:
+    items = generate_connections(200)
+    shrunk = items[:50] + items[51:]  # one connection of the first page goes: the second page starts one later
+    # The service counts what it held when the read began: the second page comes short of the count.
+    counted = service(items, 100)
+    answers = {0: counted(0), 100: {**service(shrunk, 100)(100), "total_count": 200}}
+    answered: list[int] = []
+
+    def fetch(offset: int) -> Page:
+        answered.append(offset)
+        return answers[offset] if len(answered) <= 2 else service(shrunk, 100)(offset)
+
+    read, rounds = walk(fetch)
+    assert read == ids(shrunk)
+    assert rounds == [[100], [0], [100]]
+
+
+def test_data_that_keeps_moving_is_read_a_bounded_number_of_times_then_incomplete() -> None:
+    answered = 0
+
+    def growing(offset: int) -> Page:
+        nonlocal answered
+        answered += 1
+        return service(generate_connections(250 + 40 * answered), 100)(offset)
+
+    with pytest.raises(IncompleteReadError, match=r"cluster c changed while they were read, 3 times in a row") as info:
+        walk(growing)
+    assert info.value.exit_code == 5
+
+
+def test_pages_that_repeat_instead_of_ending_make_the_read_incomplete_after_one_round() -> None:
     items = generate_connections(1000)
-    with pytest.raises(IncompleteReadError, match=r"reported 1000 connections for cluster big .* only 100 distinct"):
-        walk(service(items, 100, ignore_offset=True), "big")
-
-
-def test_a_count_with_an_empty_first_page_is_an_incomplete_read() -> None:
-    pages = Pagination(read_page({"connections": [], "total_count": 5}))
+    pages = Pagination(service(items, 100, ignore_offset=True)(0))
+    assert pages.wanted() == list(range(100, 1000, 100))
+    pages.add([service(items, 100, ignore_offset=True)(offset) for offset in pages.wanted()])
     assert pages.wanted() == []
-    with pytest.raises(IncompleteReadError):
+    with pytest.raises(IncompleteReadError, match=r"reported 1000 connections for cluster big .* 100 distinct") as info:
+        pages.connections("big")
+    assert info.value.exit_code == 5
+
+
+def test_a_service_ignoring_offset_on_one_page_of_data_reads_exactly() -> None:
+    items = generate_connections(3)
+    assert walk(service(items, 100, ignore_offset=True)) == (ids(items), [])
+
+
+def test_a_count_with_an_empty_first_page_is_read_again_then_incomplete() -> None:
+    empty = read_page({"connections": [], "total_count": 5})
+    pages = Pagination(empty)
+    for _ in range(MAX_READS - 1):
+        assert pages.wanted() == [0]
+        pages.add([empty])
+    assert pages.wanted() == []
+    with pytest.raises(IncompleteReadError, match=r"its pages listed 0 of the 5 it counted"):
         pages.connections("c")
 
 
-def test_the_page_limit_stops_a_service_that_never_ends() -> None:
+def test_the_page_limit_ends_a_service_that_never_ends_in_an_incomplete_read() -> None:
     items = generate_connections(100)
     pages = Pagination(service(items, 10, count=False)(0), max_pages=3)
     asked = []
@@ -125,7 +196,8 @@ def test_the_page_limit_stops_a_service_that_never_ends() -> None:
         asked += offsets
         pages.add([service(items, 10, count=False)(offset) for offset in offsets])
     assert asked == [10, 20]
-    assert len(pages.connections("c")) == 30
+    with pytest.raises(IncompleteReadError, match=r"stopped after 3 pages \(30 connections\) without reaching"):
+        pages.connections("c")
 
 
 def test_permissions_are_kept_once() -> None:
@@ -134,10 +206,16 @@ def test_permissions_are_kept_once() -> None:
     assert [p["id"] for p in pages.result("c", "p", "r", "e")["permissions"]] == ["perm-1"]
 
 
-def test_connections_without_an_id_are_the_same_only_when_wholly_equal() -> None:
-    first = read_page({"connections": [{"status": "accepted"}, {"status": "accepted"}, {"id": "", "status": "x"},
-                                       {"status": "rejected"}]})
-    assert [c["status"] for c in Pagination(first).connections("c")] == ["accepted", "x", "rejected"]
+def test_items_without_an_id_are_left_out_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="pulumi_css_vpcep")
+    first = read_page({"connections": [{"status": "accepted"}, {"id": "a"}, {"id": "", "status": "x"}],
+                       "permissions": [{"permission": "p"}, {"id": "p-1"}], "total_count": 3})
+    result = Pagination(first).result("c", "p", "r", "https://e")
+    assert ([c["id"] for c in result["connections"]], [p["id"] for p in result["permissions"]]) == (["a"], ["p-1"])
+    assert result["total_count"] == 1
+    assert [r.getMessage() for r in caplog.records] == [
+        "3 item(s) of cluster c without an id were left out: the service sent them without one"
+    ]
 
 
 def test_the_result_is_the_reads_outputs_with_the_first_pages_service_fields() -> None:
@@ -163,5 +241,5 @@ def test_the_count_is_the_number_of_connections_read_not_the_services() -> None:
     while offsets := pages.wanted():
         pages.add([service(items, 10, count=False)(offset) for offset in offsets])
     assert pages.result("c", "p", "r", "https://e")["total_count"] == 25
-    repeated = Pagination(read_page({"connections": [{"id": "a"}, {"id": "a"}, {"id": "b"}]}))
+    repeated = Pagination(read_page({"connections": [{"id": "a"}, {"id": "a"}, {"id": "b"}], "total_count": 3}))
     assert repeated.result("c", "p", "r", "https://e")["total_count"] == 2

@@ -131,7 +131,7 @@ FAILURES = [
     Scenario("endpoint service disabled (400)", "CSS.5182", cluster_id=SAMPLE_DISABLED_CLUSTER_ID),
     Scenario("malformed cluster id", "bad/cluster id", cluster_id="bad/cluster id"),
     Scenario("service ignores offset", "ignoring 'offset'", cluster_id=BIG, ignore_offset=True),
-    Scenario("unreachable endpoint", "network failure talking to http://127.0.0.1:", unreachable=True),
+    Scenario("unreachable endpoint", "connection refused by http://127.0.0.1:", unreachable=True),
     Scenario("token with CR/LF", "printable ASCII", token=CRLF_TOKEN, sends_nothing=True),
     Scenario("access key with a line break", "printable ASCII", access_key=LF_ACCESS_KEY, sends_nothing=True),
     Scenario("non-ASCII access key", "printable ASCII", access_key=CJK_ACCESS_KEY, sends_nothing=True),

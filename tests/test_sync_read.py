@@ -1,14 +1,14 @@
-"""A one-page read through each transport: the synchronous read over ``http.client`` (``_transports.stdlib``)
-and the async read over httpx (``_transports.httpx_pool``).
+"""A one-page read through each loop of requests: the synchronous read (``Requests.get``, over the process's
+kept ``httpx.Client``) and the async read (``Requests.aget``, over an ``httpx.AsyncClient``).
 
-Against the real emulator, each fault ends each read in one exact error, and loose answers give exact
-values. The command reads a one-page cluster without importing httpx, pydantic or asyncio, and prints
-exactly the models' JSON; a read that a proxy may route goes through httpx, and so through the proxy.
+Against the real emulator, each fault ends each read in one exact error, in the same words, and loose
+answers give exact values. The command reads a one-page cluster without importing pydantic or asyncio,
+and prints exactly the models' JSON; a read of the cloud goes through the environment's proxy.
 """
 
 from __future__ import annotations
 
-import errno
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -19,8 +19,6 @@ import pytest
 
 from pulumi_css_vpcep._read import read_vpcep_connections
 from pulumi_css_vpcep._retries import RetryPolicy
-from pulumi_css_vpcep._settings import proxy_applies, resolve_settings
-from pulumi_css_vpcep._transports.stdlib import StdlibTransport
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, SAMPLE_PROJECT_ID, Emulator, Fault
 from pulumi_css_vpcep.errors import ApiError, CssVpcepError, TransportError
 from tests.command import modules_a_read_imports, run_cli, serve_connections
@@ -40,7 +38,7 @@ CLOUD_ENDPOINT = "https://css.cn-north-4.myhuaweicloud.com"
 LOOSE_CONNECTIONS: list[dict[str, Any]] = [
     {"id": "loose-1", "status": "accepted", "maxSession": "3000", "vpcepIp": "10.0.0.1", "unknown": {"x": 1}},
     {"id": "loose-2", "status": "pendingAcceptance", "maxSession": 2.0, "updated_at": "2024-01-01T00:00:00Z"},
-    {"id": None, "status": None, "specificationName": 7, "created_at": True, "vpcepDnsName": "中文\u001b[31m"},
+    {"id": "loose-3", "status": None, "specificationName": 7, "created_at": True, "vpcepDnsName": "中文\u001b[31m"},
 ]
 """Loose types, another spelling, an unknown field, nulls, and text a terminal would obey."""
 _NONE = dict.fromkeys(
@@ -50,7 +48,7 @@ _NONE = dict.fromkeys(
 LOOSE_OUTPUTS = [
     {**_NONE, "id": "loose-1", "status": "accepted", "max_session": 3000, "vpcep_ip": "10.0.0.1"},
     {**_NONE, "id": "loose-2", "status": "pendingAcceptance", "max_session": 2, "update_at": "2024-01-01T00:00:00Z"},
-    {**_NONE, "specification_name": "7", "created_at": "true", "vpcep_dns_name": "中文\u001b[31m"},
+    {**_NONE, "id": "loose-3", "specification_name": "7", "created_at": "true", "vpcep_dns_name": "中文\u001b[31m"},
 ]
 """``LOOSE_CONNECTIONS`` as a read gives them: every field, each value read by its meaning."""
 
@@ -123,17 +121,16 @@ def test_https_to_a_plain_http_port_is_a_tls_mismatch(emulator: Emulator, read: 
     assert emulator.state.requests[f"css:{SAMPLE_CLUSTER_ID}"] == 0  # only the probes, which carry nothing
 
 
-def test_a_refused_connection_is_retried_then_named_in_the_transports_words(transport: str, read: Read) -> None:
-    refused = {
-        "stdlib": str(ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))),
-        "httpx": "All connection attempts failed",  # anyio's words, under httpx's async client
-    }
+def test_a_refused_connection_to_this_machine_is_named_and_tried_once(
+    read: Read, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="pulumi_css_vpcep")
     failure = _failure(read, environ={**CLOUD, "HW_CSS_ENDPOINT": "http://127.0.0.1:9"}, retry=ONE_RETRY)
     assert (type(failure), str(failure)) == (
         TransportError,
-        f"cluster {SAMPLE_CLUSTER_ID}: network failure talking to http://127.0.0.1:9: {refused[transport]} "
-        "after 2 attempts",
+        f"cluster {SAMPLE_CLUSTER_ID}: connection refused by http://127.0.0.1:9 (check the endpoint's host and port)",
     )
+    assert not [record for record in caplog.records if "retrying" in record.getMessage()]
 
 
 def test_loose_answers_read_as_exact_values_with_the_project_looked_up(emulator: Emulator, read: Read) -> None:
@@ -155,30 +152,15 @@ def test_the_commands_json_is_byte_for_byte_the_models_json(emulator: Emulator, 
         assert printed.stdout == result.model_dump_json(indent=2) + "\n"
 
 
-def test_the_commands_one_page_read_imports_no_httpx_pydantic_or_asyncio(emulator: Emulator) -> None:
-    heavy = modules_a_read_imports(
-        emulator.environ(), SAMPLE_CLUSTER_ID, ("httpx", "httpcore", "pydantic", "asyncio"), "--output", "table"
-    )
+def test_the_commands_one_page_read_imports_no_pydantic_or_asyncio(emulator: Emulator) -> None:
+    heavy = modules_a_read_imports(emulator.environ(), SAMPLE_CLUSTER_ID, ("pydantic", "asyncio"), "--output", "table")
 
     assert heavy == []
 
 
-def test_a_proxy_variable_applies_only_to_a_read_that_leaves_this_machine() -> None:
-    cloud = {"HW_ACCESS_KEY": "ak", "HW_SECRET_KEY": "sk", "HW_REGION_NAME": "cn-north-4"}
-    loopback = {**cloud, "HW_CSS_ENDPOINT": "http://127.0.0.1:1", "HW_AUTH_URL": "http://localhost:1/v3"}
-    assert proxy_applies(resolve_settings(environ=cloud), {"https_proxy": "http://proxy:3128"})
-    assert proxy_applies(resolve_settings(environ=cloud), {"ALL_PROXY": "http://proxy:3128"})
-    assert not proxy_applies(resolve_settings(environ=cloud), {"HTTPS_PROXY": "", "NO_PROXY": "*"})
-    assert not proxy_applies(resolve_settings(environ=loopback), {"HTTPS_PROXY": "http://proxy:3128"})
-
-
-def test_a_read_a_proxy_may_route_goes_through_httpx_and_its_proxy(
+def test_a_read_of_the_cloud_goes_through_the_environments_proxy(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def no_http_client(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("the read was sent without the proxy")
-
-    monkeypatch.setattr(StdlibTransport, "send", no_http_client)
     # The proxy: a relay that counts its connections, to a server that refuses the tunnel it is asked for.
     with ConnectionCounter(emulator.port) as proxy:
         monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")

@@ -1,9 +1,8 @@
-"""The transports: each sends one signed GET and hands back an ``Answer`` or a ``NetworkFailure``, nothing more.
+"""The transport: httpx sends one signed GET and hands back an ``Answer`` or a ``NetworkFailure``, nothing more.
 
-``stdlib`` sends with ``http.client``: a read of one page needs nothing else, so the command and the
-dynamic provider answer without importing httpx. ``httpx_pool`` sends through httpx: the pages after
-the first (concurrently), a read a proxy may route, and the plugin's long-lived connections. Neither
-imports the other; ``_requests`` makes the attempts over either one's ``send``.
+``httpx_pool`` holds the clients: ``ConnectionPool`` (async, the caller's, kept as long as it likes: the
+plugin keeps one per process) and ``KEPT`` (sync, this process's, so that sequential synchronous reads
+reuse open connections). ``_requests`` makes the attempts over either one's ``send``.
 """
 
 from __future__ import annotations
