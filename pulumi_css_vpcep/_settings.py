@@ -290,9 +290,14 @@ def _first(layers: list[_Layer], setting: str) -> tuple[str, str] | None:
     return None
 
 
-def _where(layers: list[_Layer], setting: str) -> str:
+def _places(layers: list[_Layer], setting: str) -> tuple[str, ...]:
     """Every place a setting can be given, for the message that says it is missing."""
-    places = [layer.place(setting) for layer in layers if setting in layer.names]
+    return tuple(layer.place(setting) for layer in layers if setting in layer.names)
+
+
+def _where(layers: list[_Layer], setting: str) -> str:
+    """``_places`` as words: ``a, b or c``."""
+    places = _places(layers, setting)
     return ", ".join(places[:-1]) + " or " + places[-1] if len(places) > 1 else places[0]
 
 
@@ -446,7 +451,7 @@ def resolve_settings(*, last_endpoint: str | None = None, **sources: Unpack[Sett
     resolved_project = _given_or_configured(layers, "project_id", validate_id, sources.get("project_id"))
     resolved_region = _given_or_configured(layers, "region", validate_region, sources.get("region"))
     if resolved_region is None:
-        raise ConfigurationError(f"no region: set the region argument, {_where(layers, 'region')}")
+        raise ConfigurationError("no region", input_name="region", places=_places(layers, "region"))
     css = _given_or_configured(layers, "endpoint", validate_endpoint, sources.get("endpoint"))
     auth_url = _configured(layers, "auth_url", validate_endpoint, None)
     cloud = _configured(layers, "cloud", _cloud, DEFAULT_CLOUD)
@@ -464,3 +469,17 @@ def resolve_settings(*, last_endpoint: str | None = None, **sources: Unpack[Sett
             total_timeout=_configured(layers, "read_timeout", parse_duration, DEFAULT_TOTAL_TIMEOUT),
         ),
     )
+
+
+def read_deadline(**sources: Unpack[SettingsSources]) -> float:
+    """The seconds a read with these sources may take, as ``resolve_settings(...).retry.deadline`` gives it but
+    without resolving anything else: the caller's ``retry.total_timeout``, else ``css-vpcep:readTimeout`` or
+    ``HW_CSS_READ_TIMEOUT``, else 3 minutes. What bounds a whole wait in the Pulumi faces. A malformed value is
+    the ``ConfigurationError`` a read would raise."""
+    retry = sources.get("retry")
+    if retry is not None and retry.total_timeout is not None:
+        return retry.total_timeout
+    environ = sources.get("environ")
+    layers = _layers(sources.get("config"), os.environ if environ is None else environ,
+                     sources.get("config_namespace", "huaweicloud"))
+    return _configured(layers, "read_timeout", parse_duration, DEFAULT_TOTAL_TIMEOUT)
