@@ -39,6 +39,8 @@ EXIT_FINDINGS = 6
 """``audit`` found connections that should not be there: the code of a wait that a connection's status ended
 (``errors.ConnectionStatusError``), as both mean that what was checked is not as wanted."""
 EXIT_INTERRUPTED = 130
+MAX_PENDING = 10 * 365 * 86400.0
+"""The longest ``--max-pending`` accepted, in seconds: ten years (``87600h``)."""
 MAX_TIMEOUT = 3600.0
 """The longest ``--timeout`` and ``--deadline`` accepted, in seconds."""
 
@@ -74,13 +76,14 @@ def _seconds(value: str | None, flag: str) -> float | None:
     return seconds
 
 
-def _duration(value: str, flag: str) -> float:
-    """A duration flag of ``wait`` and ``audit``: ``90s``, ``5m``, ``1m30s`` or plain seconds."""
+def _duration(value: str, flag: str, most: float | None = None) -> float:
+    """A duration flag of ``wait`` and ``audit``: ``90s``, ``5m``, ``1m30s`` or plain seconds, at most ``most``
+    seconds (24 hours when not given)."""
     from ._settings import parse_duration
     from .errors import InvalidInputError
 
     try:
-        return parse_duration(value)
+        return parse_duration(value) if most is None else parse_duration(value, most)
     except ValueError as err:
         raise InvalidInputError(flag, str(err)) from None
 
@@ -356,7 +359,7 @@ def _audit(args: argparse.Namespace) -> int:
     from ._audit import findings
     from ._read import read_outputs
 
-    max_pending = None if args.max_pending is None else _duration(args.max_pending, "--max-pending")
+    max_pending = None if args.max_pending is None else _duration(args.max_pending, "--max-pending", MAX_PENDING)
     found = findings(read_outputs(**_read_options(args)), allowed=args.allow_domain, max_pending=max_pending)
     if args.output == "json":
         sys.stdout.write(json.dumps([f.as_json() for f in found], indent=2, ensure_ascii=False) + "\n")

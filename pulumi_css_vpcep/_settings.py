@@ -353,9 +353,10 @@ MAX_READ_TIMEOUT = 24 * 3600.0
 """The longest read deadline accepted, in seconds."""
 
 
-def parse_duration(given: str) -> float:
+def parse_duration(given: str, most: float = MAX_READ_TIMEOUT) -> float:
     """Seconds from a duration as Pulumi's ``customTimeouts`` and Terraform's ``timeouts`` write it (``90s``,
-    ``5m``, ``1m30s``, ``1.5h``) or a plain number of seconds (``90``); ``ValueError`` otherwise."""
+    ``5m``, ``1m30s``, ``1.5h``) or a plain number of seconds (``90``), more than 0 and at most ``most``
+    seconds (a read's longest deadline by default); ``ValueError`` otherwise."""
     value = given.strip()
     try:
         seconds = float(value)
@@ -368,8 +369,8 @@ def parse_duration(given: str) -> float:
             position = part.end()
         if position != len(value) or not value:
             raise ValueError(f"{_describe(given)} is not a duration such as '90s', '5m' or '1m30s'") from None
-    if not 0 < seconds <= MAX_READ_TIMEOUT:  # NaN fails this too
-        raise ValueError(f"{_describe(given)} must be more than 0 s and at most {MAX_READ_TIMEOUT / 3600:g} h")
+    if not 0 < seconds <= most:  # NaN fails this too
+        raise ValueError(f"{_describe(given)} must be more than 0 s and at most {most / 3600:g} h")
     return seconds
 
 
