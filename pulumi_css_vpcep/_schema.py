@@ -25,6 +25,7 @@ RESOURCE_TOKEN = f"{PACKAGE}:index:VpcepConnections"
 FUNCTION_TOKEN = f"{PACKAGE}:index:getVpcepConnections"
 CONNECTION_TOKEN = f"{PACKAGE}:index:Connection"
 PERMISSION_TOKEN = f"{PACKAGE}:index:Permission"
+WAIT_FOR_TOKEN = f"{PACKAGE}:index:WaitFor"
 
 
 class VpcepConnectionsArgs(BaseModel):
@@ -47,6 +48,27 @@ class VpcepConnectionsArgs(BaseModel):
         description="The CSS endpoint URL (`https`; `http` only to a loopback address). When not set: "
         "`HW_CSS_ENDPOINT`, else the region's public endpoint.",
     )
+
+
+class WaitForArgs(BaseModel):
+    """The resource's ``waitFor`` input (``wait_for`` in Python): what its create and update wait for."""
+
+    endpoint_ids: list[str] = Field(
+        description="The consumers' VPC endpoint ids: each is the id of its connection to the cluster. One not "
+        "listed yet is pending."
+    )
+    status: str | None = Field(
+        default=None,
+        description="The status to wait for, `accepted` when not set. A connection that is `rejected` or `failed` "
+        "(and not waited for in that status) fails the create or update at once.",
+    )
+
+
+WAIT_FOR_DESCRIPTION = (
+    "Create or update the resource only once each named connection has the status, so that resources using its "
+    "outputs come after; bounded by the read's deadline (`customTimeouts`, else `css-vpcep:readTimeout`, 3 minutes "
+    "by default). A preview reads once and does not wait. A change of it updates the resource, never replaces it."
+)
 
 
 _CONFIG_DOCS = {
@@ -146,6 +168,12 @@ def package_schema() -> dict[str, Any]:
                 "properties": _properties(Permission),
                 "required": ["id"],
             },
+            WAIT_FOR_TOKEN: {
+                "type": "object",
+                "description": "What the resource's create and update wait for: connections in a status.",
+                "properties": _properties(WaitForArgs),
+                "required": _required(WaitForArgs),
+            },
         },
         "resources": {
             RESOURCE_TOKEN: {
@@ -154,7 +182,9 @@ def package_schema() -> dict[str, Any]:
                 "of `clusterId`, `projectId`, `region` or `endpoint` replaces it; deleting it changes "
                 "nothing in the cloud. Its id is `{region}:{projectId}:{clusterId}`, so it can be read "
                 "back with `get` from the id alone.",
-                "inputProperties": inputs,
+                "inputProperties": {
+                    **inputs, "waitFor": {"$ref": f"#/types/{WAIT_FOR_TOKEN}", "description": WAIT_FOR_DESCRIPTION}
+                },
                 "requiredInputs": _required(VpcepConnectionsArgs),
                 "properties": outputs,
                 "required": required_outputs,
