@@ -8,11 +8,10 @@ import signal
 import subprocess
 import time
 
-import httpx
 import pytest
 
 from pulumi_css_vpcep.emulator import SAMPLE_CLUSTER_ID, Emulator
-from tests.command import assert_one_line_error, finish_cli, run_cli, start_cli
+from tests.command import assert_one_line_error, change_later, finish_cli, run_cli, start_cli
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -31,18 +30,12 @@ def without_status_lines(result: subprocess.CompletedProcess[str]) -> subprocess
     return subprocess.CompletedProcess(result.args, result.returncode, result.stdout, "".join(f"{k}\n" for k in kept))
 
 
-def change(emulator: Emulator, connection_id: str, after: float, **fields: str) -> None:
-    """Have the emulator change (or list) a connection of the sample cluster ``after`` seconds from now."""
-    url = f"{emulator.url}/_emulator/clusters/{SAMPLE_CLUSTER_ID}/connections/{connection_id}"
-    httpx.post(url, json={**fields, "afterSeconds": after}, trust_env=False).raise_for_status()
-
-
 def wait(*flags: str) -> list[str]:
     return ["wait", "--cluster-id", SAMPLE_CLUSTER_ID, *flags]
 
 
 def test_a_pending_connection_accepted_meanwhile_ends_the_wait_with_the_outputs(emulator: Emulator) -> None:
-    change(emulator, PENDING, 1, status="accepted")
+    change_later(emulator, PENDING, 1, status="accepted")
     result = run_cli(*wait("--endpoint-id", PENDING, "--interval", "0.2s"), env=emulator.environ())
     assert result.returncode == 0, result.stderr
     outputs = json.loads(result.stdout)
@@ -55,8 +48,8 @@ def test_a_pending_connection_accepted_meanwhile_ends_the_wait_with_the_outputs(
 
 
 def test_a_connection_listed_only_after_the_wait_started_is_waited_for(emulator: Emulator) -> None:
-    change(emulator, "ep-late", 1, status="pendingAcceptance", domain_id="d1")
-    change(emulator, "ep-late", 2, status="accepted")
+    change_later(emulator, "ep-late", 1, status="pendingAcceptance", domain_id="d1")
+    change_later(emulator, "ep-late", 2, status="accepted")
     result = run_cli(*wait("--endpoint-id", "ep-late", "--interval", "0.2"), env=emulator.environ())
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines()[0] == "css-vpcep: connection ep-late is not listed yet"
@@ -65,7 +58,7 @@ def test_a_connection_listed_only_after_the_wait_started_is_waited_for(emulator:
 
 
 def test_a_rejection_ends_the_wait_with_6_at_the_next_read_naming_the_connection(emulator: Emulator) -> None:
-    change(emulator, PENDING, 1, status="rejected")
+    change_later(emulator, PENDING, 1, status="rejected")
     result = run_cli(*wait("--endpoint-id", PENDING, "--interval", "2s", "--timeout", "5m"),
                      env=emulator.environ())
     line = assert_one_line_error(without_status_lines(result), 6)
@@ -83,9 +76,9 @@ def test_the_timeout_ends_the_wait_with_7_naming_what_is_still_pending(emulator:
 
 
 def test_two_endpoints_are_both_waited_for(emulator: Emulator) -> None:
-    change(emulator, "ep-second", 0.5, status="pendingAcceptance")
-    change(emulator, PENDING, 1, status="accepted")
-    change(emulator, "ep-second", 2.5, status="accepted")
+    change_later(emulator, "ep-second", 0.5, status="pendingAcceptance")
+    change_later(emulator, PENDING, 1, status="accepted")
+    change_later(emulator, "ep-second", 2.5, status="accepted")
     result = run_cli(*wait("--endpoint-id", PENDING, "--endpoint-id", "ep-second", "--interval", "0.2"),
                      env=emulator.environ())
     assert result.returncode == 0, result.stderr
