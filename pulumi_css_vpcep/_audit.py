@@ -21,12 +21,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from ._fields import read_stored
+from ._settings import parse_duration
+
 DOMAIN_PREFIX = "iam:domain::"
 """How the whitelist writes an account id."""
 EVERYONE = "*"
 """The whitelist entry (or account id) that admits every account."""
 PENDING = "pendingAcceptance"
 """The status of a connection waiting for the service's owner to accept it."""
+AUDITED_TYPES = ("css-vpcep:index:VpcepConnections", "pulumi-python:dynamic/css-vpcep:VpcepConnections")
+"""The resource types whose outputs a policy audits: the plugin's resource, and the Python dynamic resource
+(``VpcepConnections`` registers its own type, so no other dynamic resource is mistaken for it)."""
+MAX_PENDING = 10 * 365 * 86400.0
+"""The longest ``max_pending`` a person may give, in seconds: ten years (``87600h``)."""
 
 
 class Finding(NamedTuple):
@@ -115,7 +123,9 @@ def findings(
     """The audit of a read's outputs, in the order of its connections: each connection whose account is not
     admitted, by the service's whitelist or, when given, by ``allowed`` (account ids or whitelist entries,
     which replace the whitelist); and, when ``max_pending`` (seconds) is given, each connection pending
-    acceptance for longer, by its ``created_at`` (one whose creation time is unreadable is reported too)."""
+    acceptance for longer, by its ``created_at`` (one whose creation time is unreadable is reported too).
+    ``outputs`` may be spelled in snake_case (a read's, the dynamic resource's) or camelCase (the plugin's)."""
+    outputs = read_stored(outputs)  # either spelling: a read's, or a plugin's camelCase state
     admitted = service_whitelist(outputs) if allowed is None else whitelist(allowed)
     by = "on the whitelist" if allowed is None else "among the allowed accounts"
     moment = now or datetime.now(UTC)
@@ -140,3 +150,27 @@ def findings(
                     f"longer than {duration_words(max_pending)}",
                 ))
     return found
+
+
+def as_plain(value: Any) -> Any:
+    """A value read through mappings and sequences (a policy's read-only views of a resource's outputs) as plain
+    dicts and lists: the outputs ``findings`` takes."""
+    if isinstance(value, Mapping):
+        return {key: as_plain(item) for key, item in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [as_plain(item) for item in value]
+    return value
+
+
+def policy_rules(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``findings``' keyword arguments from a policy's configuration: ``allowDomains`` (a list of account ids)
+    and ``maxPending`` (a duration such as ``72h``); ``ValueError`` naming the key for a malformed value."""
+    allowed = config.get("allowDomains")
+    if allowed is not None and (not isinstance(allowed, list) or not all(isinstance(a, str) for a in allowed)):
+        raise ValueError("allowDomains must be a list of account ids")
+    given = config.get("maxPending")
+    try:
+        max_pending = None if given is None else parse_duration(str(given), MAX_PENDING)
+    except ValueError as err:
+        raise ValueError(f"maxPending: {err}") from None
+    return {"allowed": allowed, "max_pending": max_pending}

@@ -39,8 +39,6 @@ EXIT_FINDINGS = 6
 """``audit`` found connections that should not be there: the code of a wait that a connection's status ended
 (``errors.ConnectionStatusError``), as both mean that what was checked is not as wanted."""
 EXIT_INTERRUPTED = 130
-MAX_PENDING = 10 * 365 * 86400.0
-"""The longest ``--max-pending`` accepted, in seconds: ten years (``87600h``)."""
 MAX_TIMEOUT = 3600.0
 """The longest ``--timeout`` and ``--deadline`` accepted, in seconds."""
 
@@ -356,7 +354,7 @@ def _wait(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from ._audit import findings
+    from ._audit import MAX_PENDING, findings
     from ._read import read_outputs
 
     max_pending = None if args.max_pending is None else _duration(args.max_pending, "--max-pending", MAX_PENDING)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from pulumi_css_vpcep._audit import findings, whitelist
+from pulumi_css_vpcep._audit import as_plain, findings, policy_rules, whitelist
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -81,3 +82,47 @@ def test_findings_as_json_name_connection_account_and_reason() -> None:
     [finding] = findings(outputs(connection("ep-2", "d2")), now=NOW)
     assert finding.as_json() == {"connection_id": "ep-2", "domain_id": "d2",
                                  "reason": "accepted, and its account is not on the whitelist"}
+
+
+def test_outputs_in_the_plugins_camel_case_are_audited_alike() -> None:
+    camel = {"connections": [{"id": "ep-2", "domainId": "d2", "status": "pendingAcceptance",
+                              "createdAt": "2024-12-30T00:00:00Z"}],
+             "permissions": [{"id": "p", "permission": "iam:domain::d1", "permissionType": "domainId"}]}
+    assert [f.reason.split(",")[0] for f in findings(camel, max_pending=60, now=NOW)] == [
+        "pendingAcceptance", "pending acceptance for 2d (since 2024-12-30T00:00:00Z)"
+    ]
+
+
+def test_a_policys_read_only_views_become_plain_values() -> None:
+    class View(Mapping[str, Any]):
+        def __init__(self, target: dict[str, Any]) -> None:
+            self._target = target
+
+        def __getitem__(self, key: str) -> Any:
+            value = self._target[key]
+            return View(value) if isinstance(value, dict) else tuple(value) if isinstance(value, list) else value
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(self._target)
+
+        def __len__(self) -> int:
+            return len(self._target)
+
+    plain = outputs(connection("ep-2", "d2"))
+    assert as_plain(View(plain)) == plain
+
+
+@pytest.mark.parametrize(
+    ("config", "rules"),
+    [({}, {"allowed": None, "max_pending": None}),
+     ({"allowDomains": ["d1"], "maxPending": "72h"}, {"allowed": ["d1"], "max_pending": 72 * 3600.0})],
+)
+def test_a_policys_configuration_gives_the_rules(config: dict[str, Any], rules: dict[str, Any]) -> None:
+    assert policy_rules(config) == rules
+
+
+@pytest.mark.parametrize(("config", "named"), [({"allowDomains": "d1"}, "allowDomains"),
+                                               ({"maxPending": "3 days"}, "maxPending")])
+def test_a_bad_policy_configuration_is_refused_naming_the_key(config: dict[str, Any], named: str) -> None:
+    with pytest.raises(ValueError, match=f"^{named}"):
+        policy_rules(config)
