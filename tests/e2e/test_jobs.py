@@ -4,6 +4,7 @@ the policy pack in ``examples/policy-pack`` through ``pulumi preview --policy-pa
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -113,6 +114,7 @@ def put_clean_cluster(emulator: Emulator, cluster_id: str) -> None:
 
 
 def policy_run(program: Program, pack: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    """``pulumi COMMAND --policy-pack PACK`` in the program's directory (``COMMAND`` may carry more flags)."""
     return program.backend.cli(*command, "--color", "never", "--policy-pack", str(pack), cwd=program.work_dir,
                                env=program.env, check=False, timeout=POLICY_TIMEOUT)
 
@@ -128,6 +130,13 @@ def test_a_yaml_preview_with_the_policy_pack_fails_on_an_outside_account_and_pas
     assert "(css-vpcep:index:VpcepConnections: read0)" in text
     assert f"connection {OUTSIDER[0]} (account {OUTSIDER[1]}): rejected, and its account is not on the whitelist" \
         in text
+
+    # Its configuration's allowDomains replace the whitelist.
+    config = program.work_dir / "audit.json"
+    everyone = ["2f3e4d5c6b7a48999a8b7c6d5e4f3a2b", "7a6b5c4d3e2f41009f8e7d6c5b4a3928", OUTSIDER[1]]
+    config.write_text(json.dumps({"vpcep-connections-audit": {"allowDomains": everyone}}), encoding="utf-8")
+    allowed = policy_run(program, policy_pack, "preview", "--policy-pack-config", str(config))
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
 
     put_clean_cluster(emulator, SAMPLE_CLUSTER_ID)
     passed = policy_run(program, policy_pack, "preview")
