@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import httpx
 import pytest
@@ -71,3 +74,18 @@ def test_a_connection_pending_longer_than_max_pending_exits_6(emulator: Emulator
 def test_bad_usage_exits_2_and_sends_nothing(emulator: Emulator, flags: list[str], named: str) -> None:
     assert named in assert_one_line_error(run_cli(*audit(*flags), env=emulator.environ()), 2)
     assert sum(emulator.state.requests.values()) == 0
+
+
+def test_wait_and_audit_load_no_pulumi_grpc_pydantic_or_httpx(emulator: Emulator) -> None:
+    probe = (
+        "import sys\n"
+        "from pulumi_css_vpcep import _cli as cli\n"
+        "codes = [cli.main(['audit', '--cluster-id', sys.argv[1]]),\n"
+        "         cli.main(['wait', '--cluster-id', sys.argv[1], '--endpoint-id', sys.argv[2]])]\n"
+        "print(codes, sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'grpc', 'pydantic', 'httpx')),"
+        " file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, SAMPLE_CLUSTER_ID, "8e4b1c2a-5d6f-4a7b-9c0d-1e2f3a4b5c6d"],
+                            capture_output=True, text=True, timeout=60, check=False,
+                            env={"PATH": os.environ.get("PATH", ""), **emulator.environ()})
+    assert result.stderr.strip().splitlines()[-1] == "[6, 0] []"
