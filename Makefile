@@ -45,6 +45,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict tests/e2e/programs/python-reads/__main__.py
+	$(BIN)/mypy --strict tests/e2e/programs/python-wait/__main__.py
 	@for example in examples/python-*/; do \
 		[ -f "$$example/__main__.py" ] || continue; \
 		echo "$(BIN)/mypy --strict $$example"; \

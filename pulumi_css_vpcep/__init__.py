@@ -20,11 +20,13 @@ if TYPE_CHECKING:
     from .errors import (
         ApiError,
         ConfigurationError,
+        ConnectionStatusError,
         CssVpcepError,
         IncompleteReadError,
         InvalidInputError,
         ReadCancelledError,
         TransportError,
+        WaitTimeoutError,
     )
     from .models import Connection, Permission, VpcepConnectionsResult
     from .resource import VpcepConnections, VpcepConnectionsProvider, get_vpcep_connections
@@ -35,8 +37,8 @@ _WHERE = {
         "_read": ("aread_vpcep_connections", "read_vpcep_connections"),
         "_retries": ("RetryPolicy",),
         "_transports.httpx_pool": ("ConnectionPool",),
-        "errors": ("ApiError", "ConfigurationError", "CssVpcepError", "IncompleteReadError", "InvalidInputError",
-                   "ReadCancelledError", "TransportError"),
+        "errors": ("ApiError", "ConfigurationError", "ConnectionStatusError", "CssVpcepError", "IncompleteReadError",
+                   "InvalidInputError", "ReadCancelledError", "TransportError", "WaitTimeoutError"),
         "models": ("Connection", "Permission", "VpcepConnectionsResult"),
         # The Pulumi faces import the Pulumi SDK (and gRPC).
         "resource": ("VpcepConnections", "VpcepConnectionsProvider", "get_vpcep_connections"),
@@ -50,6 +52,7 @@ __all__ = [
     "ConfigurationError",
     "Connection",
     "ConnectionPool",
+    "ConnectionStatusError",
     "CssVpcepError",
     "IncompleteReadError",
     "InvalidInputError",
@@ -60,6 +63,7 @@ __all__ = [
     "VpcepConnections",
     "VpcepConnectionsProvider",
     "VpcepConnectionsResult",
+    "WaitTimeoutError",
     "__version__",
     "aread_vpcep_connections",
     "get_vpcep_connections",

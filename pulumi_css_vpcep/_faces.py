@@ -26,6 +26,7 @@ from ._settings import (
     validate_id,
     validate_region,
 )
+from ._wait import WaitFor, wait_for
 from .errors import InvalidInputError
 
 INPUT_NAMES = ("cluster_id", "project_id", "region", "endpoint")
@@ -37,6 +38,10 @@ OUTPUT_NAMES = (*INPUT_NAMES, "connections", "permissions", "vpc_service_name", 
 """The outputs of the resource and the function (``VpcepConnectionsResult``'s fields), in order."""
 COMPUTED_NAMES = tuple(name for name in OUTPUT_NAMES if name not in INPUT_NAMES)
 """The outputs that only a read gives."""
+WAIT_INPUT = "wait_for"
+"""The resource's input that makes its create and update end only once connections have a status
+(``_wait.WaitFor``: ``endpoint_ids`` and ``status``). Not an input of the function; stored beside the outputs
+so that a diff sees it change, which updates (and waits), never replaces."""
 
 _CHECKS: dict[str, Callable[[Any, str], str]] = {
     "cluster_id": validate_id,
@@ -72,18 +77,21 @@ def check_inputs(
     *,
     allow_unknown: bool = True,
     only_inputs: bool = False,
+    resource: bool = False,
 ) -> tuple[Inputs, list[Failure]]:
     """Check inputs without sending anything: the values to use, and a failure for each bad one.
 
     :param given: the inputs by the face's names (``spell(name)``), each a plain value or ``UNKNOWN``.
     :param allow_unknown: whether an unknown value passes (a preview) or is refused (a function call).
     :param only_inputs: whether a name that is not an input (other than an engine's ``__`` key) fails.
+    :param resource: whether the resource's own input (``WAIT_INPUT``, checked by ``check_wait``) is an input.
     """
     inputs: Inputs = {}
     failures: list[Failure] = []
     spelled = [spell(name) for name in INPUT_NAMES]
     if only_inputs:
-        extra = sorted(key for key in given if key not in spelled and not key.startswith("__"))
+        known_keys = [*spelled, spell(WAIT_INPUT)] if resource else spelled
+        extra = sorted(key for key in given if key not in known_keys and not key.startswith("__"))
         failures += [Failure(key, f"unknown input {key!r}: expected one of {', '.join(spelled)}") for key in extra]
     for name, key in zip(INPUT_NAMES, spelled, strict=True):
         value = given.get(key)
@@ -102,6 +110,53 @@ def check_inputs(
             except InvalidInputError as err:
                 failures.append(Failure(key, str(err)))
     return inputs, failures
+
+
+def _has_unknown(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_unknown(item) for item in value.values())
+    return isinstance(value, list | tuple) and any(_has_unknown(item) for item in value)
+
+
+def check_wait(
+    given: Mapping[str, Any], spell: Callable[[str], str] = str
+) -> tuple[WaitFor | Unknown | None, list[Failure]]:
+    """The resource's wait input among ``given`` (by the face's names): ``None`` when not given, ``UNKNOWN`` while
+    any part of it is not known (a preview, which never waits), else a checked ``WaitFor``; and its failure."""
+    key = spell(WAIT_INPUT)
+    value = given.get(key)
+    if value is None:
+        return None, []
+    if _has_unknown(value):
+        return UNKNOWN, []
+    ids, status = spell("endpoint_ids"), spell("status")
+    if not isinstance(value, Mapping):
+        return None, [Failure(key, f"{key} must be an object with {ids} and {status}")]
+    extra = sorted(k for k in value if k not in (ids, status))
+    if extra:
+        return None, [Failure(key, f"unknown field {extra[0]!r} of {key}: expected {ids} and {status}")]
+    try:
+        return wait_for(value.get(ids), value.get(status), (f"{key}.{ids}", f"{key}.{status}")), []
+    except InvalidInputError as err:
+        return None, [Failure(key, str(err))]
+
+
+def stored_wait(state: Mapping[str, Any], spell: Callable[[str], str] = str) -> WaitFor | None:
+    """The wait a stored state (or checked inputs) holds, ``None`` when it holds none or an unreadable one."""
+    wait, failures = check_wait(state, spell)
+    return wait if isinstance(wait, WaitFor) and not failures else None
+
+
+def wait_changed(wait: WaitFor | Unknown | None, olds: Mapping[str, Any], spell: Callable[[str], str] = str) -> bool:
+    """Whether the wait input differs from the one stored (``olds``): an update, that waits for the new one."""
+    return isinstance(wait, Unknown) or wait != stored_wait(olds, spell)
+
+
+def with_wait(outputs: Mapping[str, Any], wait: WaitFor | None) -> dict[str, Any]:
+    """What a resource stores: a read's outputs, and its wait input when it has one (snake_case)."""
+    return {**outputs, WAIT_INPUT: wait.as_input()} if wait is not None else dict(outputs)
 
 
 def checked_inputs(given: Mapping[str, Any], spell: Callable[[str], str] = str, **options: bool) -> Inputs:

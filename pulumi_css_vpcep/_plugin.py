@@ -20,8 +20,9 @@ from ._pulumi_compat import UNKNOWN
 from ._read import aread_outputs
 from ._retries import RetryPolicy
 from ._schema import FUNCTION_TOKEN, PACKAGE, schema_json
-from ._settings import CREDENTIAL_KEYS
+from ._settings import CREDENTIAL_KEYS, read_deadline
 from ._transports.httpx_pool import ConnectionPool
+from ._wait import WaitFor, Waiting, await_status
 from .errors import CssVpcepError
 
 CALL_ERRORS: ContextVar[list[CssVpcepError]] = ContextVar("css_vpcep_call_errors")
@@ -112,13 +113,50 @@ class CssVpcepProvider(p.Provider):
         self._handoff = faces.ReadHandoff()
         self._cancellation = Cancellation()
 
-    async def _read(self, named: Mapping[str, Any]) -> dict[str, Any]:
+    def _retry(self, seconds: float = 0.0) -> RetryPolicy | None:
+        """The retries of a read: within ``seconds``, else the engine's timeout of the call when it gives one."""
+        timeout = seconds or OPERATION_TIMEOUT.get()
+        return RetryPolicy(total_timeout=timeout) if timeout > 0 else None
+
+    async def _read(self, named: Mapping[str, Any], seconds: float = 0.0) -> dict[str, Any]:
         """The one read of the provider: the outputs of what ``named`` names, with this provider's configuration,
-        within the engine's timeout of the call when it gives one, and ended at once by the engine's cancel."""
-        timeout = OPERATION_TIMEOUT.get()
-        retry = RetryPolicy(total_timeout=timeout) if timeout > 0 else None
+        within ``seconds`` or the engine's timeout of the call when it gives one, and ended at once by the
+        engine's cancel."""
         return await aread_outputs(**named, config=self._config, config_namespace=PACKAGE, pool=self._pool,
-                                   retry=retry, cancel=self._cancellation)
+                                   retry=self._retry(seconds), cancel=self._cancellation)
+
+    async def _read_or_wait(
+        self, named: Mapping[str, Any], wait_for: WaitFor | None, urn: str, kept: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The outputs to store: one read (``kept``, a diff's, when there is one), or, with ``wait_for``, the
+        reads of a wait bounded by the read's deadline (the engine's timeout of the call, else
+        ``css-vpcep:readTimeout``), each line of it shown under the resource; the engine's cancel ends it."""
+        if wait_for is None:
+            return kept or await self._read(named)
+        import asyncio
+
+        handed = [kept] if kept else []
+        shown: set[asyncio.Task[None]] = set()
+
+        async def read(left: float) -> dict[str, Any]:
+            return handed.pop() if handed else await self._read(named, left)
+
+        def report(line: str) -> None:
+            if self._log is not None:
+                line = f"css-vpcep: cluster {named.get('cluster_id')}: {line}"
+                shown.add(asyncio.ensure_future(self._log(line, urn)))
+
+        seconds = read_deadline(config=self._config, config_namespace=PACKAGE, retry=self._retry())
+        waiting = Waiting(wait_for, seconds, report=report)
+        try:
+            outputs = await self._cancellation.run(await_status(waiting, read), about=str(named.get("cluster_id")))
+        finally:
+            await asyncio.gather(*shown, return_exceptions=True)
+        return faces.with_wait(outputs, wait_for)
+
+    def _wait_for(self, props: Mapping[str, PropertyValue]) -> WaitFor | None:
+        """The checked wait input among property values (the engine checked it before)."""
+        return faces.stored_wait(_plain_map(props), faces.camel_case)
 
     async def cancel(self) -> None:
         """The engine cancels (Ctrl-C): every read in flight ends now, and every later one before it starts."""
@@ -127,7 +165,7 @@ class CssVpcepProvider(p.Provider):
     def _inputs(self, props: Mapping[str, PropertyValue], *, allow_unknown: bool = True) -> faces.Inputs:
         """Checked inputs; a bad one is an ``InvalidInputError`` (the engine checked them before)."""
         return faces.checked_inputs(_plain_map(props), faces.camel_case, allow_unknown=allow_unknown,
-                                    only_inputs=True)
+                                    only_inputs=True, resource=True)
 
     async def get_schema(self, request: p.GetSchemaRequest) -> p.GetSchemaResponse:  # noqa: ARG002
         return p.GetSchemaResponse(schema=schema_json())
@@ -153,10 +191,19 @@ class CssVpcepProvider(p.Provider):
         return p.DiffResponse(changes=bool(changed), diffs=changed)
 
     async def check(self, request: p.CheckRequest) -> p.CheckResponse:
-        inputs, failures = faces.check_inputs(_plain_map(request.new_inputs), faces.camel_case, only_inputs=True)
+        given = _plain_map(request.new_inputs)
+        inputs, failures = faces.check_inputs(given, faces.camel_case, only_inputs=True, resource=True)
+        wait_for, wait_failures = faces.check_wait(given, faces.camel_case)
+        failures += wait_failures
         if failures:
             return p.CheckResponse(request.new_inputs, [p.CheckFailure(*f) for f in failures])
-        return p.CheckResponse(inputs=output_properties(inputs, given_only=True), failures=[])
+        checked = output_properties(inputs, given_only=True)
+        wait_key = faces.camel_case(faces.WAIT_INPUT)
+        if isinstance(wait_for, WaitFor):
+            checked |= output_properties({faces.WAIT_INPUT: wait_for.as_input()})
+        elif wait_for is faces.UNKNOWN:
+            checked[wait_key] = request.new_inputs[wait_key]
+        return p.CheckResponse(inputs=checked, failures=[])
 
     @report_errors
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
@@ -164,7 +211,10 @@ class CssVpcepProvider(p.Provider):
         inputs = self._inputs(request.new_inputs)
         replaces = faces.replacements(inputs, olds)
         changed = replaces
-        if not replaces:
+        wait_for, _ = faces.check_wait(_plain_map(request.new_inputs), faces.camel_case)
+        if not replaces and faces.wait_changed(wait_for, _plain_map(request.old_state), faces.camel_case):
+            changed = [faces.WAIT_INPUT]  # an update, which waits for the new one
+        elif not replaces:
             # Re-read what the state names, so that the preview shows the service's drift.
             endpoint = faces.given_endpoint(inputs)
             named = faces.identity(olds, endpoint)
@@ -172,7 +222,7 @@ class CssVpcepProvider(p.Provider):
             changed = faces.drift(olds, fresh, endpoint_given=endpoint is not None)
         diffs = [key for key in map(faces.camel_case, changed) if key not in request.ignore_changes]
         replaced = [faces.camel_case(name) for name in replaces if faces.camel_case(name) in diffs]
-        if diffs and not replaces:
+        if diffs and not replaces and faces.WAIT_INPUT not in changed:
             self._handoff.keep(named, fresh)
             if self._log is not None:
                 # A detailed diff would set the stored outputs against the inputs, showing them as deleted.
@@ -190,7 +240,9 @@ class CssVpcepProvider(p.Provider):
         if request.preview and any(value is faces.UNKNOWN for value in inputs.values()):
             return p.CreateResponse(resource_id="", properties=_preview(inputs))
         # (The create that follows a preview runs in another provider process: there is no read to hand on.)
-        outputs = await self._read(faces.known(inputs))
+        # A preview reads once and never waits.
+        wait_for = None if request.preview else self._wait_for(request.properties)
+        outputs = await self._read_or_wait(faces.known(inputs), wait_for, request.urn)
         return p.CreateResponse(resource_id=faces.resource_id_of(outputs), properties=output_properties(outputs))
 
     @report_errors
@@ -200,7 +252,9 @@ class CssVpcepProvider(p.Provider):
         named = faces.stored_identity(_state(request.properties), request.resource_id, endpoint)
         outputs = await self._read(named)
         inputs = dict(request.inputs) or output_properties(named, given_only=True)
-        return p.ReadResponse(resource_id=faces.resource_id_of(outputs), properties=output_properties(outputs),
+        # A refresh keeps the wait input stored: it is no drift, and waits for nothing.
+        kept = faces.with_wait(outputs, faces.stored_wait(_plain_map(request.properties), faces.camel_case))
+        return p.ReadResponse(resource_id=faces.resource_id_of(outputs), properties=output_properties(kept),
                               inputs=inputs)
 
     @report_errors
@@ -209,7 +263,8 @@ class CssVpcepProvider(p.Provider):
         if request.preview:
             return p.UpdateResponse(properties=_preview(inputs))
         named = faces.pinned(inputs, _state(request.olds))
-        outputs = self._handoff.take(named) or await self._read(named)
+        wait_for = self._wait_for(request.news)
+        outputs = await self._read_or_wait(named, wait_for, request.urn, self._handoff.take(named))
         return p.UpdateResponse(properties=output_properties(outputs))
 
     async def delete(self, request: p.DeleteRequest) -> None:  # noqa: ARG002

@@ -26,6 +26,7 @@ FUNCTION_TOKEN = f"{PACKAGE}:index:getVpcepConnections"
 CONNECTION_TOKEN = f"{PACKAGE}:index:Connection"
 PERMISSION_TOKEN = f"{PACKAGE}:index:Permission"
 ASSUME_ROLE_TOKEN = f"{PACKAGE}:index:AssumeRole"
+WAIT_FOR_TOKEN = f"{PACKAGE}:index:WaitFor"
 
 
 class VpcepConnectionsArgs(BaseModel):
@@ -48,6 +49,27 @@ class VpcepConnectionsArgs(BaseModel):
         description="The CSS endpoint URL (`https`; `http` only to a loopback address). When not set: "
         "`HW_CSS_ENDPOINT`, else the region's public endpoint.",
     )
+
+
+class WaitForArgs(BaseModel):
+    """The resource's ``waitFor`` input (``wait_for`` in Python): what its create and update wait for."""
+
+    endpoint_ids: list[str] = Field(
+        description="The consumers' VPC endpoint ids: each is the id of its connection to the cluster. One not "
+        "listed yet is pending."
+    )
+    status: str | None = Field(
+        default=None,
+        description="The status to wait for, `accepted` when not set. A connection that is `rejected` or `failed` "
+        "(and not waited for in that status) fails the create or update at once.",
+    )
+
+
+WAIT_FOR_DESCRIPTION = (
+    "Create or update the resource only once each named connection has the status, so that resources using its "
+    "outputs come after; bounded by the read's deadline (`customTimeouts`, else `css-vpcep:readTimeout`, 3 minutes "
+    "by default). A preview reads once and does not wait. A change of it updates the resource, never replaces it."
+)
 
 
 _CONFIG_DOCS = {
@@ -174,6 +196,12 @@ def package_schema() -> dict[str, Any]:
                                for name, (kind, text) in _ASSUME_ROLE_DOCS.items()},
                 "required": ["agencyName"],
             },
+            WAIT_FOR_TOKEN: {
+                "type": "object",
+                "description": "What the resource's create and update wait for: connections in a status.",
+                "properties": _properties(WaitForArgs),
+                "required": _required(WaitForArgs),
+            },
         },
         "resources": {
             RESOURCE_TOKEN: {
@@ -182,7 +210,9 @@ def package_schema() -> dict[str, Any]:
                 "of `clusterId`, `projectId`, `region` or `endpoint` replaces it; deleting it changes "
                 "nothing in the cloud. Its id is `{region}:{projectId}:{clusterId}`, so it can be read "
                 "back with `get` from the id alone.",
-                "inputProperties": inputs,
+                "inputProperties": {
+                    **inputs, "waitFor": {"$ref": f"#/types/{WAIT_FOR_TOKEN}", "description": WAIT_FOR_DESCRIPTION}
+                },
                 "requiredInputs": _required(VpcepConnectionsArgs),
                 "properties": outputs,
                 "required": required_outputs,

@@ -293,9 +293,14 @@ def _first(layers: list[_Layer], setting: str) -> tuple[str, str] | None:
     return None
 
 
-def _where(layers: list[_Layer], setting: str) -> str:
+def _places(layers: list[_Layer], setting: str) -> tuple[str, ...]:
     """Every place a setting can be given, for the message that says it is missing."""
-    places = [layer.place(setting) for layer in layers if setting in layer.names]
+    return tuple(layer.place(setting) for layer in layers if setting in layer.names)
+
+
+def _where(layers: list[_Layer], setting: str) -> str:
+    """``_places`` as words: ``a, b or c``."""
+    places = _places(layers, setting)
     return ", ".join(places[:-1]) + " or " + places[-1] if len(places) > 1 else places[0]
 
 
@@ -446,9 +451,10 @@ MAX_READ_TIMEOUT = 24 * 3600.0
 """The longest read deadline accepted, in seconds."""
 
 
-def parse_duration(given: str) -> float:
+def parse_duration(given: str, most: float = MAX_READ_TIMEOUT) -> float:
     """Seconds from a duration as Pulumi's ``customTimeouts`` and Terraform's ``timeouts`` write it (``90s``,
-    ``5m``, ``1m30s``, ``1.5h``) or a plain number of seconds (``90``); ``ValueError`` otherwise."""
+    ``5m``, ``1m30s``, ``1.5h``) or a plain number of seconds (``90``), more than 0 and at most ``most``
+    seconds (a read's longest deadline by default); ``ValueError`` otherwise."""
     value = given.strip()
     try:
         seconds = float(value)
@@ -461,8 +467,8 @@ def parse_duration(given: str) -> float:
             position = part.end()
         if position != len(value) or not value:
             raise ValueError(f"{_describe(given)} is not a duration such as '90s', '5m' or '1m30s'") from None
-    if not 0 < seconds <= MAX_READ_TIMEOUT:  # NaN fails this too
-        raise ValueError(f"{_describe(given)} must be more than 0 s and at most {MAX_READ_TIMEOUT / 3600:g} h")
+    if not 0 < seconds <= most:  # NaN fails this too
+        raise ValueError(f"{_describe(given)} must be more than 0 s and at most {most / 3600:g} h")
     return seconds
 
 
@@ -547,7 +553,7 @@ def resolve_settings(*, last_endpoint: str | None = None, **sources: Unpack[Sett
     found = discover(_credential_settings(layers, config, env, namespace))
     resolved_region = resolved_region or _from_profile(found.region, validate_region)
     if resolved_region is None:
-        raise ConfigurationError(f"no region: set the region argument, {_where(layers, 'region')}")
+        raise ConfigurationError("no region", input_name="region", places=_places(layers, "region"))
     resolved_project = resolved_project or _from_profile(found.project_id, validate_id)
     css = _given_or_configured(layers, "endpoint", validate_endpoint, sources.get("endpoint"))
     auth_url = _configured(layers, "auth_url", validate_endpoint, None)
@@ -572,3 +578,17 @@ def resolve_settings(*, last_endpoint: str | None = None, **sources: Unpack[Sett
             else _configured(layers, "read_timeout", parse_duration, DEFAULT_TOTAL_TIMEOUT),
         ),
     )
+
+
+def read_deadline(**sources: Unpack[SettingsSources]) -> float:
+    """The seconds a read with these sources may take, as ``resolve_settings(...).retry.deadline`` gives it but
+    without resolving anything else: the caller's ``retry.total_timeout``, else ``css-vpcep:readTimeout`` or
+    ``HW_CSS_READ_TIMEOUT``, else 3 minutes. What bounds a whole wait in the Pulumi faces. A malformed value is
+    the ``ConfigurationError`` a read would raise."""
+    retry = sources.get("retry")
+    if retry is not None and retry.total_timeout is not None:
+        return retry.total_timeout
+    environ = sources.get("environ")
+    layers = _layers(sources.get("config"), os.environ if environ is None else environ,
+                     sources.get("config_namespace", "huaweicloud"))
+    return _configured(layers, "read_timeout", parse_duration, DEFAULT_TOTAL_TIMEOUT)

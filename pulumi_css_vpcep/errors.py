@@ -6,15 +6,19 @@ readable line that never contains a credential.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 __all__ = [
     "RETRY_STATUSES",
     "ApiError",
     "ConfigurationError",
+    "ConnectionStatusError",
     "CssVpcepError",
     "IncompleteReadError",
     "InvalidInputError",
     "ReadCancelledError",
     "TransportError",
+    "WaitTimeoutError",
     "retryable_status",
 ]
 
@@ -53,6 +57,25 @@ class ConfigurationError(CssVpcepError):
     """A required setting is missing or malformed, or the region has no unique project."""
 
     exit_code = 3
+
+    def __init__(self, message: str, *, input_name: str | None = None, places: tuple[str, ...] = ()) -> None:
+        self.input_name = input_name
+        """The input (argument, resource input, flag) that would give the missing setting, by its snake_case
+        name (``region``), when there is one: a face names it its own way (``line``)."""
+        self.places = places
+        """Where else the missing setting can be given (``HW_REGION_NAME``), when ``input_name`` is set."""
+        self._message = message
+        super().__init__(self.line())
+
+    def line(self, spell_input: Callable[[str], str] | None = None) -> str:
+        """The error's one line, the input it needs spelled by ``spell_input`` (``--region`` in the command;
+        by default ``the region argument``)."""
+        if self.input_name is None:
+            return self._message
+        spelled = spell_input(self.input_name) if spell_input else f"the {self.input_name} argument"
+        options = [spelled, *self.places]
+        listed = ", ".join(options[:-1]) + " or " + options[-1] if len(options) > 1 else options[0]
+        return f"{self._message}: set {listed}"
 
 
 class ApiError(CssVpcepError):
@@ -126,3 +149,38 @@ class ReadCancelledError(CssVpcepError):
     or a pipeline's SIGINT to ``pulumi``), or the command was interrupted. Nothing is retried after it."""
 
     exit_code = 130
+
+
+class ConnectionStatusError(CssVpcepError):
+    """A connection waited for reached a status it cannot leave by itself for the one waited for
+    (``rejected`` or ``failed``): waiting longer would not change it."""
+
+    exit_code = 6
+
+    def __init__(self, endpoint_id: str, status: str, wanted: str) -> None:
+        self.endpoint_id = endpoint_id
+        """The connection's id: the consumer's VPC endpoint id."""
+        self.status = status
+        """The status it reached."""
+        self.wanted = wanted
+        """The status that was waited for."""
+        super().__init__(f"connection {endpoint_id} is {status}: it will not become {wanted}")
+
+
+class WaitTimeoutError(CssVpcepError):
+    """The time given to a wait passed before every connection waited for had the status."""
+
+    exit_code = 7
+
+    def __init__(
+        self, pending: Mapping[str, str | None], wanted: str, seconds: float, cause: str | None = None
+    ) -> None:
+        self.pending = dict(pending)
+        """The connections still without the status, each with its last status (``None``: not listed)."""
+        self.wanted = wanted
+        """The status that was waited for."""
+        self.seconds = seconds
+        """How long the wait was given, in seconds."""
+        listed = ", ".join(f"{endpoint_id} ({status or 'not listed'})" for endpoint_id, status in self.pending.items())
+        last = f"; the last read failed: {cause}" if cause else ""
+        super().__init__(f"timed out after {seconds:g} s waiting for {wanted}: still pending {listed}{last}")

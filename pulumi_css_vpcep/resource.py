@@ -24,6 +24,9 @@ from . import _pulumi_compat
 from ._cancel import Cancellation
 from ._engine_watch import watch_engine
 from ._read import aread_outputs, read_outputs
+from ._retries import RetryPolicy
+from ._settings import read_deadline
+from ._wait import WaitFor, Waiting, wait
 from .errors import CssVpcepError
 
 __all__ = ["VpcepConnections", "VpcepConnectionsProvider", "get_vpcep_connections"]
@@ -103,10 +106,37 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
         _pulumi_compat.report_marked_errors_in_one_line()
         _start_host_watches()
 
-    def _read(self, named: Mapping[str, Any], last_endpoint: str | None = None) -> dict[str, Any]:
+    def _read(
+        self, named: Mapping[str, Any], last_endpoint: str | None = None, retry: RetryPolicy | None = None
+    ) -> dict[str, Any]:
         """The outputs of a read of what ``named`` names (``faces.stored_identity`` or ``faces.pinned``),
         ended at once by the engine's cancel."""
-        return read_outputs(**named, config=self._config, last_endpoint=last_endpoint, cancel=HOST_CANCELLATION)
+        return read_outputs(**named, config=self._config, last_endpoint=last_endpoint, cancel=HOST_CANCELLATION,
+                            retry=retry)
+
+    def _read_or_wait(
+        self, named: Mapping[str, Any], wait_for: WaitFor | None, kept: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The outputs to store: one read (``kept``, a diff's, when there is one), or, with ``wait_for``, the reads
+        of a wait bounded by the read's deadline (``css-vpcep:readTimeout``), each line of it on stderr, which the
+        engine shows; the engine's cancel ends it at once."""
+        if wait_for is None:
+            return kept or self._read(named)
+        handed = [kept] if kept else []
+        cluster_id = str(named.get("cluster_id"))
+
+        def read(left: float) -> dict[str, Any]:
+            return handed.pop() if handed else self._read(named, retry=RetryPolicy(total_timeout=left))
+
+        def pause(seconds: float) -> None:
+            if HOST_CANCELLATION.wait(seconds):
+                raise HOST_CANCELLATION.error(cluster_id)
+
+        def report(line: str) -> None:
+            print(f"css-vpcep: cluster {cluster_id}: {line}", file=sys.stderr, flush=True)
+
+        waiting = Waiting(wait_for, read_deadline(config=self._config), report=report)
+        return faces.with_wait(wait(waiting, read, pause), wait_for)
 
     @_reported_in_one_line
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
@@ -117,6 +147,12 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
         (``PREVIEW_KEY``) is not an input, and is never stored."""
         inputs, failures = faces.check_inputs(_given(news))
         checked = {k: news[k] if v is faces.UNKNOWN else v for k, v in inputs.items() if v is not None}
+        wait_for, wait_failures = faces.check_wait(_given(news))
+        failures += wait_failures
+        if isinstance(wait_for, WaitFor):
+            checked[faces.WAIT_INPUT] = wait_for.as_input()
+        elif wait_for is faces.UNKNOWN:
+            checked[faces.WAIT_INPUT] = news[faces.WAIT_INPUT]
         previewing = news.get(PREVIEW_KEY) is True
         if previewing and not failures and faces.UNKNOWN not in inputs.values() and _new_read(inputs, olds):
             self._read(faces.known(inputs))  # its outputs cannot show: a preview's dynamic outputs stay unknown
@@ -124,8 +160,10 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
     @_reported_in_one_line
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        """Read the connections; the id is ``{region}:{project_id}:{cluster_id}``."""
-        outputs = self._read(faces.stored_identity(props, "", faces.given_endpoint(props)))
+        """Read the connections (until those of ``wait_for`` have its status); the id is
+        ``{region}:{project_id}:{cluster_id}``."""
+        named = faces.stored_identity(props, "", faces.given_endpoint(props))
+        outputs = self._read_or_wait(named, faces.stored_wait(props))
         return pulumi.dynamic.CreateResult(faces.resource_id_of(outputs), outputs)
 
     @_reported_in_one_line
@@ -135,15 +173,21 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
         last read through (an input given, or the region's)."""
         named = faces.stored_identity(props, id_)
         outputs = self._read(named, last_endpoint=faces.last_endpoint(props))
-        return pulumi.dynamic.ReadResult(faces.resource_id_of(outputs), outputs)
+        # A refresh reads and keeps the wait input stored: it is no drift, and waits for nothing.
+        kept = faces.with_wait(outputs, faces.stored_wait(props))
+        return pulumi.dynamic.ReadResult(faces.resource_id_of(outputs), kept)
 
     @_reported_in_one_line
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        """Replace when what is read changes, else report the service's drift from ``olds`` (stored outputs)."""
+        """Replace when what is read changes, else report the service's drift from ``olds`` (stored outputs); a
+        new wait input updates."""
         inputs = faces.checked_inputs(_given(news))
         replaces = faces.replacements(inputs, olds)
         changed: list[str] = replaces
-        if not replaces:
+        wait_for, _ = faces.check_wait(_given(news))
+        if not replaces and faces.wait_changed(wait_for, olds):
+            changed = [faces.WAIT_INPUT]
+        elif not replaces:
             endpoint = faces.given_endpoint(inputs)
             named = faces.identity(olds, endpoint)
             fresh = self._read(named)
@@ -157,9 +201,9 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
     @_reported_in_one_line
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         """Re-read what the resource names, so the stored outputs match the service again (the read of the
-        diff that found the drift, when it named the same)."""
+        diff that found the drift, when it named the same), until the connections of ``wait_for`` have its status."""
         named = faces.pinned(faces.checked_inputs(_given(news)), olds)
-        outputs = self._handoff.take(named) or self._read(named)
+        outputs = self._read_or_wait(named, faces.stored_wait(news), self._handoff.take(named))
         return pulumi.dynamic.UpdateResult(outputs)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
@@ -182,6 +226,8 @@ class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepC
     vpc_service_name: pulumi.Output[str | None]
     vpcep_update_switch: pulumi.Output[bool]
     total_count: pulumi.Output[int]
+    wait_for: pulumi.Output[dict[str, Any] | None]
+    """The ``wait_for`` input as checked: ``endpoint_ids`` and ``status``."""
 
     def __init__(
         self,
@@ -191,12 +237,20 @@ class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepC
         region: pulumi.Input[str] | None = None,
         endpoint: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        wait_for: pulumi.Input[Mapping[str, Any]] | None = None,
     ) -> None:
         """Read the connections of ``cluster_id``. The arguments are those of ``VpcepConnectionsArgs``: those
-        left out come from ``huaweicloud:*`` configuration, ``HW_*`` variables or the region."""
+        left out come from ``huaweicloud:*`` configuration, ``HW_*`` variables or the region.
+
+        ``wait_for``: ``{"endpoint_ids": [...], "status": "accepted"}`` (the status is ``accepted`` when left
+        out): ``pulumi up`` creates or updates the resource only once each of those consumers' VPC endpoints
+        has a connection in that status, so resources that use its outputs come after; ``rejected`` or
+        ``failed`` fails it at once. The wait is bounded by the read's deadline (``css-vpcep:readTimeout``,
+        3 minutes by default); a preview reads once and does not wait; a change of it updates, never replaces."""
         # The outputs only a read gives are declared too, so that their attributes resolve.
         props = {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": endpoint,
-                 **dict.fromkeys(faces.COMPUTED_NAMES)}
+                 faces.WAIT_INPUT: wait_for, **dict.fromkeys(faces.COMPUTED_NAMES)}
         if pulumi.runtime.is_dry_run() and not _pulumi_compat.mocks_active():
             props[PREVIEW_KEY] = True
         super().__init__(VpcepConnectionsProvider(), resource_name, props, opts)

@@ -70,6 +70,15 @@ def serve_connections(emulator: Emulator, connections: Sequence[Mapping[str, Any
     emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[:] = [dict(c) for c in connections]
 
 
+def change_later(emulator: Emulator, connection_id: str, after: float, **fields: Any) -> None:
+    """Have the emulator set ``fields`` on a connection of its sample cluster (or list it with them) ``after``
+    seconds from now, through its control API."""
+    import httpx
+
+    url = f"{emulator.url}/_emulator/clusters/{SAMPLE_CLUSTER_ID}/connections/{connection_id}"
+    httpx.post(url, json={**fields, "afterSeconds": after}, trust_env=False).raise_for_status()
+
+
 def assert_error_after_retries(result: subprocess.CompletedProcess[str], code: int) -> str:
     """Exit ``code``, nothing on stdout, no traceback, and on stderr retry lines, then one error line;
     return the error line."""

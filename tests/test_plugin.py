@@ -64,7 +64,7 @@ def test_get_schema_is_valid_json_with_both_tokens_and_secret_config(plugin: Pro
     assert schema["name"] == "css-vpcep"
     resource = schema["resources"][RESOURCE]
     assert resource["requiredInputs"] == ["clusterId"]
-    assert set(resource["inputProperties"]) == {"clusterId", "projectId", "region", "endpoint"}
+    assert set(resource["inputProperties"]) == {"clusterId", "projectId", "region", "endpoint", "waitFor"}
     assert set(resource["properties"]) >= {"connections", "permissions", "vpcServiceName", "vpcepUpdateSwitch",
                                            "totalCount", "clusterId", "projectId", "region", "endpoint"}
     assert schema["functions"][FUNCTION]["outputs"]["properties"] == resource["properties"]

@@ -18,12 +18,17 @@ and answers are JSON. A body that is not JSON, or does not fit the route, is ans
     ``ignore_offset`` (bool), ``clock_offset`` (seconds) and ``seed`` (reseeds the faults' random
     generator): ``{"page_cap": 50, "latency": 0.02}``. Answers ``{"ok": true}``.
 ``PUT /_emulator/clusters/{id}``
-    Add or replace cluster ``{id}``; the body has the fields of a data file's cluster (``ClusterSpec``),
-    such as ``{"connections": [...]}`` or ``{"generate": 250}``. Answers ``{"id": "<id>"}``.
+    Add or replace cluster ``{id}``; the body has the fields of a data file's cluster (``ClusterSpec``, in
+    camelCase or snake_case), such as ``{"connections": [...]}`` or ``{"generate": 250}``; a connection's
+    ``statusChanges`` and ``appearsAfterSeconds`` count from this request. Answers ``{"id": "<id>"}``.
 ``GET /_emulator/clusters/{id}``
-    The cluster with the field names of ``Cluster`` (``id``, ``project_id``, ``connections``,
-    ``permissions``, ``vpc_service_name``, ``vpcep_update_switch``, ``enabled``, ``grow_by``,
-    ``grow_times``). To change a connection's status, get the cluster, edit it, and put it back.
+    The cluster as a data file writes it (``id``, ``projectId``, ``connections``, ``permissions``,
+    ``vpcServiceName``, ``vpcepUpdateSwitch``, ``enabled``, ``growBy``, ``growTimes``), with each change to
+    come and its seconds from now: what ``PUT`` takes back.
+``POST /_emulator/clusters/{id}/connections/{connection id}``
+    Change a connection now, or ``afterSeconds`` from now: the body's other fields (the API's, such as
+    ``{"status": "accepted", "afterSeconds": 3}``) are set on it then, or it is listed with them then when
+    it is not listed yet. Answers ``{"id": "<connection id>", "afterSeconds": N}``.
 """
 
 from __future__ import annotations
@@ -31,13 +36,14 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import asdict
+import time
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from ._faults import Fault
 from ._http import Request, Response
+from ._schedule import AFTER, Change, seconds
 from ._state import ClusterSpec, EmulatorState, validation_message
 
 __all__ = ["PREFIX", "Settings", "respond"]
@@ -101,7 +107,10 @@ def _route(state: EmulatorState, method: str, path: str, data: Any) -> Response:
         Settings.model_validate(data if data is not None else {}).apply(state)
         return Response.json(200, {"ok": True})
     if path.startswith("clusters/"):
-        return _cluster(state, method, path.removeprefix("clusters/"), data)
+        cluster_id, _, connection_id = path.removeprefix("clusters/").partition("/connections/")
+        if connection_id:
+            return _connection(state, method, cluster_id, connection_id, data)
+        return _cluster(state, method, cluster_id, data)
     return _error(404, f"no control endpoint {method} {PREFIX}{path}")
 
 
@@ -116,8 +125,31 @@ def _cluster(state: EmulatorState, method: str, cluster_id: str, data: Any) -> R
         with state.lock:
             cluster = state.clusters.get(cluster_id)
             if cluster is not None:
-                return Response.json(200, asdict(cluster))
+                return Response.json(200, cluster.as_data())
     return _error(404, f"no control endpoint {method} {PREFIX}clusters/{cluster_id}")
+
+
+def _connection(state: EmulatorState, method: str, cluster_id: str, connection_id: str, data: Any) -> Response:
+    """Schedule a change of one connection (``_schedule``): its fields now, or ``afterSeconds`` from now."""
+    if method != "POST":
+        return _error(404, f"no control endpoint {method} {PREFIX}clusters/{cluster_id}/connections/{connection_id}")
+    if not isinstance(data, dict):
+        return _error(400, "the body must be a JSON object, such as {\"status\": \"accepted\", \"afterSeconds\": 3}")
+    fields = dict(data)
+    given = [fields.pop(name) for name in AFTER if name in fields]
+    try:
+        after = seconds(given[0], AFTER[0]) if given else 0.0
+    except ValueError as err:
+        return _error(400, str(err))
+    with state.lock:
+        cluster = state.clusters.get(cluster_id)
+        if cluster is None:
+            return _error(404, f"no cluster {cluster_id}")
+        now = time.monotonic()
+        change = Change(now + after, connection_id, fields)
+        cluster.changes = sorted([*cluster.changes, change], key=lambda c: c.at)
+        cluster.advance(now)
+    return Response.json(200, {"id": connection_id, AFTER[0]: after})
 
 
 def _error(status: int, message: str) -> Response:

@@ -185,6 +185,7 @@ class Service:
                 return css_error(403, "CSS.0015", "No permission to access this cluster or it does not exist.")
             if not cluster.enabled:
                 return css_error(400, "CSS.5182", "The VPC endpoint service of the cluster is not enabled.")
+            cluster.advance()  # the statuses and connections due by now (_schedule)
             start = 0 if state.ignore_offset else offset
             payload = {
                 "connections": cluster.connections[start : start + min(limit, state.page_cap)],

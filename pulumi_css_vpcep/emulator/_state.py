@@ -10,13 +10,25 @@ from __future__ import annotations
 import random
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    AliasGenerator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
+from .._fields import camel_case
 from ._faults import Fault
 from ._identity import Agency, Identity
 from ._samples import (
@@ -33,6 +45,7 @@ from ._samples import (
     generate_connections,
     sample_clusters,
 )
+from ._schedule import Change, advance, as_data, plan
 
 __all__ = [
     "AgencySpec",
@@ -69,6 +82,31 @@ class Cluster:
     granted_to: list[str] | None = None
     """The principals that may read it (``key:<AK>``, ``agency:<domain>/<name>``, ``idp:<id>``, ``instance``);
     ``None``: any signed key. Any other is answered 403 ``CSS.0015``."""
+    changes: list[Change] = field(default_factory=list)
+    """The changes of its connections still to come (``_schedule``), in time order."""
+
+    def advance(self, now: float | None = None) -> None:
+        """Apply the changes of its connections that are due (``now``: ``time.monotonic()``); hold the state's lock."""
+        if self.changes:
+            self.changes = advance(self.connections, self.changes, time.monotonic() if now is None else now)
+
+    def as_data(self) -> dict[str, Any]:
+        """The cluster as a data file writes it (camelCase), its changes to come counted from now; hold the
+        state's lock. What the control API answers, and what it takes back."""
+        now = time.monotonic()
+        self.advance(now)
+        return {
+            "id": self.id,
+            "projectId": self.project_id,
+            "connections": as_data(self.connections, self.changes, now),
+            "permissions": self.permissions,
+            "vpcServiceName": self.vpc_service_name,
+            "vpcepUpdateSwitch": self.vpcep_update_switch,
+            "enabled": self.enabled,
+            "growBy": self.grow_by,
+            "growTimes": self.grow_times,
+            **({"grantedTo": self.granted_to} if self.granted_to is not None else {}),
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Cluster:
@@ -235,35 +273,45 @@ class AgencySpec(BaseModel):
 
 
 class ClusterSpec(BaseModel):
-    """A cluster in a data file or sent to the control API. Keys are the field names of ``Cluster``,
-    or the API's spelling for ``vpcServiceName`` and ``vpcepUpdateSwitch``; ``generate: N`` makes N
-    connections when ``connections`` is not given."""
+    """A cluster in a data file or sent to the control API. Keys are the field names of ``Cluster`` in
+    camelCase (``projectId``, ``vpcServiceName``, as the API spells its fields) or snake_case; ``generate: N``
+    makes N connections when ``connections`` is not given. A connection may change later (``_schedule``:
+    ``statusChanges``, ``appearsAfterSeconds``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=AliasGenerator(validation_alias=lambda name: AliasChoices(camel_case(name), name)),
+    )
 
     id: _Id
     project_id: _Id = SAMPLE_PROJECT_ID
     connections: list[Any] | None = None
     generate: Annotated[int, Field(ge=0, le=MAX_GENERATED)] | None = None
     permissions: list[Any] = Field(default_factory=list)
-    vpc_service_name: Any = Field(None, validation_alias=AliasChoices("vpcServiceName", "vpc_service_name"))
-    vpcep_update_switch: Any = Field(
-        "false", validation_alias=AliasChoices("vpcepUpdateSwitch", "vpcep_update_switch")
-    )
+    vpc_service_name: Any = None
+    vpcep_update_switch: Any = "false"
     enabled: bool = True
     grow_by: Annotated[int, Field(ge=0, le=MAX_GENERATED)] = 0
     grow_times: Annotated[int, Field(ge=0)] = 0
     granted_to: list[_Principal] | None = None
 
+    @field_validator("connections")
+    @classmethod
+    def _timings(cls, connections: list[Any] | None) -> list[Any] | None:
+        if connections is not None:
+            plan(connections, 0.0)  # refuses a malformed timing now, naming it
+        return connections
+
     def to_cluster(self) -> Cluster:
-        """The cluster this describes."""
+        """The cluster this describes; the connections' changes count from now."""
         connections = self.connections
         if connections is None:
             connections = generate_connections(self.generate or 0, prefix=self.id[:8])
+        listed, changes = plan(connections, time.monotonic())
         return Cluster(
             id=self.id,
             project_id=self.project_id,
-            connections=connections,
+            connections=listed,
             permissions=self.permissions,
             vpc_service_name=self.vpc_service_name,
             vpcep_update_switch=self.vpcep_update_switch,
@@ -271,6 +319,7 @@ class ClusterSpec(BaseModel):
             grow_by=self.grow_by,
             grow_times=self.grow_times,
             granted_to=list(self.granted_to) if self.granted_to is not None else None,
+            changes=changes,
         )
 
 
