@@ -139,14 +139,15 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
 
     @_reported_in_one_line
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        """Replace when what is read changes, else report the service's drift from ``olds`` (stored outputs)."""
+        """Replace when what is read changes, else report the service's drift from ``olds`` (stored outputs).
+        Without an endpoint input or ``HW_CSS_ENDPOINT``, it reads through the endpoint last read, as ``read`` does."""
         inputs = faces.checked_inputs(_given(news))
         replaces = faces.replacements(inputs, olds)
         changed: list[str] = replaces
         if not replaces:
             endpoint = faces.given_endpoint(inputs)
             named = faces.identity(olds, endpoint)
-            fresh = self._read(named)
+            fresh = self._read(named, last_endpoint=faces.last_endpoint(olds))
             changed = faces.drift(olds, fresh, endpoint_given=endpoint is not None)
             if changed:
                 self._handoff.keep(named, fresh)
@@ -157,9 +158,10 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
     @_reported_in_one_line
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         """Re-read what the resource names, so the stored outputs match the service again (the read of the
-        diff that found the drift, when it named the same)."""
+        diff that found the drift, when it named the same); through the endpoint last read, as ``read`` does,
+        without an endpoint input or ``HW_CSS_ENDPOINT``."""
         named = faces.pinned(faces.checked_inputs(_given(news)), olds)
-        outputs = self._handoff.take(named) or self._read(named)
+        outputs = self._handoff.take(named) or self._read(named, last_endpoint=faces.last_endpoint(olds))
         return pulumi.dynamic.UpdateResult(outputs)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
