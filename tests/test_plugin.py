@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
+import socket
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -301,6 +304,41 @@ def test_diff_reports_drift_as_an_update_named_in_a_diagnostic(emulator: Emulato
     assert [(log.urn, log.message) for log in engine.logged] == [
         (URN, f"css-vpcep: cluster {SAMPLE_CLUSTER_ID} drifted from the stored outputs: connections, totalCount")
     ]
+
+
+def test_under_tracing_the_plugin_talks_to_the_engine_named_last(emulator: Emulator) -> None:
+    # With --tracing, the engine starts a plugin as `<plugin> --tracing URL ENGINE`.
+    tracing = socket.create_server(("127.0.0.1", 0))
+    tracing.settimeout(0.2)
+    accepted: list[socket.socket] = []
+    listening = threading.Event()
+    listening.set()
+
+    def accept() -> None:
+        while listening.is_set():
+            with contextlib.suppress(OSError):
+                accepted.append(tracing.accept()[0])
+
+    counting = threading.Thread(target=accept, daemon=True)
+    counting.start()
+    tracing_url = f"127.0.0.1:{tracing.getsockname()[1]}"
+    with (
+        fake_engine() as (engine_address, engine),
+        provider_process(["-m", "pulumi_css_vpcep", "--logtostderr", "-v=9", "--tracing", tracing_url,
+                          engine_address], process_env(**emulator.environ())) as plugin,
+    ):
+        plugin.stub.Configure(provider_pb2.ConfigureRequest(acceptSecrets=True))
+        created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+        emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[0]["status"] = "rejected"
+        plugin.stub.Diff(provider_pb2.DiffRequest(
+            id=created.id, urn=URN, olds=created.properties, news=struct({"clusterId": SAMPLE_CLUSTER_ID})
+        ))
+    listening.clear()
+    counting.join()
+    tracing.close()
+
+    assert [log.urn for log in engine.logged] == [URN]  # the drift's diagnostic reached the engine
+    assert accepted == []
 
 
 def test_diff_replaces_when_the_cluster_changes(plugin: ProviderProcess, emulator: Emulator) -> None:

@@ -37,6 +37,8 @@ from tests.e2e.engine import VENV_BIN, Backend
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PLUGIN = VENV_BIN / "pulumi-resource-css-vpcep"
 RESOURCE_ID = f"{SAMPLE_REGION}:{SAMPLE_PROJECT_ID}:{SAMPLE_CLUSTER_ID}"
+PREMATURE_EXIT = "exited prematurely"
+"""What the CLI reports of a plugin that was gone before it closed it."""
 
 pytestmark = pytest.mark.timeout(1200)
 
@@ -248,7 +250,8 @@ def test_package_add_of_the_repository_then_up_gives_every_language_the_same_out
     stack.env["PATH"] = os.pathsep.join(p for p in backend.env["PATH"].split(os.pathsep) if p != str(VENV_BIN))
     stack.env.update(prepare(stack.work_dir, bin_dir))
 
-    stack.cli("package", "add", str(repository), stack_flag=False, timeout=900)
+    added = stack.cli("package", "add", str(repository), stack_flag=False, timeout=900)
+    assert PREMATURE_EXIT not in added.text
     # The README's way to the emulator for a plugin user: the command in the virtualenv `package add` built.
     command = [str(repository / "venv" / "bin" / "css-vpcep"), "connections", "--cluster-id", SAMPLE_CLUSTER_ID]
     read = subprocess.run(command, env={"PATH": "", **emulator.environ()}, capture_output=True, timeout=60)
@@ -266,6 +269,7 @@ def test_package_add_of_the_repository_then_up_gives_every_language_the_same_out
         stack.set_config(key, value, secret=key.endswith("Key"))
     up = stack.up()
     assert "pulumi-resource-css-vpcep from $PATH" not in up.text
+    assert PREMATURE_EXIT not in up.text
     outputs = stack.outputs()
     assert {key: outputs[key] for key in expected_outputs(emulator)} == expected_outputs(emulator)
     stack.up("--expect-no-changes")
@@ -285,6 +289,22 @@ def test_package_add_of_the_repository_then_up_gives_every_language_the_same_out
         # Pulumi's Python SDK raises a failed invoke as an Exception of its own, whose traceback the Python
         # host prints under the line: nothing a provider answers changes that.
         assert "Traceback" not in text
+
+
+def test_pulumi_install_of_a_program_naming_the_repository_under_packages_keeps_the_plugin_until_closed(
+    backend: Backend, repository: Path, tmp_path: Path
+) -> None:
+    # What a teammate runs after cloning a program that `package add` changed. The Python language host kills
+    # the plugin it started when the CLI's install steps end, before the CLI closes it (Pulumi 3.274).
+    project = tmp_path / "teammate"
+    project.mkdir()
+    manifest = f"name: teammate\nruntime: yaml\npackages:\n  css-vpcep: {repository}\n"
+    (project / "Pulumi.yaml").write_text(manifest, encoding="utf-8")
+
+    done = backend.cli("install", cwd=project, timeout=900)
+
+    assert PREMATURE_EXIT not in done.stdout + done.stderr
+    assert (project / "sdks" / "css-vpcep").is_dir()
 
 
 def test_a_refused_read_is_the_resources_one_line_error_under_the_cli(
