@@ -9,9 +9,10 @@ here imports Pulumi or pydantic (a test holds the names to the models).
 
 from __future__ import annotations
 
+import difflib
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from ._fields import camel_case as camel_case  # the faces' one spelling rule
@@ -133,6 +134,39 @@ def plain_credentials(namespace: str, value_of: Callable[[str], Any], is_secret:
         f"set it with `pulumi config set --secret {key}`"
         for key in keys if value_of(key) is not None and not is_secret(key)
     ]
+
+
+def nearest_key(key: str, known: Iterable[str]) -> str | None:
+    """The known key nearest to ``key`` (most likely what a misspelt one meant), or ``None`` when none is near."""
+    found = difflib.get_close_matches(key, sorted(known), n=1)
+    return found[0] if found else None
+
+
+def unknown_key(namespace: str, key: str, known: Collection[str]) -> str:
+    """Why ``namespace:key`` is refused: not a configuration key of this package, with the nearest known key."""
+    nearest = nearest_key(key, known)
+    hint = f"did you mean {namespace}:{nearest}?" if nearest else f"its keys are {', '.join(sorted(known))}"
+    return f"{namespace}:{key} is not a configuration key of {PROJECT_CONFIG_NAMESPACE}: {hint}"
+
+
+def unread_keys(keys: Iterable[str], namespace: str, others: Collection[str] = ()) -> list[str]:
+    """Warnings for the configuration keys (``namespace:key``, a program's whole configuration) that a face
+    whose settings are under ``namespace`` does not read although they look meant for it: a key it reads
+    under the other namespace (``css-vpcep:region`` in a Python program), any other ``css-vpcep:*`` key, and a
+    key of ``namespace`` near one it reads. A key of another package sharing ``namespace`` (``others``:
+    ``pulumi-huaweicloud``'s) is left alone, as is one near no key read here."""
+    read = {config_key(namespace, key) for key in CONFIG_KEYS}
+    warnings = []
+    for full in sorted(keys):
+        space, _, key = full.partition(":")
+        if full in read or space not in (namespace, PROJECT_CONFIG_NAMESPACE):
+            continue
+        nearest = key if key in CONFIG_KEYS else nearest_key(key, CONFIG_KEYS)
+        if (nearest is None and space != PROJECT_CONFIG_NAMESPACE) or (space == namespace and key in others):
+            continue
+        hint = f": did you mean {config_key(namespace, nearest)}?" if nearest else ""
+        warnings.append(f"{full} is not a key that css-vpcep reads in a Python program{hint}")
+    return warnings
 
 
 def known(inputs: Inputs) -> dict[str, Any]:

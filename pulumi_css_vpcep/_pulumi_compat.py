@@ -18,6 +18,7 @@ from typing import Any
 
 import grpc
 from pulumi.runtime import get_config, is_config_secret
+from pulumi.runtime.config import CONFIG, get_config_env
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN
@@ -25,6 +26,7 @@ from pulumi.runtime.settings import get_monitor
 
 __all__ = [
     "UNKNOWN",
+    "config_keys",
     "dynamic_host_engine_address",
     "engine_address",
     "engine_pb2",
@@ -41,6 +43,13 @@ __all__ = [
 ]
 
 _ONE_LINE_MARK = "_css_vpcep_one_line"
+
+
+def config_keys() -> set[str]:
+    """Every configuration key of the running program (``huaweicloud:region``), wherever Pulumi's Python SDK
+    holds it: set in this process (mocks, the Automation API's inline programs) or passed by the language
+    host in ``PULUMI_CONFIG``."""
+    return {*CONFIG.get(), *get_config_env()}
 
 
 def mocks_active() -> bool:

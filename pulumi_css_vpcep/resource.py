@@ -39,6 +39,23 @@ PREVIEW_KEY = "__css_vpcep_preview"
 cannot tell a preview from an update otherwise."""
 HOST_HANDOFF = faces.ReadHandoff()
 """The reads diffs made, for the update of the same resource that follows."""
+HUAWEICLOUD_KEYS = (
+    "accessKey", "agencyDomainName", "agencyName", "assumeRole", "authUrl", "cacertFile", "cert", "cloud",
+    "delegatedProject", "domainId", "domainName", "endpoints", "enterpriseProjectId", "insecure", "key",
+    "maxRetries", "password", "profile", "projectId", "projectName", "region", "regional", "secretKey",
+    "securityToken", "sharedConfigFile", "tenantId", "tenantName", "token", "userId", "userName",
+)
+"""The ``pulumi-huaweicloud`` package's own configuration keys: one this project does not read is no mistake."""
+_warned_keys: set[str] = set()
+
+
+def _unread_config_warnings() -> list[str]:
+    """Warnings, each given once per program, for configuration keys that look meant for this resource but
+    are not read (``faces.unread_keys``): a misspelt ``huaweicloud:regoin``, the plugin's ``css-vpcep:region``."""
+    found = faces.unread_keys(_pulumi_compat.config_keys(), CONFIG_NAMESPACE, HUAWEICLOUD_KEYS)
+    new = [warning for warning in found if warning not in _warned_keys]
+    _warned_keys.update(new)
+    return new
 
 
 @functools.cache
@@ -205,6 +222,8 @@ class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepC
         config = _pulumi_compat.get_config, _pulumi_compat.is_config_secret
         for warning in faces.plain_credentials(CONFIG_NAMESPACE, *config):
             pulumi.log.warn(warning, resource=self)
+        for warning in _unread_config_warnings():
+            pulumi.log.warn(warning, resource=self)
         # The values the read returned: numbers cross the wire as floats, and Pulumi's Python SDK drops null
         # fields inside outputs.
         self.total_count = self.total_count.apply(lambda v: faces.output_value("total_count", v))
@@ -231,6 +250,8 @@ def get_vpcep_connections(
     ``css-vpcep:index:getVpcepConnections`` with the camelCase inputs given, as for any Pulumi function.
     """
     given = {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": endpoint}
+    for warning in _unread_config_warnings():
+        pulumi.log.warn(warning)
     if _pulumi_compat.mocks_active():
         from ._schema import FUNCTION_TOKEN
 

@@ -151,6 +151,36 @@ def test_check_config_keeps_the_credentials_as_secrets_for_the_state(plugin: Pro
     assert (checked["accessKey"].value, checked["region"].value) == ("AK_PLAIN", SAMPLE_REGION)
 
 
+def test_check_config_refuses_a_key_it_does_not_know_naming_the_nearest_one(plugin: ProviderProcess) -> None:
+    # A warning would let a misspelt region fall back to HW_REGION_NAME and read on; Pulumi's bridged
+    # providers refuse such a key too. The engine adds `version` itself.
+    news = {"regoin": SAMPLE_REGION, "readTimout": "90s", "tags": "red", "region": SAMPLE_REGION, "version": "1.0.0"}
+
+    response = plugin.stub.CheckConfig(provider_pb2.CheckRequest(urn=URN, news=struct(news)))
+
+    assert [(f.property, f.reason) for f in response.failures] == [
+        ("readTimout", "css-vpcep:readTimout is not a configuration key of css-vpcep: did you mean "
+                       "css-vpcep:readTimeout?"),
+        ("regoin", "css-vpcep:regoin is not a configuration key of css-vpcep: did you mean css-vpcep:region?"),
+        ("tags", "css-vpcep:tags is not a configuration key of css-vpcep: its keys are " + ", ".join(
+            sorted(json.loads(plugin.stub.GetSchema(provider_pb2.GetSchemaRequest()).schema)["config"]["variables"])
+        )),
+    ]
+
+
+def test_without_a_region_the_error_names_the_python_faces_key_as_not_read(emulator: Emulator) -> None:
+    env = {k: v for k, v in emulator.environ().items() if k != "HW_REGION_NAME"}
+    with provider_process(PLUGIN_ARGS, process_env(**env)) as provider:
+        provider.stub.Configure(provider_pb2.ConfigureRequest(acceptSecrets=True))
+        with pytest.raises(grpc.RpcError) as refused:
+            invoke(provider, {"clusterId": SAMPLE_CLUSTER_ID})
+
+    assert refused.value.details() == (
+        "no region: set the region argument, Pulumi config css-vpcep:region or HW_REGION_NAME "
+        "(huaweicloud:region, the Python dynamic resource's key, is not read here)"
+    )
+
+
 def test_a_configuration_change_updates_the_provider_in_place(plugin: ProviderProcess) -> None:
     provider_urn = "urn:pulumi:test::project::pulumi:providers:css-vpcep::default"
     olds = struct({"region": "cn-north-1", "accessKey": "AK1", "secretKey": secret("one")})
