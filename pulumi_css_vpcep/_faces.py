@@ -309,9 +309,65 @@ def outputs_from(values: Mapping[str, Any]) -> dict[str, Any]:
             for name in OUTPUT_NAMES}
 
 
-def drift_notice(state: Mapping[str, Any], changed: list[str], spell: Callable[[str], str] = str) -> str:
-    """The one line a provider writes when a preview finds the service's data changed: the engine shows
-    a dynamic provider's diff without its details, so this names the outputs that changed."""
-    return f"css-vpcep: cluster {state.get('cluster_id')} drifted from the stored outputs: " + ", ".join(
+DRIFT_LINES = 10
+"""The most changes a drift's notice lists one by one; it counts the others."""
+_ITEMS = {"connections": "connection", "permissions": "permission"}
+"""The list outputs whose items a drift's notice names by id, and what one item is called."""
+
+
+def drift_notice(
+    state: Mapping[str, Any], fresh: Mapping[str, Any], changed: list[str], spell: Callable[[str], str] = str
+) -> str:
+    """The lines a provider writes when a preview finds the service's data changed (``changed``: the outputs
+    ``drift`` found, ``fresh``: the read's outputs). Neither face's diff can show a change of outputs in the
+    CLI (it sets a detailed diff's stored outputs against the new inputs, so they would show as deleted), so
+    the first line names the outputs that changed, and each line under it one change: a connection or
+    permission added, removed or changed, by id, with the changed fields' stored and read values, then any
+    other output's stored and read value; the first ``DRIFT_LINES`` changes, and a count of the rest.
+    Names are spelt as the face spells them (``spell``)."""
+    before = read_stored(state)
+    changes: list[str] = []
+    for name in changed:
+        if name in _ITEMS:
+            changes += _item_changes(_ITEMS[name], before[name] or [], fresh[name] or [], spell)
+        else:
+            changes.append(f"{spell(name)}: {_shown(before[name])} -> {_shown(fresh[name])}")
+    if len(changes) > DRIFT_LINES:
+        changes[DRIFT_LINES:] = [f"and {len(changes) - DRIFT_LINES} more changes"]
+    head = f"css-vpcep: cluster {state.get('cluster_id')} drifted from the stored outputs: " + ", ".join(
         map(spell, changed)
     )
+    return "\n".join([head, *(f"  {line}" for line in changes)])
+
+
+def _item_changes(kind: str, before: list[Any], after: list[Any], spell: Callable[[str], str]) -> list[str]:
+    """The items of a list output added, changed and removed, each named by its id, in the order read."""
+    olds = {_item_id(item): item for item in before if isinstance(item, Mapping)}
+    news = {_item_id(item): item for item in after if isinstance(item, Mapping)}
+    lines = []
+    for key, item in news.items():
+        old = olds.get(key)
+        if old is None:
+            status = f": {spell('status')} {_shown(item['status'])}" if item.get("status") is not None else ""
+            lines.append(f"{kind} {key} added{status}")
+            continue
+        fields = [*item, *(name for name in old if name not in item)]
+        moved = [f"{spell(name)} {_shown(old.get(name))} -> {_shown(item.get(name))}"
+                 for name in fields if not _same(old.get(name), item.get(name))]
+        if moved:
+            lines.append(f"{kind} {key}: " + ", ".join(moved))
+    lines += [f"{kind} {key} removed" for key in olds if key not in news]
+    return lines
+
+
+def _item_id(item: Mapping[str, Any]) -> str:
+    """How a notice names an item: its id, else (none given) the whole item."""
+    return _shown(item["id"]) if item.get("id") is not None else _shown(dict(item))
+
+
+def _shown(value: Any) -> str:
+    """A value as a notice writes it: plain text as it is when it is printable ASCII without edge spaces,
+    anything else as JSON (so that the service's data cannot write control characters to a terminal)."""
+    if isinstance(value, str) and value and value.isascii() and value.isprintable() and value == value.strip():
+        return value
+    return json.dumps(value, sort_keys=True)

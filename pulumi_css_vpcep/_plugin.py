@@ -192,7 +192,8 @@ class CssVpcepProvider(p.Provider):
             self._handoff.keep(named, fresh)
             if self._log is not None:
                 # A detailed diff would set the stored outputs against the inputs, showing them as deleted.
-                await self._log(faces.drift_notice(olds, diffs), request.urn)
+                drifted = [name for name in changed if faces.camel_case(name) in diffs]
+                await self._log(faces.drift_notice(olds, fresh, drifted, faces.camel_case), request.urn)
         return p.DiffResponse(
             changes=bool(diffs), replaces=replaced, diffs=diffs,
             detailed_diff={key: p.PropertyDiff(p.PropertyDiffKind.UPDATE_REPLACE, input_diff=True) for key in replaced},

@@ -169,7 +169,7 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
             if changed:
                 self._handoff.keep(named, fresh)
                 # The engine forwards the provider host's stderr to the CLI.
-                print(faces.drift_notice(olds, changed), file=sys.stderr, flush=True)
+                print(faces.drift_notice(olds, fresh, changed), file=sys.stderr, flush=True)
         return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     @_reported_in_one_line

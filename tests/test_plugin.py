@@ -310,7 +310,7 @@ def test_diff_reports_nothing_when_the_service_did_not_change(plugin: ProviderPr
     assert list(diff.replaces) == []
 
 
-def test_diff_reports_drift_as_an_update_named_in_a_diagnostic(emulator: Emulator) -> None:
+def test_diff_reports_drift_as_an_update_whose_diagnostic_names_each_change(emulator: Emulator) -> None:
     with (
         fake_engine() as (engine_address, engine),
         provider_process(["-m", "pulumi_css_vpcep", engine_address], process_env(**emulator.environ())) as plugin,
@@ -332,7 +332,9 @@ def test_diff_reports_drift_as_an_update_named_in_a_diagnostic(emulator: Emulato
     # then shows the stored connections as deleted (seen under the real engine). A diagnostic names them.
     assert dict(diff.detailedDiff) == {}
     assert [(log.urn, log.message) for log in engine.logged] == [
-        (URN, f"css-vpcep: cluster {SAMPLE_CLUSTER_ID} drifted from the stored outputs: connections, totalCount")
+        (URN, f"css-vpcep: cluster {SAMPLE_CLUSTER_ID} drifted from the stored outputs: connections, totalCount\n"
+              "  connection d0000000-0000-4000-8000-000000000001 added: status accepted\n"
+              "  totalCount: 3 -> 4")
     ]
 
 

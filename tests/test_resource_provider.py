@@ -238,17 +238,19 @@ def test_diff_of_a_service_without_a_name_reports_none(host: ProviderProcess, em
     assert diff(host, outputs, {"cluster_id": "unnamed"}).changes == proto.DiffResponse.DIFF_NONE
 
 
-def test_diff_reports_remote_drift(host: ProviderProcess, emulator: Emulator) -> None:
+def test_diff_reports_remote_drift_naming_each_change(host: ProviderProcess, emulator: Emulator) -> None:
     _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
-    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[0]["status"] = "rejected"
+    changed = emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[0]
+    was, changed["status"] = changed["status"], "rejected"
 
     response = diff(host, outputs, {"cluster_id": SAMPLE_CLUSTER_ID})
 
     assert response.changes == proto.DiffResponse.DIFF_SOME
     assert list(response.replaces) == []
     # A dynamic provider's diff has no details: the engine passes the host's stderr to the CLI instead.
+    lines = host.stderr().splitlines()
     notice = f"css-vpcep: cluster {SAMPLE_CLUSTER_ID} drifted from the stored outputs: connections"
-    assert notice in host.stderr().splitlines()
+    assert lines[lines.index(notice) + 1] == f"  connection {changed['id']}: status {was} -> rejected"
 
 
 @pytest.mark.parametrize(

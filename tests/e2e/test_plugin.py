@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pulumi import automation as auto
 
@@ -57,6 +58,17 @@ def yaml_project(backend: Backend, emulator: Emulator, tmp_path: Path) -> Path:
     return project
 
 
+def change_status(emulator: Emulator, index: int, status: str) -> tuple[str, str]:
+    """Change the status of the sample cluster's connection ``index`` as another process would: through the
+    emulator's control API (get the cluster, edit it, put it back). The connection's id and former status."""
+    with httpx.Client(base_url=f"{emulator.url}/_emulator/", trust_env=False, timeout=10) as client:
+        cluster = client.get(f"clusters/{SAMPLE_CLUSTER_ID}").raise_for_status().json()
+        connection = cluster["connections"][index]
+        was, connection["status"] = connection["status"], status
+        client.put(f"clusters/{SAMPLE_CLUSTER_ID}", json={k: v for k, v in cluster.items() if k != "id"})
+    return connection["id"], was
+
+
 def outputs(backend: Backend, project: Path) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(backend.cli("stack", "output", "--json", cwd=project).stdout)
     return result
@@ -72,14 +84,18 @@ def test_yaml_example_reads_shows_drift_refreshes_and_forgets(
     assert [c["status"] for c in first["connections"]] == ["accepted", "pendingAcceptance", "rejected"]
     backend.cli("preview", "--expect-no-changes", cwd=yaml_project)
 
+    changed, was = change_status(emulator, 1, "accepted")
     cluster = emulator.state.clusters[SAMPLE_CLUSTER_ID]
     with emulator.state.lock:
         cluster.connections.append(generate_connections(1, prefix="drift")[0])
-        cluster.connections[1]["status"] = "accepted"
     done = backend.cli("preview", "--diff", "--color", "never", cwd=yaml_project)
     preview = done.stdout + done.stderr
     assert re.search(r"~ 1 to update", preview), preview
     assert re.search(r"drifted from the stored outputs: connections, totalCount$", preview, re.MULTILINE), preview
+    assert re.search(rf"^ +connection {changed}: status {was} -> accepted$", preview, re.MULTILINE), preview
+    added = cluster.connections[-1]
+    assert re.search(rf"^ +connection {added['id']} added: status {added['status']}$", preview, re.MULTILINE), preview
+    assert re.search(r"^ +totalCount: 3 -> 4$", preview, re.MULTILINE), preview
 
     backend.cli("up", "--yes", "--skip-preview", cwd=yaml_project)
     assert outputs(backend, yaml_project)["totalCount"] == 4
