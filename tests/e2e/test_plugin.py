@@ -137,6 +137,25 @@ def test_pulumi_import_reads_a_resource_back_from_its_id(backend: Backend, yaml_
     assert imported["outputs"] == created["outputs"]
 
 
+def test_a_yaml_stack_reads_a_plugin_stacks_outputs_through_a_stack_reference(
+    backend: Backend, yaml_project: Path, tmp_path: Path
+) -> None:
+    backend.cli("up", "--yes", "--skip-preview", cwd=yaml_project)
+    source = outputs(backend, yaml_project)
+    consumer = tmp_path / "yaml-consume"
+    shutil.copytree(EXAMPLES / "yaml-consume", consumer)
+    backend.cli("stack", "init", "dev", cwd=consumer)
+    backend.cli("config", "set", "sourceStack", "organization/css-vpcep-yaml/e2e", cwd=consumer)
+
+    backend.cli("up", "--yes", "--skip-preview", cwd=consumer)
+
+    assert outputs(backend, consumer) == {
+        "vpcServiceName": source["vpcServiceName"],
+        "sourceTotalCount": source["totalCount"],
+        "connections": source["connections"],
+    }
+
+
 def test_pulumi_package_add_takes_the_installed_plugin(backend: Backend, yaml_project: Path) -> None:
     backend.cli("package", "add", str(PLUGIN), cwd=yaml_project)
 
@@ -321,6 +340,22 @@ def test_pulumi_install_of_a_program_naming_the_repository_under_packages_keeps_
 
     assert PREMATURE_EXIT not in done.stdout + done.stderr
     assert (project / "sdks" / "css-vpcep").is_dir()
+
+
+def test_the_go_examples_unit_test_passes_under_pulumis_mocks(
+    bin_dir: Path, backend: Backend, repository: Path, go_host: Path
+) -> None:
+    # `go test` needs the SDK that `pulumi package add` generates, as a user's CI would have it.
+    stack = backend.program_stack(EXAMPLES / "go", "test", go_environment(bin_dir), name="go-unit-test")
+    stack.cli("package", "add", str(repository), stack_flag=False, timeout=900)
+
+    done = subprocess.run(["go", "test", "-v", "./..."], cwd=stack.work_dir, env={**backend.env, **stack.env},
+                          capture_output=True, text=True, timeout=900, check=False)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.findall(r"^--- PASS: (\w+)", done.stdout, re.MULTILINE) == [
+        "TestTheProgramRunsUnderMocks", "TestOnlyAcceptedConnectionsWithADNSNameAreExported"
+    ], done.stdout
 
 
 def test_a_refused_read_is_the_resources_one_line_error_under_the_cli(
