@@ -39,7 +39,7 @@ PREVIEW_KEY = "__css_vpcep_preview"
 cannot tell a preview from an update otherwise."""
 HOST_HANDOFF = faces.ReadHandoff()
 """The reads diffs made, for the update of the same resource that follows."""
-HUAWEICLOUD_KEYS = (
+_HUAWEICLOUD_KEYS = (
     "accessKey", "agencyDomainName", "agencyName", "assumeRole", "authUrl", "cacertFile", "cert", "cloud",
     "delegatedProject", "domainId", "domainName", "endpoints", "enterpriseProjectId", "insecure", "key",
     "maxRetries", "password", "profile", "projectId", "projectName", "region", "regional", "secretKey",
@@ -52,7 +52,7 @@ _warned_keys: set[str] = set()
 def _unread_config_warnings() -> list[str]:
     """Warnings, each given once per program, for configuration keys that look meant for this resource but
     are not read (``faces.unread_keys``): a misspelt ``huaweicloud:regoin``, the plugin's ``css-vpcep:region``."""
-    found = faces.unread_keys(_pulumi_compat.config_keys(), CONFIG_NAMESPACE, HUAWEICLOUD_KEYS)
+    found = faces.unread_keys(_pulumi_compat.config_keys(), CONFIG_NAMESPACE, _HUAWEICLOUD_KEYS)
     new = [warning for warning in found if warning not in _warned_keys]
     _warned_keys.update(new)
     return new
