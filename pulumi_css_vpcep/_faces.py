@@ -9,9 +9,10 @@ here imports Pulumi or pydantic (a test holds the names to the models).
 
 from __future__ import annotations
 
+import difflib
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from ._fields import camel_case as camel_case  # the faces' one spelling rule
@@ -190,6 +191,39 @@ def plain_credentials(namespace: str, value_of: Callable[[str], Any], is_secret:
     ]
 
 
+def nearest_key(key: str, known: Iterable[str]) -> str | None:
+    """The known key nearest to ``key`` (most likely what a misspelt one meant), or ``None`` when none is near."""
+    found = difflib.get_close_matches(key, sorted(known), n=1)
+    return found[0] if found else None
+
+
+def unknown_key(namespace: str, key: str, known: Collection[str]) -> str:
+    """Why ``namespace:key`` is refused: not a configuration key of this package, with the nearest known key."""
+    nearest = nearest_key(key, known)
+    hint = f"did you mean {namespace}:{nearest}?" if nearest else f"its keys are {', '.join(sorted(known))}"
+    return f"{namespace}:{key} is not a configuration key of {PROJECT_CONFIG_NAMESPACE}: {hint}"
+
+
+def unread_keys(keys: Iterable[str], namespace: str, others: Collection[str] = ()) -> list[str]:
+    """Warnings for the configuration keys (``namespace:key``, a program's whole configuration) that a face
+    whose settings are under ``namespace`` does not read although they look meant for it: a key it reads
+    under the other namespace (``css-vpcep:region`` in a Python program), any other ``css-vpcep:*`` key, and a
+    key of ``namespace`` near one it reads. A key of another package sharing ``namespace`` (``others``:
+    ``pulumi-huaweicloud``'s) is left alone, as is one near no key read here."""
+    read = {config_key(namespace, key) for key in CONFIG_KEYS}
+    warnings = []
+    for full in sorted(keys):
+        space, _, key = full.partition(":")
+        if full in read or space not in (namespace, PROJECT_CONFIG_NAMESPACE):
+            continue
+        nearest = key if key in CONFIG_KEYS else nearest_key(key, CONFIG_KEYS)
+        if (nearest is None and space != PROJECT_CONFIG_NAMESPACE) or (space == namespace and key in others):
+            continue
+        hint = f": did you mean {config_key(namespace, nearest)}?" if nearest else ""
+        warnings.append(f"{full} is not a key that css-vpcep reads in a Python program{hint}")
+    return warnings
+
+
 def known(inputs: Inputs) -> dict[str, Any]:
     """The inputs to read with: an unknown one is left to configuration."""
     return {name: None if isinstance(value, Unknown) else value for name, value in inputs.items()}
@@ -330,9 +364,65 @@ def outputs_from(values: Mapping[str, Any]) -> dict[str, Any]:
             for name in OUTPUT_NAMES}
 
 
-def drift_notice(state: Mapping[str, Any], changed: list[str], spell: Callable[[str], str] = str) -> str:
-    """The one line a provider writes when a preview finds the service's data changed: the engine shows
-    a dynamic provider's diff without its details, so this names the outputs that changed."""
-    return f"css-vpcep: cluster {state.get('cluster_id')} drifted from the stored outputs: " + ", ".join(
+DRIFT_LINES = 10
+"""The most changes a drift's notice lists one by one; it counts the others."""
+_ITEMS = {"connections": "connection", "permissions": "permission"}
+"""The list outputs whose items a drift's notice names by id, and what one item is called."""
+
+
+def drift_notice(
+    state: Mapping[str, Any], fresh: Mapping[str, Any], changed: list[str], spell: Callable[[str], str] = str
+) -> str:
+    """The lines a provider writes when a preview finds the service's data changed (``changed``: the outputs
+    ``drift`` found, ``fresh``: the read's outputs). Neither face's diff can show a change of outputs in the
+    CLI (it sets a detailed diff's stored outputs against the new inputs, so they would show as deleted), so
+    the first line names the outputs that changed, and each line under it one change: a connection or
+    permission added, removed or changed, by id, with the changed fields' stored and read values, then any
+    other output's stored and read value; the first ``DRIFT_LINES`` changes, and a count of the rest.
+    Names are spelt as the face spells them (``spell``)."""
+    before = read_stored(state)
+    changes: list[str] = []
+    for name in changed:
+        if name in _ITEMS:
+            changes += _item_changes(_ITEMS[name], before[name] or [], fresh[name] or [], spell)
+        else:
+            changes.append(f"{spell(name)}: {_shown(before[name])} -> {_shown(fresh[name])}")
+    if len(changes) > DRIFT_LINES:
+        changes[DRIFT_LINES:] = [f"and {len(changes) - DRIFT_LINES} more changes"]
+    head = f"css-vpcep: cluster {state.get('cluster_id')} drifted from the stored outputs: " + ", ".join(
         map(spell, changed)
     )
+    return "\n".join([head, *(f"  {line}" for line in changes)])
+
+
+def _item_changes(kind: str, before: list[Any], after: list[Any], spell: Callable[[str], str]) -> list[str]:
+    """The items of a list output added, changed and removed, each named by its id, in the order read."""
+    olds = {_item_id(item): item for item in before if isinstance(item, Mapping)}
+    news = {_item_id(item): item for item in after if isinstance(item, Mapping)}
+    lines = []
+    for key, item in news.items():
+        old = olds.get(key)
+        if old is None:
+            status = f": {spell('status')} {_shown(item['status'])}" if item.get("status") is not None else ""
+            lines.append(f"{kind} {key} added{status}")
+            continue
+        fields = [*item, *(name for name in old if name not in item)]
+        moved = [f"{spell(name)} {_shown(old.get(name))} -> {_shown(item.get(name))}"
+                 for name in fields if not _same(old.get(name), item.get(name))]
+        if moved:
+            lines.append(f"{kind} {key}: " + ", ".join(moved))
+    lines += [f"{kind} {key} removed" for key in olds if key not in news]
+    return lines
+
+
+def _item_id(item: Mapping[str, Any]) -> str:
+    """How a notice names an item: its id, else (none given) the whole item."""
+    return _shown(item["id"]) if item.get("id") is not None else _shown(dict(item))
+
+
+def _shown(value: Any) -> str:
+    """A value as a notice writes it: plain text as it is when it is printable ASCII without edge spaces,
+    anything else as JSON (so that the service's data cannot write control characters to a terminal)."""
+    if isinstance(value, str) and value and value.isascii() and value.isprintable() and value == value.strip():
+        return value
+    return json.dumps(value, sort_keys=True)

@@ -7,6 +7,7 @@ camelCase property values at its edge, snake_case plain values inside. ``_plugin
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any, TypeVar, cast
@@ -19,7 +20,7 @@ from ._cancel import Cancellation
 from ._pulumi_compat import UNKNOWN
 from ._read import aread_outputs
 from ._retries import RetryPolicy
-from ._schema import FUNCTION_TOKEN, PACKAGE, schema_json
+from ._schema import FUNCTION_TOKEN, PACKAGE, package_schema, schema_json
 from ._settings import CREDENTIAL_KEYS, read_deadline
 from ._transports.httpx_pool import ConnectionPool
 from ._wait import WaitFor, Waiting, await_status
@@ -93,6 +94,16 @@ def _plain_map(props: Mapping[str, PropertyValue]) -> dict[str, Any]:
 def _state(props: Mapping[str, PropertyValue]) -> dict[str, Any]:
     """A stored state as the core's snake_case outputs."""
     return faces.outputs_from(_plain_map(props))
+
+
+_ENGINE_KEYS = frozenset({"version"})
+"""What the engine adds to a provider's configuration itself (``__internal`` and the like aside)."""
+
+
+@functools.cache
+def _config_keys() -> frozenset[str]:
+    """The configuration keys the plugin knows: the schema's configuration variables."""
+    return frozenset(package_schema()["config"]["variables"])
 
 
 def _preview(inputs: faces.Inputs) -> dict[str, PropertyValue]:
@@ -174,7 +185,12 @@ class CssVpcepProvider(p.Provider):
         # The engine keeps the checked configuration in the state: credentials go there encrypted even
         # when they were set without --secret (seen under the real engine: an access key in plain text).
         inputs = {k: v.with_secret(True) if k in CREDENTIAL_KEYS else v for k, v in request.new_inputs.items()}
-        return p.CheckResponse(inputs=inputs, failures=[])
+        # A key not known is refused, as Pulumi's bridged providers refuse one: a misspelt key would otherwise
+        # leave its setting to the environment or the default, and the read would go on, maybe elsewhere.
+        known = _config_keys()
+        failures = [p.CheckFailure(key, faces.unknown_key(PACKAGE, key, known)) for key in sorted(request.new_inputs)
+                    if key not in known and key not in _ENGINE_KEYS and not key.startswith("__")]
+        return p.CheckResponse(inputs=inputs, failures=failures)
 
     async def configure(self, request: p.ConfigureRequest) -> p.ConfigureResponse:
         # The engine sends config both as variables (`css-vpcep:config:accessKey`) and as typed args.
@@ -226,7 +242,8 @@ class CssVpcepProvider(p.Provider):
             self._handoff.keep(named, fresh)
             if self._log is not None:
                 # A detailed diff would set the stored outputs against the inputs, showing them as deleted.
-                await self._log(faces.drift_notice(olds, diffs), request.urn)
+                drifted = [name for name in changed if faces.camel_case(name) in diffs]
+                await self._log(faces.drift_notice(olds, fresh, drifted, faces.camel_case), request.urn)
         return p.DiffResponse(
             changes=bool(diffs), replaces=replaced, diffs=diffs,
             detailed_diff={key: p.PropertyDiff(p.PropertyDiffKind.UPDATE_REPLACE, input_diff=True) for key in replaced},

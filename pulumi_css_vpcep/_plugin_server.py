@@ -1,4 +1,4 @@
-"""The plugin's gRPC server: ``python -m pulumi_css_vpcep <engine address>``, as the engine starts it.
+"""The plugin's gRPC server: ``python -m pulumi_css_vpcep [flags] <engine address>``, as the engine starts it.
 
 The stock servicer of ``pulumi.provider.experimental`` serves ``plugin.CssVpcepProvider``, with two
 changes made through public means: an interceptor reports this project's errors (which the provider's
@@ -21,9 +21,9 @@ from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental import server
 from pulumi.provider.experimental.property_value import PropertyValue
 
-from ._engine_watch import watch_engine
+from ._engine_watch import launcher_gone, serve_apart, watch_engine
 from ._plugin import CALL_ERRORS, OPERATION_TIMEOUT, CssVpcepProvider
-from ._pulumi_compat import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
+from ._pulumi_compat import engine_address, engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 from ._transports.httpx_pool import ConnectionPool
 from ._version import __version__
 from .errors import ConfigurationError, CssVpcepError, InvalidInputError, TransportError
@@ -88,11 +88,19 @@ class EngineLog:
 
 
 class CssVpcepServicer(server.ProviderServicer):
-    """The stock servicer, with the configuration diff sent as the protocol's enum."""
+    """The stock servicer, with the configuration diff sent as the protocol's enum, and the engine's ``Cancel``
+    (sent before it closes a provider, and on a Ctrl-C) passed on to ``on_cancel`` once answered."""
 
-    def __init__(self, args: list[str], version: str, provider: CssVpcepProvider, engine_address: str) -> None:
+    def __init__(self, args: list[str], version: str, provider: CssVpcepProvider, engine_address: str,
+                 on_cancel: Callable[[], None] = lambda: None) -> None:
         super().__init__(args, version, provider, engine_address=engine_address)
         self._css_vpcep = provider
+        self._on_cancel = on_cancel
+
+    async def Cancel(self, request: Any, context: Any) -> Any:
+        answer = await super().Cancel(request, context)  # type: ignore[no-untyped-call]  # pulumi is untyped here
+        self._on_cancel()
+        return answer
 
     async def DiffConfig(self, request: Any, context: Any) -> Any:  # noqa: ARG002
         # Upstream defect in pulumi 3.272: ProviderServicer.DiffConfig sends bool `changes` as the enum (True=NONE).
@@ -108,16 +116,57 @@ class CssVpcepServicer(server.ProviderServicer):
         return provider_pb2.DiffResponse(changes=changes, diffs=response.diffs, replaces=response.replaces)
 
 
-async def serve(engine_address: str, args: Sequence[str]) -> None:
-    """Serve the provider on a free loopback port until terminated; print the port first, on stdout."""
+class _Lifetime:
+    """When the server stops: once the engine has sent its ``Cancel`` and the process its launcher started is
+    gone (``lifeline`` reads end of file), or at once when the launcher goes and no engine answers
+    (``_engine_watch.launcher_gone``). The engine itself going ends the process through the watch."""
+
+    def __init__(self, grpc_server: grpc.aio.Server, engine_address: str, lifeline: int | None) -> None:
+        self._server = grpc_server
+        self._engine_address = engine_address
+        self._cancelled = False
+        self._launcher_gone = False
+        self._tasks: set[asyncio.Task[None]] = set()
+        if lifeline is not None:
+            asyncio.get_running_loop().add_reader(lifeline, self._on_launcher_gone, lifeline)
+
+    def engine_cancelled(self) -> None:
+        self._cancelled = True
+        if self._launcher_gone:
+            self._stop()
+
+    def _on_launcher_gone(self, lifeline: int) -> None:
+        asyncio.get_running_loop().remove_reader(lifeline)
+        os.close(lifeline)
+        self._launcher_gone = True
+        task = asyncio.get_running_loop().create_task(self._decide())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _decide(self) -> None:
+        if await asyncio.to_thread(launcher_gone, self._engine_address, self._cancelled):
+            self._stop()
+
+    def _stop(self) -> None:
+        # The engine's Cancel is answered first: the grace lets calls in flight end.
+        task = asyncio.get_running_loop().create_task(self._server.stop(grace=1.0))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+async def serve(engine_address: str, args: Sequence[str], lifeline: int | None = None) -> None:
+    """Serve the provider on a free loopback port until terminated, or until the engine lets it go once its
+    launcher is gone (``lifeline``: see ``_engine_watch.serve_apart``); print the port first, on stdout."""
     grpc_server = grpc.aio.server(
         interceptors=[ErrorStatusInterceptor()], options=[("grpc.max_receive_message_length", _MAX_MESSAGE)]
     )
     # One pool for the process: every invoke and read reuses its open TCP and TLS connections.
     log = EngineLog(engine_address)
     async with ConnectionPool() as pool:
+        lifetime = _Lifetime(grpc_server, engine_address, lifeline)
         provider = CssVpcepProvider(pool, log.info)
-        servicer = CssVpcepServicer(list(args), __version__, provider, engine_address=engine_address)
+        servicer = CssVpcepServicer(list(args), __version__, provider, engine_address=engine_address,
+                                    on_cancel=lifetime.engine_cancelled)
         provider_pb2_grpc.add_ResourceProviderServicer_to_server(servicer, grpc_server)
         port = grpc_server.add_insecure_port("127.0.0.1:0")
         await grpc_server.start()
@@ -131,12 +180,16 @@ async def serve(engine_address: str, args: Sequence[str]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m pulumi_css_vpcep <engine address> [flags]``: the plugin, as the engine starts it."""
+    """``python -m pulumi_css_vpcep [flags] <engine address>``: the plugin, as the engine starts it."""
     args = list(sys.argv[1:] if argv is None else argv)
     started_as = os.path.basename(sys.argv[0])  # the executable, or __main__.py under python -m
     prog = started_as if started_as.startswith("pulumi-resource-") else "python -m pulumi_css_vpcep"
     parser = argparse.ArgumentParser(prog=prog, description="The css-vpcep provider plugin.")
-    parser.add_argument("engine", help="the Pulumi engine's address")
-    known, _ = parser.parse_known_args(args)  # flags such as --logtostderr are accepted and ignored
+    parser.add_argument("engine", help="the Pulumi engine's address, after any flags the engine passes "
+                        "(--logtostderr, -v=N, --logflow, --tracing URL), which are accepted and ignored")
+    parser.parse_known_args(args)  # --help, and a usage error when the address is missing
+    engine = engine_address(args)
+    assert engine is not None  # the parser required one argument
+    lifeline = serve_apart()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(known.engine, args))
+        asyncio.run(serve(engine, args, lifeline))

@@ -12,12 +12,13 @@ import gc
 import logging
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import SimpleNamespace
 from typing import Any
 
 import grpc
 from pulumi.runtime import get_config, is_config_secret
+from pulumi.runtime.config import CONFIG, get_config_env
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 from pulumi.runtime.rpc import UNKNOWN
@@ -25,7 +26,9 @@ from pulumi.runtime.settings import get_monitor
 
 __all__ = [
     "UNKNOWN",
+    "config_keys",
     "dynamic_host_engine_address",
+    "engine_address",
     "engine_pb2",
     "engine_pb2_grpc",
     "get_config",
@@ -40,6 +43,13 @@ __all__ = [
 ]
 
 _ONE_LINE_MARK = "_css_vpcep_one_line"
+
+
+def config_keys() -> set[str]:
+    """Every configuration key of the running program (``huaweicloud:region``), wherever Pulumi's Python SDK
+    holds it: set in this process (mocks, the Automation API's inline programs) or passed by the language
+    host in ``PULUMI_CONFIG``."""
+    return {*CONFIG.get(), *get_config_env()}
 
 
 def mocks_active() -> bool:
@@ -99,11 +109,17 @@ def in_dynamic_host() -> bool:
     return getattr(spec, "name", None) == _HOST_MODULE
 
 
+def engine_address(args: Sequence[str]) -> str | None:
+    """The engine's address among a provider's arguments: the engine starts every provider with its flags
+    first (``--logtostderr``, ``-v=9``, ``--logflow``, ``--tracing URL``) and its own address last."""
+    return args[-1] if args else None
+
+
 def dynamic_host_engine_address() -> str | None:
-    """The engine's address, when this process is Pulumi's dynamic provider host: the engine starts every
-    provider with its flags first and its own address last (``pulumi-resource-pulumi-python <address>``).
-    What is not an address answering there starts no watch (``_engine_watch``)."""
-    return sys.argv[-1] if in_dynamic_host() and len(sys.argv) > 1 else None
+    """The engine's address, when this process is Pulumi's dynamic provider host
+    (``pulumi-resource-pulumi-python [flags] <address>``). What is not an address answering there starts no
+    watch (``_engine_watch``)."""
+    return engine_address(sys.argv[1:]) if in_dynamic_host() else None
 
 
 def on_dynamic_host_cancel(callback: Callable[[], None]) -> bool:

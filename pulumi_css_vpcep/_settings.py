@@ -510,6 +510,21 @@ def _given_or_configured(
     return validate(given, setting) if given is not None else _configured(layers, setting, validate, None)
 
 
+_OTHER_FACES = {"huaweicloud": (PROJECT_CONFIG_NAMESPACE, "the provider plugin's"),
+                PROJECT_CONFIG_NAMESPACE: ("huaweicloud", "the Python dynamic resource's")}
+
+
+def _other_face_key(config: Mapping[str, Any] | None, namespace: str, setting: str) -> str:
+    """For a face that reads Pulumi configuration, a note that the other face's key of ``setting`` is not read
+    here: a user who copied a configuration from one face to the other has set it (the engine shows a
+    provider only its own namespace, so whether it is set cannot be known)."""
+    other = _OTHER_FACES.get(namespace)
+    if config is None or other is None:
+        return ""
+    other_namespace, whose = other
+    return f" ({other_namespace}:{_CONFIG_NAMES[setting]}, {whose} key, is not read here)"
+
+
 class SettingsSources(TypedDict, total=False):
     """What a read may be told beside the cluster, each optional: ``resolve_settings``'s keyword arguments,
     which the read functions pass on as they are."""
@@ -553,7 +568,9 @@ def resolve_settings(*, last_endpoint: str | None = None, **sources: Unpack[Sett
     found = discover(_credential_settings(layers, config, env, namespace))
     resolved_region = resolved_region or _from_profile(found.region, validate_region)
     if resolved_region is None:
-        raise ConfigurationError("no region", input_name="region", places=_places(layers, "region"))
+        places = _places(layers, "region")
+        note = _other_face_key(sources.get("config"), namespace, "region")
+        raise ConfigurationError("no region", input_name="region", places=(*places[:-1], places[-1] + note))
     resolved_project = resolved_project or _from_profile(found.project_id, validate_id)
     css = _given_or_configured(layers, "endpoint", validate_endpoint, sources.get("endpoint"))
     auth_url = _configured(layers, "auth_url", validate_endpoint, None)

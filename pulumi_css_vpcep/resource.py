@@ -42,6 +42,23 @@ PREVIEW_KEY = "__css_vpcep_preview"
 cannot tell a preview from an update otherwise."""
 HOST_HANDOFF = faces.ReadHandoff()
 """The reads diffs made, for the update of the same resource that follows."""
+_HUAWEICLOUD_KEYS = (
+    "accessKey", "agencyDomainName", "agencyName", "assumeRole", "authUrl", "cacertFile", "cert", "cloud",
+    "delegatedProject", "domainId", "domainName", "endpoints", "enterpriseProjectId", "insecure", "key",
+    "maxRetries", "password", "profile", "projectId", "projectName", "region", "regional", "secretKey",
+    "securityToken", "sharedConfigFile", "tenantId", "tenantName", "token", "userId", "userName",
+)
+"""The ``pulumi-huaweicloud`` package's own configuration keys: one this project does not read is no mistake."""
+_warned_keys: set[str] = set()
+
+
+def _unread_config_warnings() -> list[str]:
+    """Warnings, each given once per program, for configuration keys that look meant for this resource but
+    are not read (``faces.unread_keys``): a misspelt ``huaweicloud:regoin``, the plugin's ``css-vpcep:region``."""
+    found = faces.unread_keys(_pulumi_compat.config_keys(), CONFIG_NAMESPACE, _HUAWEICLOUD_KEYS)
+    new = [warning for warning in found if warning not in _warned_keys]
+    _warned_keys.update(new)
+    return new
 
 
 @functools.cache
@@ -115,18 +132,23 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
                             retry=retry)
 
     def _read_or_wait(
-        self, named: Mapping[str, Any], wait_for: WaitFor | None, kept: dict[str, Any] | None = None
+        self,
+        named: Mapping[str, Any],
+        wait_for: WaitFor | None,
+        kept: dict[str, Any] | None = None,
+        last_endpoint: str | None = None,
     ) -> dict[str, Any]:
         """The outputs to store: one read (``kept``, a diff's, when there is one), or, with ``wait_for``, the reads
         of a wait bounded by the read's deadline (``css-vpcep:readTimeout``), each line of it on stderr, which the
         engine shows; the engine's cancel ends it at once."""
         if wait_for is None:
-            return kept or self._read(named)
+            return kept or self._read(named, last_endpoint=last_endpoint)
         handed = [kept] if kept else []
         cluster_id = str(named.get("cluster_id"))
 
         def read(left: float) -> dict[str, Any]:
-            return handed.pop() if handed else self._read(named, retry=RetryPolicy(total_timeout=left))
+            return handed.pop() if handed else self._read(named, retry=RetryPolicy(total_timeout=left),
+                                                          last_endpoint=last_endpoint)
 
         def pause(seconds: float) -> None:
             if HOST_CANCELLATION.wait(seconds):
@@ -180,7 +202,8 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
     @_reported_in_one_line
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         """Replace when what is read changes, else report the service's drift from ``olds`` (stored outputs); a
-        new wait input updates."""
+        new wait input updates. Without an endpoint input or ``HW_CSS_ENDPOINT``, it reads through the endpoint
+        last read, as ``read`` does."""
         inputs = faces.checked_inputs(_given(news))
         replaces = faces.replacements(inputs, olds)
         changed: list[str] = replaces
@@ -190,20 +213,23 @@ class VpcepConnectionsProvider(pulumi.dynamic.ResourceProvider):
         elif not replaces:
             endpoint = faces.given_endpoint(inputs)
             named = faces.identity(olds, endpoint)
-            fresh = self._read(named)
+            fresh = self._read(named, last_endpoint=faces.last_endpoint(olds))
             changed = faces.drift(olds, fresh, endpoint_given=endpoint is not None)
             if changed:
                 self._handoff.keep(named, fresh)
                 # The engine forwards the provider host's stderr to the CLI.
-                print(faces.drift_notice(olds, changed), file=sys.stderr, flush=True)
+                print(faces.drift_notice(olds, fresh, changed), file=sys.stderr, flush=True)
         return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     @_reported_in_one_line
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         """Re-read what the resource names, so the stored outputs match the service again (the read of the
-        diff that found the drift, when it named the same), until the connections of ``wait_for`` have its status."""
+        diff that found the drift, when it named the same), until the connections of ``wait_for`` have its status;
+        through the endpoint last read, as ``read`` does, without an endpoint input or ``HW_CSS_ENDPOINT``."""
         named = faces.pinned(faces.checked_inputs(_given(news)), olds)
-        outputs = self._read_or_wait(named, faces.stored_wait(news), self._handoff.take(named))
+        outputs = self._read_or_wait(
+            named, faces.stored_wait(news), self._handoff.take(named), last_endpoint=faces.last_endpoint(olds)
+        )
         return pulumi.dynamic.UpdateResult(outputs)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
@@ -257,6 +283,8 @@ class VpcepConnections(pulumi.dynamic.Resource, module="css-vpcep", name="VpcepC
         config = _pulumi_compat.get_config, _pulumi_compat.is_config_secret
         for warning in faces.plain_credentials(CONFIG_NAMESPACE, *config):
             pulumi.log.warn(warning, resource=self)
+        for warning in _unread_config_warnings():
+            pulumi.log.warn(warning, resource=self)
         # The values the read returned: numbers cross the wire as floats, and Pulumi's Python SDK drops null
         # fields inside outputs.
         self.total_count = self.total_count.apply(lambda v: faces.output_value("total_count", v))
@@ -283,6 +311,8 @@ def get_vpcep_connections(
     ``css-vpcep:index:getVpcepConnections`` with the camelCase inputs given, as for any Pulumi function.
     """
     given = {"cluster_id": cluster_id, "project_id": project_id, "region": region, "endpoint": endpoint}
+    for warning in _unread_config_warnings():
+        pulumi.log.warn(warning)
     if _pulumi_compat.mocks_active():
         from ._schema import FUNCTION_TOKEN
 

@@ -145,6 +145,44 @@ def test_drift_reads_stored_outputs_by_the_field_table(stored: dict[str, Any], e
     assert faces.drift(stored, fresh()) == expected
 
 
+def test_a_drift_notice_names_each_connection_added_removed_or_changed_by_id_with_old_and_new_values() -> None:
+    stored = {**STORED, "connections": [{"id": "a", "status": "pendingAcceptance", "max_session": 3.0},
+                                        {"id": "b", "status": "accepted", "max_session": 4.0}]}
+    read = fresh(connections=[Connection(id="a", status="accepted", max_session=10),
+                              Connection(id="c", status="pendingAcceptance", max_session=1)], total_count=2)
+
+    notice = faces.drift_notice(stored, read, faces.drift(stored, read), faces.camel_case)
+
+    assert notice.splitlines() == [
+        "css-vpcep: cluster c-1 drifted from the stored outputs: connections",
+        "  connection a: status pendingAcceptance -> accepted, maxSession 3 -> 10",
+        "  connection c added: status pendingAcceptance",
+        "  connection b removed",
+    ]
+
+
+def test_a_drift_notice_lists_the_first_ten_changes_and_counts_the_rest() -> None:
+    stored = {**STORED, "connections": [{"id": f"c{n:02}", "status": "pendingAcceptance"} for n in range(25)],
+              "total_count": 25.0}
+    read = fresh(connections=[Connection(id=f"c{n:02}", status="accepted") for n in range(25)], total_count=25)
+
+    lines = faces.drift_notice(stored, read, faces.drift(stored, read)).splitlines()
+
+    assert lines[0].endswith("drifted from the stored outputs: connections")
+    assert lines[1:] == [
+        *(f"  connection c{n:02}: status pendingAcceptance -> accepted" for n in range(10)),
+        "  and 15 more changes",
+    ]
+
+
+def test_a_drift_notice_writes_the_services_text_so_it_cannot_reach_a_terminal_raw() -> None:
+    read = fresh(vpc_service_name="svc\x1b[2J")
+
+    notice = faces.drift_notice(STORED, read, faces.drift(STORED, read))
+
+    assert notice.splitlines()[1] == '  vpc_service_name: null -> "svc\\u001b[2J"'
+
+
 def test_a_handed_off_read_is_taken_once_and_only_for_the_same_identity() -> None:
     handoff = faces.ReadHandoff()
     named = faces.identity(STORED)

@@ -321,6 +321,46 @@ def test_a_provider_process_ends_within_seconds_of_its_engine(emulator: Emulator
             assert f"the Pulumi engine at {engine_address} is gone" in provider.stderr()
 
 
+def test_a_plugin_whose_launcher_is_killed_serves_until_the_engines_cancel_then_ends(emulator: Emulator) -> None:
+    # `pulumi install` has the language host kill the process it started before the engine sends the Cancel
+    # with which it closes a provider: the plugin must answer that Cancel, and only then end.
+    with (
+        fake_engine() as (engine_address, _),
+        provider_process(["-m", "pulumi_css_vpcep", engine_address], process_env(**emulator.environ())) as plugin,
+    ):
+        plugin.process.kill()
+        plugin.process.wait(timeout=10)
+        time.sleep(1.5)  # time enough to end, were it to end with its launcher
+        assert plugin.stub.GetPluginInfo(empty_pb2.Empty(), timeout=10).version
+
+        plugin.stub.Cancel(empty_pb2.Empty(), timeout=10)
+
+        stopped = time.monotonic()
+        while time.monotonic() - stopped < 10 and _serves(plugin):
+            time.sleep(0.05)
+        assert not _serves(plugin), "the plugin outlived its launcher and the engine's Cancel"
+
+
+def test_a_plugin_whose_launcher_is_killed_with_no_engine_answering_ends(emulator: Emulator) -> None:
+    with provider_process(["-m", "pulumi_css_vpcep", "127.0.0.1:1"], process_env(**emulator.environ())) as plugin:
+        assert plugin.stub.GetPluginInfo(empty_pb2.Empty(), timeout=10).version
+        plugin.process.kill()
+        plugin.process.wait(timeout=10)
+
+        stopped = time.monotonic()
+        while time.monotonic() - stopped < 10 and _serves(plugin):
+            time.sleep(0.05)
+        assert not _serves(plugin), "the plugin outlived its launcher with no engine to serve"
+
+
+def _serves(plugin: ProviderProcess) -> bool:
+    try:
+        plugin.stub.GetPluginInfo(empty_pb2.Empty(), timeout=2)
+    except grpc.RpcError:
+        return False
+    return True
+
+
 def test_a_ctrl_c_ends_the_command_at_once_wherever_its_read_is(emulator: Emulator) -> None:
     emulator.state.set_faults([HELD])
     command = [sys.executable, "-m", "pulumi_css_vpcep._cli", "connections", "--cluster-id", SAMPLE_CLUSTER_ID]

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
+import socket
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -151,6 +154,36 @@ def test_check_config_keeps_the_credentials_as_secrets_for_the_state(plugin: Pro
     assert (checked["accessKey"].value, checked["region"].value) == ("AK_PLAIN", SAMPLE_REGION)
 
 
+def test_check_config_refuses_a_key_it_does_not_know_naming_the_nearest_one(plugin: ProviderProcess) -> None:
+    # A warning would let a misspelt region fall back to HW_REGION_NAME and read on; Pulumi's bridged
+    # providers refuse such a key too. The engine adds `version` itself.
+    news = {"regoin": SAMPLE_REGION, "readTimout": "90s", "tags": "red", "region": SAMPLE_REGION, "version": "1.0.0"}
+
+    response = plugin.stub.CheckConfig(provider_pb2.CheckRequest(urn=URN, news=struct(news)))
+
+    assert [(f.property, f.reason) for f in response.failures] == [
+        ("readTimout", "css-vpcep:readTimout is not a configuration key of css-vpcep: did you mean "
+                       "css-vpcep:readTimeout?"),
+        ("regoin", "css-vpcep:regoin is not a configuration key of css-vpcep: did you mean css-vpcep:region?"),
+        ("tags", "css-vpcep:tags is not a configuration key of css-vpcep: its keys are " + ", ".join(
+            sorted(json.loads(plugin.stub.GetSchema(provider_pb2.GetSchemaRequest()).schema)["config"]["variables"])
+        )),
+    ]
+
+
+def test_without_a_region_the_error_names_the_python_faces_key_as_not_read(emulator: Emulator) -> None:
+    env = {k: v for k, v in emulator.environ().items() if k != "HW_REGION_NAME"}
+    with provider_process(PLUGIN_ARGS, process_env(**env)) as provider:
+        provider.stub.Configure(provider_pb2.ConfigureRequest(acceptSecrets=True))
+        with pytest.raises(grpc.RpcError) as refused:
+            invoke(provider, {"clusterId": SAMPLE_CLUSTER_ID})
+
+    assert refused.value.details() == (
+        "no region: set the region argument, Pulumi config css-vpcep:region or HW_REGION_NAME "
+        "(huaweicloud:region, the Python dynamic resource's key, is not read here)"
+    )
+
+
 def test_a_configuration_change_updates_the_provider_in_place(plugin: ProviderProcess) -> None:
     provider_urn = "urn:pulumi:test::project::pulumi:providers:css-vpcep::default"
     olds = struct({"region": "cn-north-1", "accessKey": "AK1", "secretKey": secret("one")})
@@ -280,7 +313,7 @@ def test_diff_reports_nothing_when_the_service_did_not_change(plugin: ProviderPr
     assert list(diff.replaces) == []
 
 
-def test_diff_reports_drift_as_an_update_named_in_a_diagnostic(emulator: Emulator) -> None:
+def test_diff_reports_drift_as_an_update_whose_diagnostic_names_each_change(emulator: Emulator) -> None:
     with (
         fake_engine() as (engine_address, engine),
         provider_process(["-m", "pulumi_css_vpcep", engine_address], process_env(**emulator.environ())) as plugin,
@@ -302,8 +335,45 @@ def test_diff_reports_drift_as_an_update_named_in_a_diagnostic(emulator: Emulato
     # then shows the stored connections as deleted (seen under the real engine). A diagnostic names them.
     assert dict(diff.detailedDiff) == {}
     assert [(log.urn, log.message) for log in engine.logged] == [
-        (URN, f"css-vpcep: cluster {SAMPLE_CLUSTER_ID} drifted from the stored outputs: connections, totalCount")
+        (URN, f"css-vpcep: cluster {SAMPLE_CLUSTER_ID} drifted from the stored outputs: connections, totalCount\n"
+              "  connection d0000000-0000-4000-8000-000000000001 added: status accepted\n"
+              "  totalCount: 3 -> 4")
     ]
+
+
+def test_under_tracing_the_plugin_talks_to_the_engine_named_last(emulator: Emulator) -> None:
+    # With --tracing, the engine starts a plugin as `<plugin> --tracing URL ENGINE`.
+    tracing = socket.create_server(("127.0.0.1", 0))
+    tracing.settimeout(0.2)
+    accepted: list[socket.socket] = []
+    listening = threading.Event()
+    listening.set()
+
+    def accept() -> None:
+        while listening.is_set():
+            with contextlib.suppress(OSError):
+                accepted.append(tracing.accept()[0])
+
+    counting = threading.Thread(target=accept, daemon=True)
+    counting.start()
+    tracing_url = f"127.0.0.1:{tracing.getsockname()[1]}"
+    with (
+        fake_engine() as (engine_address, engine),
+        provider_process(["-m", "pulumi_css_vpcep", "--logtostderr", "-v=9", "--tracing", tracing_url,
+                          engine_address], process_env(**emulator.environ())) as plugin,
+    ):
+        plugin.stub.Configure(provider_pb2.ConfigureRequest(acceptSecrets=True))
+        created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
+        emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[0]["status"] = "rejected"
+        plugin.stub.Diff(provider_pb2.DiffRequest(
+            id=created.id, urn=URN, olds=created.properties, news=struct({"clusterId": SAMPLE_CLUSTER_ID})
+        ))
+    listening.clear()
+    counting.join()
+    tracing.close()
+
+    assert [log.urn for log in engine.logged] == [URN]  # the drift's diagnostic reached the engine
+    assert accepted == []
 
 
 def test_diff_replaces_when_the_cluster_changes(plugin: ProviderProcess, emulator: Emulator) -> None:

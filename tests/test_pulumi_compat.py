@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pulumi.provider.experimental import provider as p
 from pulumi.provider.experimental import server
+from pulumi.runtime.config import CONFIG
 
 from pulumi_css_vpcep import _pulumi_compat
 from pulumi_css_vpcep.errors import ApiError
@@ -32,6 +33,24 @@ def test_unknown_is_the_sentinel_the_wire_format_uses_for_an_unknown_value() -> 
 def test_stack_configuration_functions_take_a_full_key() -> None:
     assert list(inspect.signature(_pulumi_compat.get_config).parameters) == ["k"]
     assert list(inspect.signature(_pulumi_compat.is_config_secret).parameters) == ["k"]
+
+
+def test_the_programs_configuration_keys_are_those_set_in_the_process_and_those_the_host_passed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG", '{"huaweicloud:region": "cn-north-4"}')
+    token = CONFIG.set({"css-vpcep:readTimeout": "90s"})
+    try:
+        assert _pulumi_compat.config_keys() == {"huaweicloud:region", "css-vpcep:readTimeout"}
+    finally:
+        CONFIG.reset(token)
+
+
+def test_the_engines_address_is_a_providers_last_argument() -> None:
+    assert _pulumi_compat.engine_address(["--logtostderr", "-v=9", "--tracing", "127.0.0.1:9", "127.0.0.1:4"]) == (
+        "127.0.0.1:4"
+    )
+    assert _pulumi_compat.engine_address([]) is None
 
 
 @pytest.mark.parametrize(

@@ -101,6 +101,28 @@ def test_each_credential_configured_without_secret_is_warned_about(
 
 
 @pytest.mark.usefixtures("endpoint_env")
+def test_keys_meant_for_the_resource_but_not_read_are_warned_about_once_naming_the_key_read(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = {
+        **emulator.pulumi_config(), f"{READ_PROJECT}:clusterId": SAMPLE_CLUSTER_ID,
+        "huaweicloud:regoin": SAMPLE_REGION,  # misspelt
+        "css-vpcep:projectId": SAMPLE_PROJECT_ID,  # the plugin's key
+        "huaweicloud:projectName": "cn-north-4_x",  # pulumi-huaweicloud's own: no mistake
+        "huaweicloud:enterpriseProjectId": "0",
+    }
+
+    run_program(EXAMPLES / "python-read", READ_PROJECT, EngineMocks(config), config,
+                secret_keys=["huaweicloud:accessKey", "huaweicloud:secretKey"])
+
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "css-vpcep:projectId is not a key that css-vpcep reads in a Python program: did you mean "
+        "huaweicloud:projectId?",
+        "huaweicloud:regoin is not a key that css-vpcep reads in a Python program: did you mean huaweicloud:region?",
+    ]
+
+
+@pytest.mark.usefixtures("endpoint_env")
 def test_read_example_registers_only_the_cluster_id_as_input(emulator: Emulator) -> None:
     config = {**emulator.pulumi_config(), f"{READ_PROJECT}:clusterId": SAMPLE_CLUSTER_ID}
     mocks = EngineMocks(config)

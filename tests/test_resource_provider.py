@@ -238,17 +238,19 @@ def test_diff_of_a_service_without_a_name_reports_none(host: ProviderProcess, em
     assert diff(host, outputs, {"cluster_id": "unnamed"}).changes == proto.DiffResponse.DIFF_NONE
 
 
-def test_diff_reports_remote_drift(host: ProviderProcess, emulator: Emulator) -> None:
+def test_diff_reports_remote_drift_naming_each_change(host: ProviderProcess, emulator: Emulator) -> None:
     _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
-    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[0]["status"] = "rejected"
+    changed = emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[0]
+    was, changed["status"] = changed["status"], "rejected"
 
     response = diff(host, outputs, {"cluster_id": SAMPLE_CLUSTER_ID})
 
     assert response.changes == proto.DiffResponse.DIFF_SOME
     assert list(response.replaces) == []
     # A dynamic provider's diff has no details: the engine passes the host's stderr to the CLI instead.
+    lines = host.stderr().splitlines()
     notice = f"css-vpcep: cluster {SAMPLE_CLUSTER_ID} drifted from the stored outputs: connections"
-    assert notice in host.stderr().splitlines()
+    assert lines[lines.index(notice) + 1] == f"  connection {changed['id']}: status {was} -> rejected"
 
 
 @pytest.mark.parametrize(
@@ -299,6 +301,37 @@ def test_update_rereads_the_service(host: ProviderProcess, emulator: Emulator) -
     assert updated["total_count"] == 250
     assert len({c["id"] for c in updated["connections"]}) == 250
     assert updated["vpcep_update_switch"] is True
+
+
+@pytest.fixture
+def host_without_endpoint(emulator: Emulator) -> Iterator[ProviderProcess]:
+    """A provider host with the emulator's keys and region but no ``HW_CSS_ENDPOINT``. A read that went to
+    the region's public endpoint instead would go through a proxy on a closed loopback port and fail at once,
+    sending nothing off this machine."""
+    env = {k: v for k, v in emulator.environ().items() if k != "HW_CSS_ENDPOINT"}
+    with provider_process(
+        DYNAMIC_HOST, process_env(**env, HTTPS_PROXY="http://127.0.0.1:9", HW_MAX_RETRIES="0")
+    ) as process:
+        configure(process)
+        yield process
+
+
+def test_diff_and_update_without_an_endpoint_read_through_the_endpoint_last_read(
+    host: ProviderProcess, host_without_endpoint: ProviderProcess, emulator: Emulator
+) -> None:
+    _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})  # through HW_CSS_ENDPOINT, which is stored
+    emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[0]["status"] = "rejected"
+    emulator.state.reset_counts()
+
+    drift = diff(host_without_endpoint, outputs, {"cluster_id": SAMPLE_CLUSTER_ID})
+    updated = host_without_endpoint.stub.Update(proto.UpdateRequest(
+        id=SAMPLE_ID, urn="urn:x", olds=stored(outputs), news=stored({"cluster_id": SAMPLE_CLUSTER_ID})
+    ))
+
+    assert drift.changes == proto.DiffResponse.DIFF_SOME
+    assert from_struct(updated.properties)["connections"][0]["status"] == "rejected"
+    assert from_struct(updated.properties)["endpoint"] == emulator.url
+    assert emulator.state.requests["css"] == 1  # the diff's read, handed to the update
 
 
 def test_an_update_after_a_diff_that_found_drift_stores_that_read_without_reading_again(

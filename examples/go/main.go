@@ -12,32 +12,50 @@ import (
 const sampleCluster = "4f3deec3-efa6-4ee3-a5b1-7a2bbd7d9e7a"
 
 func main() {
-	pulumi.Run(func(ctx *pulumi.Context) error {
-		clusterID := config.Get(ctx, "clusterId")
-		if clusterID == "" {
-			clusterID = sampleCluster
-		}
+	pulumi.Run(program)
+}
 
-		// A read-only resource: `pulumi preview` shows drift, `pulumi up` refreshes it, destroying it
-		// changes nothing in the cloud.
-		connections, err := cssvpcep.NewVpcepConnections(ctx, "connections", &cssvpcep.VpcepConnectionsArgs{
-			ClusterId: pulumi.String(clusterID),
-		})
-		if err != nil {
-			return err
-		}
+// program declares the read and exports what it found; main_test.go runs it under mocks.
+func program(ctx *pulumi.Context) error {
+	clusterID := config.Get(ctx, "clusterId")
+	if clusterID == "" {
+		clusterID = sampleCluster
+	}
 
-		// The same read as a data source: no state, read again on every preview and update.
-		current := cssvpcep.LookupVpcepConnectionsOutput(ctx, cssvpcep.LookupVpcepConnectionsOutputArgs{
-			ClusterId: pulumi.String(clusterID),
-		})
-
-		ctx.Export("resourceId", connections.ID())
-		ctx.Export("totalCount", connections.TotalCount)
-		ctx.Export("vpcServiceName", connections.VpcServiceName)
-		ctx.Export("connections", connections.Connections)
-		ctx.Export("permissions", connections.Permissions)
-		ctx.Export("invokedTotalCount", current.TotalCount())
-		return nil
+	// A read-only resource: `pulumi preview` shows drift, `pulumi up` refreshes it, destroying it
+	// changes nothing in the cloud.
+	connections, err := cssvpcep.NewVpcepConnections(ctx, "connections", &cssvpcep.VpcepConnectionsArgs{
+		ClusterId: pulumi.String(clusterID),
 	})
+	if err != nil {
+		return err
+	}
+
+	// The same read as a data source: no state, read again on every preview and update.
+	current := cssvpcep.LookupVpcepConnectionsOutput(ctx, cssvpcep.LookupVpcepConnectionsOutputArgs{
+		ClusterId: pulumi.String(clusterID),
+	})
+
+	ctx.Export("resourceId", connections.ID())
+	ctx.Export("totalCount", connections.TotalCount)
+	ctx.Export("vpcServiceName", connections.VpcServiceName)
+	ctx.Export("connections", connections.Connections)
+	ctx.Export("permissions", connections.Permissions)
+	ctx.Export("acceptedDnsNames", acceptedDNSNames(connections.Connections))
+	ctx.Export("invokedTotalCount", current.TotalCount())
+	return nil
+}
+
+// acceptedDNSNames is the private DNS name of each accepted connection that has one: what a consumer
+// connects to. A field the service left empty is nil (Status, VpcepDnsName and the others are pointers).
+func acceptedDNSNames(connections cssvpcep.ConnectionArrayOutput) pulumi.StringArrayOutput {
+	return connections.ApplyT(func(all []cssvpcep.Connection) []string {
+		names := []string{}
+		for _, c := range all {
+			if c.Status != nil && *c.Status == "accepted" && c.VpcepDnsName != nil {
+				names = append(names, *c.VpcepDnsName)
+			}
+		}
+		return names
+	}).(pulumi.StringArrayOutput)
 }

@@ -116,3 +116,34 @@ def test_the_plugin_says_which_keys_it_reads_when_it_finds_no_credentials(
         r"HW_ACCESS_KEY or HUAWEICLOUD_SDK_AK \(and the matching secret key\) "
         r"\(huaweicloud:\* keys are read by the Python dynamic resource only\)$", text, re.MULTILINE
     ), text
+
+
+def test_a_misspelt_plugin_key_fails_the_preview_naming_it_and_the_key_meant(
+    backend: Backend, emulator: Emulator
+) -> None:
+    program = new_program(backend, emulator, "yaml-reads")
+    program.cli("config", "set", "css-vpcep:regoin", SAMPLE_REGION)
+
+    done = program.cli("preview", "--color", "never", check=False)
+
+    text = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "css-vpcep:regoin is not a configuration key of css-vpcep: did you mean css-vpcep:region?" in text, text
+
+
+def test_a_python_programs_region_key_in_a_plugin_program_is_named_as_not_read(
+    backend: Backend, emulator: Emulator
+) -> None:
+    program = new_program(backend, emulator, "yaml-reads")
+    program.env = {k: v for k, v in emulator.environ().items() if k != "HW_REGION_NAME"}
+    program.cli("config", "set", "huaweicloud:region", SAMPLE_REGION)
+
+    done = program.cli("preview", "--color", "never", check=False)
+
+    text = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert re.search(
+        r"error: (Preview failed: )?no region: set the region argument, Pulumi config css-vpcep:region or "
+        r"HW_REGION_NAME \(huaweicloud:region, the Python dynamic resource's key, is not read here\)$",
+        text, re.MULTILINE,
+    ), text

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pulumi import automation as auto
 
@@ -37,6 +38,8 @@ from tests.e2e.engine import VENV_BIN, Backend
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PLUGIN = VENV_BIN / "pulumi-resource-css-vpcep"
 RESOURCE_ID = f"{SAMPLE_REGION}:{SAMPLE_PROJECT_ID}:{SAMPLE_CLUSTER_ID}"
+PREMATURE_EXIT = "exited prematurely"
+"""What the CLI reports of a plugin that was gone before it closed it."""
 
 pytestmark = pytest.mark.timeout(1200)
 
@@ -55,6 +58,17 @@ def yaml_project(backend: Backend, emulator: Emulator, tmp_path: Path) -> Path:
     return project
 
 
+def change_status(emulator: Emulator, index: int, status: str) -> tuple[str, str]:
+    """Change the status of the sample cluster's connection ``index`` as another process would: through the
+    emulator's control API (get the cluster, edit it, put it back). The connection's id and former status."""
+    with httpx.Client(base_url=f"{emulator.url}/_emulator/", trust_env=False, timeout=10) as client:
+        cluster = client.get(f"clusters/{SAMPLE_CLUSTER_ID}").raise_for_status().json()
+        connection = cluster["connections"][index]
+        was, connection["status"] = connection["status"], status
+        client.put(f"clusters/{SAMPLE_CLUSTER_ID}", json={k: v for k, v in cluster.items() if k != "id"})
+    return connection["id"], was
+
+
 def outputs(backend: Backend, project: Path) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(backend.cli("stack", "output", "--json", cwd=project).stdout)
     return result
@@ -70,14 +84,18 @@ def test_yaml_example_reads_shows_drift_refreshes_and_forgets(
     assert [c["status"] for c in first["connections"]] == ["accepted", "pendingAcceptance", "rejected"]
     backend.cli("preview", "--expect-no-changes", cwd=yaml_project)
 
+    changed, was = change_status(emulator, 1, "accepted")
     cluster = emulator.state.clusters[SAMPLE_CLUSTER_ID]
     with emulator.state.lock:
         cluster.connections.append(generate_connections(1, prefix="drift")[0])
-        cluster.connections[1]["status"] = "accepted"
     done = backend.cli("preview", "--diff", "--color", "never", cwd=yaml_project)
     preview = done.stdout + done.stderr
     assert re.search(r"~ 1 to update", preview), preview
     assert re.search(r"drifted from the stored outputs: connections, totalCount$", preview, re.MULTILINE), preview
+    assert re.search(rf"^ +connection {changed}: status {was} -> accepted$", preview, re.MULTILINE), preview
+    added = cluster.connections[-1]
+    assert re.search(rf"^ +connection {added['id']} added: status {added['status']}$", preview, re.MULTILINE), preview
+    assert re.search(r"^ +totalCount: 3 -> 4$", preview, re.MULTILINE), preview
 
     backend.cli("up", "--yes", "--skip-preview", cwd=yaml_project)
     assert outputs(backend, yaml_project)["totalCount"] == 4
@@ -117,6 +135,25 @@ def test_pulumi_import_reads_a_resource_back_from_its_id(backend: Backend, yaml_
     created = next(r for r in resources if r["urn"].endswith("::connections"))
     assert imported["id"] == RESOURCE_ID
     assert imported["outputs"] == created["outputs"]
+
+
+def test_a_yaml_stack_reads_a_plugin_stacks_outputs_through_a_stack_reference(
+    backend: Backend, yaml_project: Path, tmp_path: Path
+) -> None:
+    backend.cli("up", "--yes", "--skip-preview", cwd=yaml_project)
+    source = outputs(backend, yaml_project)
+    consumer = tmp_path / "yaml-consume"
+    shutil.copytree(EXAMPLES / "yaml-consume", consumer)
+    backend.cli("stack", "init", "dev", cwd=consumer)
+    backend.cli("config", "set", "sourceStack", "organization/css-vpcep-yaml/e2e", cwd=consumer)
+
+    backend.cli("up", "--yes", "--skip-preview", cwd=consumer)
+
+    assert outputs(backend, consumer) == {
+        "vpcServiceName": source["vpcServiceName"],
+        "sourceTotalCount": source["totalCount"],
+        "connections": source["connections"],
+    }
 
 
 def test_pulumi_package_add_takes_the_installed_plugin(backend: Backend, yaml_project: Path) -> None:
@@ -248,7 +285,8 @@ def test_package_add_of_the_repository_then_up_gives_every_language_the_same_out
     stack.env["PATH"] = os.pathsep.join(p for p in backend.env["PATH"].split(os.pathsep) if p != str(VENV_BIN))
     stack.env.update(prepare(stack.work_dir, bin_dir))
 
-    stack.cli("package", "add", str(repository), stack_flag=False, timeout=900)
+    added = stack.cli("package", "add", str(repository), stack_flag=False, timeout=900)
+    assert PREMATURE_EXIT not in added.text
     # The README's way to the emulator for a plugin user: the command in the virtualenv `package add` built.
     command = [str(repository / "venv" / "bin" / "css-vpcep"), "connections", "--cluster-id", SAMPLE_CLUSTER_ID]
     read = subprocess.run(command, env={"PATH": "", **emulator.environ()}, capture_output=True, timeout=60)
@@ -266,6 +304,7 @@ def test_package_add_of_the_repository_then_up_gives_every_language_the_same_out
         stack.set_config(key, value, secret=key.endswith("Key"))
     up = stack.up()
     assert "pulumi-resource-css-vpcep from $PATH" not in up.text
+    assert PREMATURE_EXIT not in up.text
     outputs = stack.outputs()
     assert {key: outputs[key] for key in expected_outputs(emulator)} == expected_outputs(emulator)
     stack.up("--expect-no-changes")
@@ -285,6 +324,38 @@ def test_package_add_of_the_repository_then_up_gives_every_language_the_same_out
         # Pulumi's Python SDK raises a failed invoke as an Exception of its own, whose traceback the Python
         # host prints under the line: nothing a provider answers changes that.
         assert "Traceback" not in text
+
+
+def test_pulumi_install_of_a_program_naming_the_repository_under_packages_keeps_the_plugin_until_closed(
+    backend: Backend, repository: Path, tmp_path: Path
+) -> None:
+    # What a teammate runs after cloning a program that `package add` changed. The Python language host kills
+    # the plugin it started when the CLI's install steps end, before the CLI closes it (Pulumi 3.274).
+    project = tmp_path / "teammate"
+    project.mkdir()
+    manifest = f"name: teammate\nruntime: yaml\npackages:\n  css-vpcep: {repository}\n"
+    (project / "Pulumi.yaml").write_text(manifest, encoding="utf-8")
+
+    done = backend.cli("install", cwd=project, timeout=900)
+
+    assert PREMATURE_EXIT not in done.stdout + done.stderr
+    assert (project / "sdks" / "css-vpcep").is_dir()
+
+
+def test_the_go_examples_unit_test_passes_under_pulumis_mocks(
+    bin_dir: Path, backend: Backend, repository: Path, go_host: Path
+) -> None:
+    # `go test` needs the SDK that `pulumi package add` generates, as a user's CI would have it.
+    stack = backend.program_stack(EXAMPLES / "go", "test", go_environment(bin_dir), name="go-unit-test")
+    stack.cli("package", "add", str(repository), stack_flag=False, timeout=900)
+
+    done = subprocess.run(["go", "test", "-v", "./..."], cwd=stack.work_dir, env={**backend.env, **stack.env},
+                          capture_output=True, text=True, timeout=900, check=False)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.findall(r"^--- PASS: (\w+)", done.stdout, re.MULTILINE) == [
+        "TestTheProgramRunsUnderMocks", "TestOnlyAcceptedConnectionsWithADNSNameAreExported"
+    ], done.stdout
 
 
 def test_a_refused_read_is_the_resources_one_line_error_under_the_cli(

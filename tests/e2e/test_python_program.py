@@ -35,6 +35,7 @@ from pulumi_css_vpcep.emulator import (
     generate_connections,
 )
 from tests.e2e.engine import VENV_BIN, Backend, InlineStack, ProgramStack
+from tests.e2e.test_plugin import change_status
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RESOURCE_TYPE = "pulumi-python:dynamic/css-vpcep:VpcepConnections"
@@ -130,18 +131,19 @@ def test_drift_shows_as_one_update_naming_the_changed_outputs_then_up_stores_it(
     if parallel_diff:
         read_stack.env["PULUMI_PARALLEL_DIFF"] = "true"
     read_stack.up()
+    changed, was = change_status(emulator, 0, "rejected")
     cluster = emulator.state.clusters[SAMPLE_CLUSTER_ID]
     with emulator.state.lock:
         cluster.connections.append(generate_connections(1, prefix="drift")[0])
-        cluster.connections[0]["status"] = "rejected"
 
     preview = read_stack.preview("--diff").text
     assert re.search(r"^ +~ 1 to update$", preview, re.MULTILINE), preview
     assert not re.search(r"to (create|delete|replace)", preview), preview
-    # A dynamic provider's diff cannot carry a detailed diff: the provider names the drift in one line,
-    # which the CLI passes on from the provider host's stderr.
+    # A dynamic provider's diff cannot carry a detailed diff: the provider names the drift, a line for each
+    # change, which the CLI passes on from the provider host's stderr.
     notice = r"css-vpcep: cluster \S+ drifted from the stored outputs: connections, total_count$"
     assert re.search(notice, preview, re.MULTILINE), preview
+    assert re.search(rf"^ +connection {changed}: status {was} -> rejected$", preview, re.MULTILINE), preview
 
     read_stack.up()
     outputs = read_stack.outputs()
