@@ -80,7 +80,7 @@ test-floor: $(FLOOR_STAMP)
 # The unit suite on another interpreter, in a venv of its own: make unit-python OTHER_PYTHON=/path/to/python3.12
 # (make other-venv builds only the venv; again when pyproject.toml or the version changes).
 OTHER_PYTHON ?= python3.12
-OTHER_VENV = .venv-$(shell $(OTHER_PYTHON) -c 'import sys; print("py%d.%d" % sys.version_info[:2])')
+OTHER_VENV = .venv-$(shell $(OTHER_PYTHON) -c 'import sys; print("py%d.%d" % sys.version_info[:2])' 2>/dev/null)
 OTHER_STAMP = $(OTHER_VENV)/.installed-dev
 $(OTHER_STAMP): pyproject.toml pulumi_css_vpcep/_version.py
 	@test "$(OTHER_VENV)" != ".venv-" || { echo "no interpreter $(OTHER_PYTHON)"; exit 2; }
