@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-dev
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 SAMPLE_CLUSTER := 4f3deec3-efa6-4ee3-a5b1-7a2bbd7d9e7a
 
-.PHONY: run test lint typecheck unit test-floor unit-python dist e2e pulumi-tools bench clean
+.PHONY: run test lint typecheck unit dev-venv test-floor floor-venv unit-python other-venv dist e2e pulumi-tools bench clean
 
 # `make run` installs only what a read needs; again when the version (in _version.py) changes, for the metadata.
 $(RUN_STAMP): pyproject.toml pulumi_css_vpcep/_version.py
@@ -59,9 +59,11 @@ test: lint typecheck unit
 
 # The unit suite again, in its own venv, on the lowest versions pyproject.toml declares: pulumi and every other
 # runtime dependency at its lower bound (uv's lowest-direct resolution; uv comes from the package index), the
-# test tools at their newest that agree with them. tools/check_floor.py fails the run if a resolver chose anything else.
+# test tools at their newest that agree with them. tools/check_floor.py fails the run if a resolver chose anything
+# else. The venv is built again, from nothing, when pyproject.toml changes (make floor-venv builds only it).
 FLOOR_VENV := .venv-floor
-test-floor:
+FLOOR_STAMP := $(FLOOR_VENV)/.installed-floor
+$(FLOOR_STAMP): pyproject.toml pulumi_css_vpcep/_version.py
 	rm -rf $(FLOOR_VENV)
 	$(PYTHON) -m venv $(FLOOR_VENV)
 	$(FLOOR_VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv
@@ -69,16 +71,31 @@ test-floor:
 	$(FLOOR_VENV)/bin/uv pip freeze --quiet --python $(FLOOR_VENV)/bin/python --exclude-editable > $(FLOOR_VENV)/floor.txt
 	$(FLOOR_VENV)/bin/uv pip install --quiet --python $(FLOOR_VENV)/bin/python -c $(FLOOR_VENV)/floor.txt -e '.[dev]'
 	$(FLOOR_VENV)/bin/python tools/check_floor.py
+	touch $(FLOOR_STAMP)
+
+floor-venv: $(FLOOR_STAMP)
+
+test-floor: $(FLOOR_STAMP)
 	$(FLOOR_VENV)/bin/pytest -p no:cacheprovider
 
 # The unit suite on another interpreter, in a venv of its own: make unit-python OTHER_PYTHON=/path/to/python3.12
+# (make other-venv builds only the venv; again when pyproject.toml or the version changes).
 OTHER_PYTHON ?= python3.12
-OTHER_VENV = .venv-$(shell $(OTHER_PYTHON) -c 'import sys; print("py%d.%d" % sys.version_info[:2])')
-unit-python:
-	@test -n "$(OTHER_VENV)" -a "$(OTHER_VENV)" != ".venv-" || { echo "no interpreter $(OTHER_PYTHON)"; exit 2; }
+OTHER_VENV = .venv-$(shell $(OTHER_PYTHON) -c 'import sys; print("py%d.%d" % sys.version_info[:2])' 2>/dev/null)
+OTHER_STAMP = $(OTHER_VENV)/.installed-dev
+$(OTHER_STAMP): pyproject.toml pulumi_css_vpcep/_version.py
+	@test "$(OTHER_VENV)" != ".venv-" || { echo "no interpreter $(OTHER_PYTHON)"; exit 2; }
 	[ -x $(OTHER_VENV)/bin/python ] || $(OTHER_PYTHON) -m venv $(OTHER_VENV)
 	$(OTHER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(OTHER_STAMP)
+
+other-venv: $(OTHER_STAMP)
+
+unit-python: $(OTHER_STAMP)
 	$(OTHER_VENV)/bin/pytest -p no:cacheprovider
+
+# Only the venv that make test and make e2e use (.venv, with the dev and bench extras).
+dev-venv: $(STAMP)
 
 # The sdist and the wheel in dist/, built with `python -m build`, checked with `twine check`, the wheel
 # smoke-tested in a clean venv, and the wheel built from the sdist compared with the checkout's (tools/dist.sh).

@@ -3,7 +3,7 @@
 Prints each table as it is measured, then writes them all, with the read-time plot, to a scratch
 directory (``$TMPDIR/css-vpcep-bench``), so that a casual run leaves the committed results alone.
 ``--save`` (``make bench SAVE=1``) writes ``benchmarks/results/`` instead, and only when every
-benchmark ran. ``--only a,b,c,d,e,f`` runs a subset. The engine benchmark (f) needs the pinned Pulumi
+benchmark ran. ``--only a,b,c,d,e,f,g`` runs a subset. The engine benchmark (f) needs the pinned Pulumi
 CLI and the Python language host; without them it says so and is skipped (``--save`` then refuses to start).
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import engine, many_clusters, memory, plugin_invokes, process_time, read_time
+from . import engine, many_clusters, memory, plugin_invokes, process_time, read_time, stop_time
 
 COMMITTED = Path(__file__).with_name("results")
 SCRATCH = Path(tempfile.gettempdir()) / "css-vpcep-bench"
@@ -52,12 +52,16 @@ SECTIONS: dict[str, tuple[str, Callable[[Path], str]]] = {
         "Under the engine: pulumi up and preview over many reads, against no-op dynamic resources",
         lambda _out: engine.table(engine.measure()),
     ),
+    "g": (
+        "How soon a stop is done: cancel, Ctrl-C, the emulator's stop",
+        lambda _out: stop_time.table(stop_time.measure()),
+    ),
 }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--only", default="".join(SECTIONS), help="which benchmarks to run (letters a-f, default all)")
+    parser.add_argument("--only", default="".join(SECTIONS), help="which benchmarks to run (letters a-g, default all)")
     parser.add_argument("--save", action="store_true", help="write the committed results in benchmarks/results/")
     args = parser.parse_args()
     chosen = [key for key in SECTIONS if key in args.only]

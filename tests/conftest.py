@@ -4,6 +4,7 @@ loopback HTTP."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import ssl
 from collections.abc import Callable, Iterator
@@ -59,6 +60,27 @@ def emulator() -> Iterator[Emulator]:
     """The emulator with its sample data, serving from a thread of the test process."""
     with Emulator(sample_state()) as emu:
         yield emu
+
+
+@pytest.fixture(scope="module")
+def module_emulator() -> Iterator[Emulator]:
+    """One emulator for the tests of a module that share a provider process (``ModuleProcess``) pointed at it;
+    such a module overrides ``emulator`` with ``sample_emulator``."""
+    with Emulator(sample_state()) as emu:
+        yield emu
+
+
+@pytest.fixture
+def sample_emulator(module_emulator: Emulator) -> Emulator:
+    """The module's emulator serving the sample data again, with no cluster, fault, latency or count that an
+    earlier test left (reads still in flight stay counted in ``in_flight``)."""
+    state, sample = module_emulator.state, sample_state()
+    with state.lock:
+        for field in dataclasses.fields(sample):
+            if field.name != "in_flight":
+                setattr(state, field.name, getattr(sample, field.name))
+        state.rng = sample.rng
+    return module_emulator
 
 
 @pytest.fixture

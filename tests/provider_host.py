@@ -3,17 +3,19 @@
 The engine starts a provider, reads the port it prints on the first line of stdout, and calls the
 ``ResourceProvider`` service. ``provider_process`` does the same for ``python -m pulumi.dynamic`` (the
 dynamic provider host) and ``python -m pulumi_css_vpcep`` (the plugin). The provider's stderr goes to a
-file, so tests can read what it logged.
+file, so tests can read what it logged. ``ModuleProcess`` keeps one such process for the tests of a module
+that can share it: starting Python with Pulumi and gRPC takes far longer than most calls.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,43 @@ class ProviderProcess:
     def stderr(self) -> str:
         """Everything the provider wrote to stderr so far."""
         return self.stderr_path.read_text(encoding="utf-8", errors="replace")
+
+
+class ModuleProcess:
+    """One provider process for the tests of a module, for calls that leave nothing behind in it.
+
+    The first test that asks starts it, with the environment that test sees (after the autouse fixtures
+    cleaned it), and ``configure`` configures it; later tests get the same process, or a new one if it
+    ended. What a process keeps between calls (project ids found, connections, a diff's read handed to
+    the next update) outlives a test here: a test that depends on it is marked ``own_process`` and gets a
+    process of its own. ``close`` stops the shared one.
+    """
+
+    def __init__(self, args: Sequence[str], configure: Callable[[ProviderProcess], object]) -> None:
+        self._args = list(args)
+        self._configure = configure
+        self._running: ProviderProcess | None = None
+        self._stack = contextlib.ExitStack()
+
+    @contextmanager
+    def serve(self, env: Mapping[str, str], own: bool = False) -> Iterator[ProviderProcess]:
+        """The module's process, started with ``env`` if none runs; with ``own``, a new configured process that
+        ends with the block."""
+        if own:
+            with provider_process(self._args, env) as process:
+                self._configure(process)
+                yield process
+            return
+        if self._running is None or self._running.process.poll() is not None:
+            self._stack.close()
+            self._running = self._stack.enter_context(provider_process(self._args, env))
+            self._configure(self._running)
+        yield self._running
+
+    def close(self) -> None:
+        """Stop the shared process, if one was started."""
+        self._running = None
+        self._stack.close()
 
 
 @contextmanager

@@ -120,7 +120,7 @@ def test_stopping_with_an_idle_connection_open_is_prompt(over_tls: bool, authori
         assert client.get("/_emulator/requests").status_code == 200  # the connection stays open, idle
         started = time.monotonic()
         emulator.stop()
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 5.0  # target 2 s; room for a loaded machine (benchmarks/stop_time.py)
 
 
 def test_a_connection_made_as_the_emulator_stops_ends_with_it() -> None:

@@ -62,7 +62,7 @@ def test_a_cancel_ends_a_blocked_call_at_once_and_every_later_one_before_it_runs
     with pytest.raises(ReadCancelledError, match=r"^read of cluster c1 cancelled: ") as info:
         cancellation.call(release.wait, 30, about="c1")
 
-    assert time.monotonic() - started < 5  # at once: 0.2 s here, with room for a loaded machine
+    assert time.monotonic() - started < 5  # target 2 s; room for a loaded machine (benchmarks/stop_time.py)
     assert info.value.exit_code == 130
     with pytest.raises(ReadCancelledError):
         cancellation.call(ran.append, "late")
@@ -86,7 +86,7 @@ def test_a_cancel_from_another_thread_ends_an_awaited_read_and_later_reads_never
 
     started = time.monotonic()
     asyncio.run(main())
-    assert time.monotonic() - started < 5  # at once: 0.2 s here, with room for a loaded machine
+    assert time.monotonic() - started < 5  # target 2 s; room for a loaded machine (benchmarks/stop_time.py)
 
 
 def test_an_awaited_read_whose_caller_is_cancelled_is_cancelled_with_it() -> None:
@@ -207,7 +207,7 @@ def _assert_one_cancel_ends_them_all(
     provider.stub.Cancel(empty_pb2.Empty(), timeout=10)
 
     details = [_failure_of(future) for future in held]
-    assert time.monotonic() - sent < 5  # room for a loaded 2-core machine
+    assert time.monotonic() - sent < 5  # target 2 s; room for a loaded machine (benchmarks/stop_time.py)
     for detail in details:
         assert detail.startswith(f"read of cluster {SAMPLE_CLUSTER_ID} cancelled: "), detail
         assert "Traceback" not in detail
@@ -375,7 +375,7 @@ def test_a_ctrl_c_ends_the_command_at_once_wherever_its_read_is(emulator: Emulat
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=10)
 
-    assert time.monotonic() - sent < 2
+    assert time.monotonic() - sent < 5  # target 2 s; room for a loaded machine (benchmarks/stop_time.py)
     assert (process.returncode, stderr) == (130, "css-vpcep: interrupted\n")
 
 

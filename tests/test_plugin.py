@@ -30,7 +30,7 @@ from pulumi_css_vpcep.emulator import (
 )
 from tests.connection_counter import ConnectionCounter
 from tests.fake_engine import fake_engine
-from tests.provider_host import ProviderProcess, process_env, provider_process
+from tests.provider_host import ModuleProcess, ProviderProcess, process_env, provider_process
 from tests.wire import plain, secret, struct
 
 RESOURCE = "css-vpcep:index:VpcepConnections"
@@ -40,10 +40,26 @@ PLUGIN_ARGS = ["-m", "pulumi_css_vpcep", "127.0.0.1:1"]
 
 
 @pytest.fixture
-def plugin(emulator: Emulator) -> Iterator[ProviderProcess]:
-    """The plugin process with the HW_* variables of the emulator, configured with nothing."""
-    with provider_process(PLUGIN_ARGS, process_env(**emulator.environ())) as provider:
-        provider.stub.Configure(provider_pb2.ConfigureRequest(acceptSecrets=True))
+def emulator(sample_emulator: Emulator) -> Emulator:
+    """The module's emulator, which ``plugin`` points at, with the sample data again."""
+    return sample_emulator
+
+
+@pytest.fixture(scope="module")
+def module_plugin() -> Iterator[ModuleProcess]:
+    kept = ModuleProcess(PLUGIN_ARGS, lambda p: p.stub.Configure(provider_pb2.ConfigureRequest(acceptSecrets=True)))
+    yield kept
+    kept.close()
+
+
+@pytest.fixture
+def plugin(
+    module_plugin: ModuleProcess, emulator: Emulator, request: pytest.FixtureRequest
+) -> Iterator[ProviderProcess]:
+    """The plugin process with the HW_* variables of the emulator, configured with nothing: the module's, or
+    the test's own when it is marked ``own_process`` (the plugin hands a diff's read to the next update)."""
+    own = request.node.get_closest_marker("own_process") is not None
+    with module_plugin.serve(process_env(**emulator.environ()), own=own) as provider:
         yield provider
 
 
@@ -402,6 +418,7 @@ def test_diff_with_an_unknown_input_replaces_without_reading(plugin: ProviderPro
     assert sum(emulator.state.requests.values()) == 0
 
 
+@pytest.mark.own_process
 def test_update_re_reads(plugin: ProviderProcess, emulator: Emulator) -> None:
     created = create(plugin, {"clusterId": SAMPLE_CLUSTER_ID})
     emulator.state.clusters[SAMPLE_CLUSTER_ID].vpcep_update_switch = "true"

@@ -26,7 +26,7 @@ from pulumi_css_vpcep.emulator import (
 )
 from pulumi_css_vpcep.resource import PREVIEW_KEY
 from tests.dynamic_host import DYNAMIC_HOST, PROVIDER, SAMPLE_ID, configure, create, diff, stored
-from tests.provider_host import ProviderProcess, process_env, provider_process
+from tests.provider_host import ModuleProcess, ProviderProcess, process_env, provider_process
 from tests.wire import from_struct, to_struct
 
 NOT_KNOWN = pulumi.UNKNOWN
@@ -34,10 +34,25 @@ NOT_KNOWN = pulumi.UNKNOWN
 
 
 @pytest.fixture
-def host(emulator: Emulator) -> Iterator[ProviderProcess]:
-    """A provider host whose environment points at the emulator, configured with no stack config."""
-    with provider_process(DYNAMIC_HOST, process_env(**emulator.environ())) as process:
-        configure(process)
+def emulator(sample_emulator: Emulator) -> Emulator:
+    """The module's emulator, which ``host`` points at, with the sample data again."""
+    return sample_emulator
+
+
+@pytest.fixture(scope="module")
+def module_host() -> Iterator[ModuleProcess]:
+    kept = ModuleProcess(DYNAMIC_HOST, configure)
+    yield kept
+    kept.close()
+
+
+@pytest.fixture
+def host(module_host: ModuleProcess, emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[ProviderProcess]:
+    """A provider host whose environment points at the emulator, configured with no stack config: the module's,
+    or the test's own when it is marked ``own_process`` (the host hands a diff's read to the next update, and
+    remembers the project ids it found)."""
+    own = request.node.get_closest_marker("own_process") is not None
+    with module_host.serve(process_env(**emulator.environ()), own=own) as process:
         yield process
 
 
@@ -175,6 +190,7 @@ def test_read_on_refresh_rereads_from_the_stored_outputs(host: ProviderProcess, 
     assert [c["id"] for c in refreshed["connections"]] == [c["id"] for c in outputs["connections"][:-1]]
 
 
+@pytest.mark.own_process
 def test_get_reads_from_the_id_alone(host: ProviderProcess, emulator: Emulator) -> None:
     # VpcepConnections.get: no stored outputs, only the id and the serialized provider in the inputs.
     response = host.stub.Read(proto.ReadRequest(id=SAMPLE_ID, urn="urn:x", inputs=to_struct({"__provider": PROVIDER})))
@@ -242,13 +258,14 @@ def test_diff_reports_remote_drift_naming_each_change(host: ProviderProcess, emu
     _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
     changed = emulator.state.clusters[SAMPLE_CLUSTER_ID].connections[0]
     was, changed["status"] = changed["status"], "rejected"
+    logged_before = len(host.stderr())  # the module's host: what earlier tests' diffs printed is not this one's
 
     response = diff(host, outputs, {"cluster_id": SAMPLE_CLUSTER_ID})
 
     assert response.changes == proto.DiffResponse.DIFF_SOME
     assert list(response.replaces) == []
     # A dynamic provider's diff has no details: the engine passes the host's stderr to the CLI instead.
-    lines = host.stderr().splitlines()
+    lines = host.stderr()[logged_before:].splitlines()
     notice = f"css-vpcep: cluster {SAMPLE_CLUSTER_ID} drifted from the stored outputs: connections"
     assert lines[lines.index(notice) + 1] == f"  connection {changed['id']}: status {was} -> rejected"
 
@@ -285,6 +302,7 @@ def test_diff_replaces_when_an_input_is_not_known_yet(host: ProviderProcess) -> 
     assert list(response.replaces) == ["cluster_id"]
 
 
+@pytest.mark.own_process
 def test_update_rereads_the_service(host: ProviderProcess, emulator: Emulator) -> None:
     _, outputs = create(host, {"cluster_id": SAMPLE_CLUSTER_ID})
     emulator.state.add_cluster(
@@ -334,6 +352,7 @@ def test_diff_and_update_without_an_endpoint_read_through_the_endpoint_last_read
     assert emulator.state.requests["css"] == 1  # the diff's read, handed to the update
 
 
+@pytest.mark.own_process
 def test_an_update_after_a_diff_that_found_drift_stores_that_read_without_reading_again(
     host: ProviderProcess, emulator: Emulator
 ) -> None:
@@ -350,6 +369,7 @@ def test_an_update_after_a_diff_that_found_drift_stores_that_read_without_readin
     assert emulator.state.requests["css"] == 1
 
 
+@pytest.mark.own_process
 def test_every_diff_reads_again_and_each_kept_read_serves_one_update_the_latest_first(
     host: ProviderProcess, emulator: Emulator
 ) -> None:
