@@ -18,8 +18,8 @@ LAYERS: list[set[str]] = [
     {"_read", "emulator"},
     {"_requests"},
     {"_transports", "_transports.httpx_pool"},
-    {"_http_errors", "_signing", "_tls", "_paging", "_projects", "_cancel", "_settings", "_credentials", "_retries", "_wait",
-     "_audit"},
+    {"_http_errors", "_signing", "_tls", "_paging", "_projects", "_cancel", "_settings", "_credentials", "_retries",
+     "_wait", "_audit"},
     {"errors", "models", "_fields", "_version"},
 ]
 """Top to bottom: the faces; the read (and, beside it, the emulator, which only the command starts); the
