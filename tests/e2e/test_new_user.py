@@ -112,9 +112,10 @@ def test_the_plugin_says_which_keys_it_reads_when_it_finds_no_credentials(
     text = done.stdout + done.stderr
     assert done.returncode != 0
     assert re.search(
-        r"error: no credentials: set an access key and secret key with Pulumi config css-vpcep:accessKey, "
-        r"HW_ACCESS_KEY or HUAWEICLOUD_SDK_AK \(and the matching secret key\) "
-        r"\(huaweicloud:\* keys are read by the Python dynamic resource only\)$", text, re.MULTILINE
+        r"error: no credentials: set an access key and secret key \(Pulumi config css-vpcep:accessKey, "
+        r"HW_ACCESS_KEY or HUAWEICLOUD_SDK_AK\); or a KooCLI profile .*; on an ECS instance with an agency, set "
+        r"HW_USE_ECS_METADATA=true \(huaweicloud:\* keys are read by the Python dynamic resource only\)$",
+        text, re.MULTILINE
     ), text
 
 
